@@ -1,0 +1,74 @@
+// The validated, frozen configuration every module receives. Key names are mesos-dns's
+// config.json keys exactly as its documentation spells them (the loader matches file keys
+// case-insensitively, as Go's encoding/json does), plus keys that are ours (marked "ours").
+
+export type IPSource = 'netinfo' | 'mesos' | 'docker' | 'host' | 'autoip';
+
+export interface MesosCredentials {
+  readonly principal: string;
+  readonly secret: string;
+}
+
+export interface Config {
+  /** ZooKeeper URL, e.g. "zk://10.0.0.1:2181,10.0.0.2:2181/mesos"; "" when unused. */
+  readonly zk: string;
+  /** Seconds with no known leader before the process exits; 0 disables. */
+  readonly zkDetectionTimeout: number;
+  /** Master addresses "host:port" (IPv6 as "[::1]:5050"). */
+  readonly masters: readonly string[];
+  readonly refreshSeconds: number;
+  readonly stateTimeoutSeconds: number;
+  /** TTL of every authoritative record, seconds. */
+  readonly ttl: number;
+  /** Lower-case, no trailing dot: "mesos". */
+  readonly domain: string;
+  readonly port: number;
+  /** Upstream resolvers as "ip" or "ip:port" / "[v6]:port". */
+  readonly resolvers: readonly string[];
+  /** Zone (lower-case, no trailing dot) → its own resolvers. */
+  readonly zoneResolvers: Readonly<Record<string, readonly string[]>>;
+  /** Seconds per upstream attempt. */
+  readonly timeout: number;
+  readonly listener: string;
+  readonly dnson: boolean;
+  readonly httpon: boolean;
+  readonly httpport: number;
+  readonly externalon: boolean;
+  /** As written in config.json, e.g. "ns1.mesos"; the DNS layer makes it absolute. */
+  readonly SOAMname: string;
+  /** As written; "@" may stand for the first dot, as in mesos-dns. */
+  readonly SOARname: string;
+  readonly SOARefresh: number;
+  readonly SOARetry: number;
+  readonly SOAExpire: number;
+  readonly SOAMinttl: number;
+  readonly recurseon: boolean;
+  readonly enforceRFC952: boolean;
+  readonly IPSources: readonly IPSource[];
+  readonly EnumerationOn: boolean;
+  readonly srvRecordDefaultWeight: number;
+  readonly SetTruncateBit: boolean;
+  readonly mesosCredentials: MesosCredentials;
+  /** "" (none) or "basic". */
+  readonly mesosAuthentication: '' | 'basic';
+  readonly mesosHTTPSOn: boolean;
+  readonly CACertFile: string;
+  readonly CertFile: string;
+  readonly KeyFile: string;
+  readonly HTTPListener: string;
+
+  /** ours: forwarder cache entries; 0 disables the cache. */
+  readonly cacheSize: number;
+  /** ours: upper bound on any cached TTL, seconds. */
+  readonly cacheMaxTTL: number;
+  /** ours: serve expired answers up to this many seconds old when every upstream fails; 0 = off. */
+  readonly cacheServeStale: number;
+  /** ours: largest accepted /master/state body, bytes. */
+  readonly stateMaxBytes: number;
+  /** ours: DNS serving threads sharing the port. */
+  readonly workers: number;
+  /** ours: 0 (info), 1 (debug), 2 (debug + a line per query); set by -v / --verbose. */
+  readonly verbose: number;
+  /** ours: absolute path of the file this came from ("" when built in code). */
+  readonly configFile: string;
+}

@@ -1,0 +1,33 @@
+// What the DNS layer reports about its work. The metrics module implements it; the query path
+// calls it with pre-resolved label values so counting costs a few property look-ups.
+
+export type Transport = 'udp' | 'tcp';
+
+export type QueryOutcome =
+  | 'authoritative' // answered from the record set with data
+  | 'nodata' // name exists in the domain, not that type
+  | 'nxdomain' // no such name in the domain
+  | 'notready' // SERVFAIL before the first state load
+  | 'forwarded' // answered by an upstream resolver (or the cache)
+  | 'servfail' // forwarding failed
+  | 'refused' // outside the domain with forwarding off
+  | 'formerr'
+  | 'notimp';
+
+export type UpstreamResult = 'ok' | 'error' | 'timeout';
+
+export interface DnsObserver {
+  /** One call per answered query; `qtype` is the numeric RR type (0 when unparseable). */
+  query(transport: Transport, qtype: number, outcome: QueryOutcome, seconds: number): void;
+  /** A packet too short or too broken to answer at all. */
+  dropped(transport: Transport): void;
+  upstream(resolver: string, result: UpstreamResult, seconds: number): void;
+  cache(event: 'hit' | 'miss' | 'stale', size: number): void;
+}
+
+export const nullObserver: DnsObserver = {
+  query() {},
+  dropped() {},
+  upstream() {},
+  cache() {},
+};

@@ -1,0 +1,41 @@
+// The immutable product of one state load: every name the server answers authoritatively.
+// Generated off the query path, then swapped in whole; readers never see a half-built set.
+
+export interface SrvRecord {
+  /** Absolute, lower-case target name with trailing dot. */
+  readonly target: string;
+  readonly port: number;
+  readonly priority: number;
+  readonly weight: number;
+}
+
+/** One record as mesos-dns's /v1/enumerate lists it. */
+export interface EnumerationRecord {
+  readonly name: string;
+  readonly host: string;
+  readonly rtype: 'A' | 'AAAA' | 'SRV';
+}
+
+export interface EnumerationTask {
+  readonly name: string;
+  readonly id: string;
+  readonly records: readonly EnumerationRecord[];
+}
+
+export interface EnumerationFramework {
+  readonly frameworkname: string;
+  readonly tasks: readonly EnumerationTask[];
+}
+
+export interface RecordSet {
+  /** Lower-case, no trailing dot, e.g. "mesos". */
+  readonly domain: string;
+  /** Owner names are absolute, lower-case, with the trailing dot: "web.marathon.mesos.". */
+  readonly a: ReadonlyMap<string, readonly string[]>;
+  readonly aaaa: ReadonlyMap<string, readonly string[]>;
+  readonly srv: ReadonlyMap<string, readonly SrvRecord[]>;
+  /** Leading master as "ip:port" ("" when unknown). */
+  readonly leader: string;
+  readonly enumeration: readonly EnumerationFramework[];
+  readonly counts: { readonly tasks: number; readonly frameworks: number; readonly agents: number };
+}

@@ -1,0 +1,62 @@
+// Holds the record set in service and what is known about how it got there. The poller swaps a
+// new set in whole; DNS and HTTP read `current` on every request and see either the old set or
+// the new one, never a mix.
+import type { RecordSet } from './recordset.ts';
+
+export interface LoadInfo {
+  /** Wall-clock ms when the load finished. */
+  readonly atMs: number;
+  readonly durationMs: number;
+  /** Master the state came from, "host:port". */
+  readonly master: string;
+  readonly tasks: number;
+  readonly records: number;
+}
+
+export interface LoadFailure {
+  readonly atMs: number;
+  readonly message: string;
+}
+
+export type SwapListener = (set: RecordSet, generation: number) => void;
+
+export class RecordStore {
+  #current: RecordSet | null = null;
+  #generation = 0;
+  #lastLoad: LoadInfo | null = null;
+  #lastFailure: LoadFailure | null = null;
+  readonly #listeners: SwapListener[] = [];
+
+  /** The set in service, or null before the first good load (names in the domain: SERVFAIL). */
+  get current(): RecordSet | null {
+    return this.#current;
+  }
+
+  /** Increments on every swap; caches keyed on it go stale with the set they were built from. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get lastLoad(): LoadInfo | null {
+    return this.#lastLoad;
+  }
+
+  get lastFailure(): LoadFailure | null {
+    return this.#lastFailure;
+  }
+
+  swap(set: RecordSet, info: LoadInfo): void {
+    this.#current = set;
+    this.#generation++;
+    this.#lastLoad = info;
+    for (const listener of this.#listeners) listener(set, this.#generation);
+  }
+
+  recordFailure(failure: LoadFailure): void {
+    this.#lastFailure = failure;
+  }
+
+  onSwap(listener: SwapListener): void {
+    this.#listeners.push(listener);
+  }
+}

@@ -1,0 +1,306 @@
+// The process's Prometheus metrics, on a registry of its own. It is the DnsObserver the query
+// path calls (counting costs a few property look-ups), and the poller reports loads to it.
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DnsObserver, QueryOutcome, Transport, UpstreamResult } from '../dns/observer.ts';
+import type { RecordSet } from '../records/recordset.ts';
+import type { LoadInfo } from '../records/store.ts';
+import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.ts';
+import { QTYPE_LABELS, qtypeIndex } from './qtype-labels.ts';
+
+/** Sub-millisecond at the low end (answers from memory), seconds at the top (slow upstreams). */
+export const DNS_LATENCY_BUCKETS: readonly number[] = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+  5,
+];
+
+const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
+
+const OUTCOMES: readonly QueryOutcome[] = [
+  'authoritative',
+  'nodata',
+  'nxdomain',
+  'notready',
+  'forwarded',
+  'servfail',
+  'refused',
+  'formerr',
+  'notimp',
+];
+
+const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Readonly<
+  Record<QueryOutcome, number>
+>;
+
+/** Forwarded answers take upstream round trips; keeping them apart keeps local latency readable. */
+const OUTCOME_IS_UPSTREAM: readonly boolean[] = OUTCOMES.map(
+  (o) => o === 'forwarded' || o === 'servfail',
+);
+
+const UPSTREAM_RESULTS: readonly UpstreamResult[] = ['ok', 'error', 'timeout'];
+
+/** Resolvers come from config, but the cap keeps a misbehaving caller from growing series. */
+const MAX_UPSTREAM_RESOLVERS = 32;
+
+type CacheEvent = 'hit' | 'miss' | 'stale';
+
+interface TransportCells {
+  /** Indexed [outcome * QTYPE_LABELS.length + qtype]. */
+  readonly requests: readonly CounterCell<'transport' | 'qtype' | 'outcome'>[];
+  readonly local: HistogramCell<'transport' | 'source'>;
+  readonly upstream: HistogramCell<'transport' | 'source'>;
+  readonly dropped: CounterCell<'transport'>;
+}
+
+interface UpstreamCells {
+  readonly results: Readonly<Record<UpstreamResult, CounterCell<'resolver' | 'result'>>>;
+  readonly latency: HistogramCell<'resolver'>;
+}
+
+export interface MetricsOptions {
+  /** Our version, for mesos_dns_build_info. */
+  readonly version: string;
+  /** prom-client's process metrics (CPU, memory, event loop, GC); default true. */
+  readonly processMetrics?: boolean;
+}
+
+export class Metrics implements DnsObserver {
+  readonly registry: Registry;
+
+  readonly #udp: TransportCells;
+  readonly #tcp: TransportCells;
+  readonly #upstreamCounter: CellCounter<'resolver' | 'result'>;
+  readonly #upstreamLatency: CellHistogram<'resolver'>;
+  readonly #upstreams = new Map<string, UpstreamCells>();
+  readonly #cache: Readonly<Record<CacheEvent, CounterCell<'event'>>>;
+  /** Read by the cache-size gauge at scrape time, written on every cache event. */
+  readonly #gaugeState = { cacheSize: 0 };
+
+  readonly #records: Gauge<'type'>;
+  readonly #tasks: Gauge;
+  readonly #lastLoadTime: Gauge;
+  readonly #lastLoadDuration: Gauge;
+  readonly #loads: CellCounter<'result'>;
+  readonly #loadOk: CounterCell<'result'>;
+  readonly #loadFailed: CounterCell<'result'>;
+  readonly #leaderChanges: CellCounter<never>;
+  readonly #leaderChangeCell: CounterCell<never>;
+  readonly #leaderInfo: Gauge<'leader'>;
+  #leader: string | null = null;
+
+  constructor(options: MetricsOptions) {
+    const registry = new Registry();
+    this.registry = registry;
+
+    const requests = new CellCounter(
+      'mesos_dns_requests_total',
+      'DNS queries answered, by transport, query type and outcome.',
+      ['transport', 'qtype', 'outcome'],
+      registry,
+    );
+    const latency = new CellHistogram(
+      'mesos_dns_request_duration_seconds',
+      'Time from receiving a DNS query to sending its answer; source is local (record set) or upstream (forwarded).',
+      ['transport', 'source'],
+      DNS_LATENCY_BUCKETS,
+      registry,
+    );
+    const dropped = new CellCounter(
+      'mesos_dns_dropped_packets_total',
+      'DNS packets too short or too broken to answer.',
+      ['transport'],
+      registry,
+    );
+    const cellsFor = (transport: Transport): TransportCells => {
+      const cells: CounterCell<'transport' | 'qtype' | 'outcome'>[] = [];
+      for (const outcome of OUTCOMES) {
+        for (const qtype of QTYPE_LABELS) cells.push(requests.cell({ transport, qtype, outcome }));
+      }
+      return {
+        requests: cells,
+        local: latency.cell({ transport, source: 'local' }),
+        upstream: latency.cell({ transport, source: 'upstream' }),
+        dropped: dropped.cell({ transport }),
+      };
+    };
+    this.#udp = cellsFor(TRANSPORTS[0]!);
+    this.#tcp = cellsFor(TRANSPORTS[1]!);
+
+    this.#upstreamCounter = new CellCounter(
+      'mesos_dns_upstream_requests_total',
+      'Queries sent to upstream resolvers, by resolver and result.',
+      ['resolver', 'result'],
+      registry,
+    );
+    this.#upstreamLatency = new CellHistogram(
+      'mesos_dns_upstream_duration_seconds',
+      'Round trip to an upstream resolver.',
+      ['resolver'],
+      DNS_LATENCY_BUCKETS,
+      registry,
+    );
+
+    const cacheEvents = new CellCounter(
+      'mesos_dns_cache_events_total',
+      'Forwarder cache look-ups: hit, miss, or stale (expired answer served because upstreams failed).',
+      ['event'],
+      registry,
+    );
+    this.#cache = {
+      hit: cacheEvents.cell({ event: 'hit' }),
+      miss: cacheEvents.cell({ event: 'miss' }),
+      stale: cacheEvents.cell({ event: 'stale' }),
+    };
+    const gaugeState = this.#gaugeState;
+    new Gauge({
+      name: 'mesos_dns_cache_entries',
+      help: 'Entries in the forwarder cache.',
+      registers: [registry],
+      collect() {
+        this.set(gaugeState.cacheSize);
+      },
+    });
+
+    this.#records = new Gauge({
+      name: 'mesos_dns_records',
+      help: 'Authoritative records in the record set in service, by type.',
+      labelNames: ['type'],
+      registers: [registry],
+    });
+    this.#tasks = new Gauge({
+      name: 'mesos_dns_state_tasks',
+      help: 'Tasks in the last good Mesos state load.',
+      registers: [registry],
+    });
+    this.#lastLoadTime = new Gauge({
+      name: 'mesos_dns_state_last_load_timestamp_seconds',
+      help: 'Unix time the last good Mesos state load finished.',
+      registers: [registry],
+    });
+    this.#lastLoadDuration = new Gauge({
+      name: 'mesos_dns_state_last_load_duration_seconds',
+      help: 'How long the last good Mesos state load took (fetch, parse, generate).',
+      registers: [registry],
+    });
+    this.#loads = new CellCounter(
+      'mesos_dns_state_loads_total',
+      'Mesos state loads, by result (ok or failed).',
+      ['result'],
+      registry,
+    );
+    this.#loadOk = this.#loads.cell({ result: 'ok' });
+    this.#loadFailed = this.#loads.cell({ result: 'failed' });
+    this.#leaderChanges = new CellCounter(
+      'mesos_dns_leader_changes_total',
+      'Times the leading Mesos master changed (the first detection counts).',
+      [],
+      registry,
+    );
+    this.#leaderChangeCell = this.#leaderChanges.cell({});
+    this.#leaderInfo = new Gauge({
+      name: 'mesos_dns_leader_info',
+      help: 'The leading Mesos master, as a label; 1 while known.',
+      labelNames: ['leader'],
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'mesos_dns_build_info',
+      help: 'Build information; always 1.',
+      labelNames: ['version', 'nodejs'],
+      registers: [registry],
+    }).set({ version: options.version, nodejs: process.versions.node }, 1);
+
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  }
+
+  // --- DnsObserver: the hot path. No allocation, no string building.
+
+  query(transport: Transport, qtype: number, outcome: QueryOutcome, seconds: number): void {
+    const cells = transport === 'tcp' ? this.#tcp : this.#udp;
+    const o = OUTCOME_INDEX[outcome];
+    const cell = cells.requests[o * QTYPE_LABELS.length + qtypeIndex(qtype)];
+    if (cell === undefined) return; // an outcome outside the contract: count nothing rather than throw
+    cell.value++;
+    (OUTCOME_IS_UPSTREAM[o] ? cells.upstream : cells.local).observe(seconds);
+  }
+
+  dropped(transport: Transport): void {
+    (transport === 'tcp' ? this.#tcp : this.#udp).dropped.value++;
+  }
+
+  upstream(resolver: string, result: UpstreamResult, seconds: number): void {
+    const cells = this.#upstreams.get(resolver) ?? this.#addUpstream(resolver);
+    const cell = cells.results[result] as CounterCell<'resolver' | 'result'> | undefined;
+    if (cell === undefined) return;
+    cell.value++;
+    cells.latency.observe(seconds);
+  }
+
+  cache(event: CacheEvent, size: number): void {
+    const cell = this.#cache[event] as CounterCell<'event'> | undefined;
+    if (cell !== undefined) cell.value++;
+    this.#gaugeState.cacheSize = size;
+  }
+
+  // --- Reported by the poller / leader detection.
+
+  stateLoaded(info: LoadInfo, set: RecordSet): void {
+    this.#loadOk.value++;
+    this.#lastLoadTime.set(info.atMs / 1000);
+    this.#lastLoadDuration.set(info.durationMs / 1000);
+    this.#records.set({ type: 'A' }, countValues(set.a));
+    this.#records.set({ type: 'AAAA' }, countValues(set.aaaa));
+    this.#records.set({ type: 'SRV' }, countValues(set.srv));
+    this.#tasks.set(set.counts.tasks);
+    if (set.leader !== '') this.leaderChanged(set.leader);
+  }
+
+  stateLoadFailed(): void {
+    this.#loadFailed.value++;
+  }
+
+  /** Idempotent: reporting the same leader again changes nothing. "" means no leader known. */
+  leaderChanged(leader: string): void {
+    if (leader === (this.#leader ?? '')) return;
+    this.#leaderInfo.reset();
+    if (leader !== '') {
+      this.#leaderInfo.set({ leader }, 1);
+      this.#leaderChangeCell.value++;
+    }
+    this.#leader = leader === '' ? null : leader;
+  }
+
+  // --- Exposition.
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  #addUpstream(resolver: string): UpstreamCells {
+    const label = this.#upstreams.size < MAX_UPSTREAM_RESOLVERS ? resolver : 'other';
+    const existing = this.#upstreams.get(label);
+    if (existing !== undefined) return existing;
+    const results = Object.fromEntries(
+      UPSTREAM_RESULTS.map((result) => [
+        result,
+        this.#upstreamCounter.cell({ resolver: label, result }),
+      ]),
+    ) as Record<UpstreamResult, CounterCell<'resolver' | 'result'>>;
+    const cells: UpstreamCells = {
+      results,
+      latency: this.#upstreamLatency.cell({ resolver: label }),
+    };
+    this.#upstreams.set(label, cells);
+    return cells;
+  }
+}
+
+function countValues(map: ReadonlyMap<string, readonly unknown[]>): number {
+  let n = 0;
+  for (const values of map.values()) n += values.length;
+  return n;
+}

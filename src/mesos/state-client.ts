@@ -1,0 +1,229 @@
+// Fetches and validates GET /master/state from one master over HTTP or HTTPS (CA-verified,
+// optional client certificate, optional basic auth) with a deadline and a body size limit.
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
+import type { Config } from '../config/types.ts';
+import {
+  MesosStateError,
+  StateAuthError,
+  StateConnectError,
+  StateHttpError,
+  StateNotJsonError,
+  StateTimeoutError,
+  StateTlsError,
+  StateTooLargeError,
+} from './errors.ts';
+import type { MesosState } from './types.ts';
+import { validateState } from './validate-state.ts';
+
+export interface StateClientOptions {
+  readonly https: boolean;
+  /** PEM text of the CA(s) that sign the masters' certificates; undefined: system CAs. */
+  readonly ca?: string;
+  /** PEM client certificate and key, when the masters require one. */
+  readonly cert?: string;
+  readonly key?: string;
+  readonly credentials?: { readonly principal: string; readonly secret: string };
+  /** Whole exchange: connect, headers and body. */
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+}
+
+/** Reads the certificate files named in the config (throws naming the file that fails). */
+export function stateClientOptionsFromConfig(config: Config): StateClientOptions {
+  const read = (key: 'CACertFile' | 'CertFile' | 'KeyFile'): string | undefined => {
+    const file = config[key];
+    if (file === '') return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`${key} "${file}" cannot be read (${reason}); fix the path in the config`, {
+        cause: error,
+      });
+    }
+  };
+  const options: {
+    -readonly [K in keyof StateClientOptions]: StateClientOptions[K];
+  } = {
+    https: config.mesosHTTPSOn,
+    timeoutMs: Math.max(1, config.stateTimeoutSeconds) * 1000,
+    maxBytes: config.stateMaxBytes,
+  };
+  if (config.mesosHTTPSOn) {
+    const ca = read('CACertFile');
+    const cert = read('CertFile');
+    const key = read('KeyFile');
+    if (ca !== undefined) options.ca = ca;
+    if (cert !== undefined) options.cert = cert;
+    if (key !== undefined) options.key = key;
+  }
+  if (config.mesosAuthentication === 'basic') {
+    options.credentials = {
+      principal: config.mesosCredentials.principal,
+      secret: config.mesosCredentials.secret,
+    };
+  }
+  return options;
+}
+
+/** The URL of a master's state endpoint; `master` is "host:port" or "[v6]:port". */
+export function stateUrl(master: string, https: boolean): string {
+  return `${https ? 'https' : 'http'}://${master}/master/state`;
+}
+
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_)|CERT|UNABLE_TO_(GET|VERIFY)|SELF_SIGNED/;
+
+function errorCode(error: unknown): string {
+  let current: unknown = error;
+  // undici wraps socket errors; the informative code is often on the cause.
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+    current = current.cause;
+  }
+  return '';
+}
+
+export class StateClient {
+  readonly #options: StateClientOptions;
+  readonly #agent: Agent;
+  readonly #authorization: string | undefined;
+
+  constructor(options: StateClientOptions) {
+    this.#options = options;
+    this.#agent = new Agent({
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: options.timeoutMs,
+      connect: {
+        rejectUnauthorized: true,
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.cert !== undefined ? { cert: options.cert } : {}),
+        ...(options.key !== undefined ? { key: options.key } : {}),
+      },
+    });
+    const credentials = options.credentials;
+    this.#authorization =
+      credentials === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${credentials.principal}:${credentials.secret}`).toString('base64')}`;
+  }
+
+  /** GETs the state of `master` ("host:port"); rejects with a MesosStateError naming the URL. */
+  async fetchState(master: string): Promise<MesosState> {
+    const url = stateUrl(master, this.#options.https);
+    const text = await this.fetchText(url);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StateNotJsonError(
+        `${url} returned a body that is not JSON (${reason}); starts with ${JSON.stringify(text.slice(0, 60))}`,
+        url,
+      );
+    }
+    return validateState(parsed, url);
+  }
+
+  /** GETs `url` and returns the body as text, enforcing the deadline and the size limit. */
+  async fetchText(url: string): Promise<string> {
+    const { timeoutMs, maxBytes } = this.#options;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#authorization !== undefined) headers['authorization'] = this.#authorization;
+    try {
+      const response = await request(url, {
+        method: 'GET',
+        headers,
+        dispatcher: this.#agent,
+        signal: deadline,
+      });
+      const { statusCode, body } = response;
+      if (statusCode !== 200) {
+        discard(body);
+        throw this.#statusError(url, statusCode);
+      }
+      const lengthHeader = response.headers['content-length'];
+      const declared = typeof lengthHeader === 'string' ? Number(lengthHeader) : NaN;
+      if (declared > maxBytes) {
+        discard(body);
+        throw tooLarge(url, maxBytes, `declares ${declared} bytes`);
+      }
+      const chunks: Buffer[] = [];
+      let received = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received > maxBytes) {
+          discard(body);
+          throw tooLarge(url, maxBytes, `sent more than that`);
+        }
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks, received).toString('utf8');
+    } catch (error) {
+      throw this.#translate(error, url, deadline);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  #statusError(url: string, status: number): MesosStateError {
+    if (status === 401 || status === 403) {
+      const principal = this.#options.credentials?.principal;
+      const who =
+        principal === undefined
+          ? 'no credentials were sent; set mesosAuthentication "basic" and mesosCredentials'
+          : `principal "${principal}" was ${status === 401 ? 'not accepted' : 'not allowed'}; check mesosCredentials`;
+      return new StateAuthError(`${url} refused access (HTTP ${status}): ${who}`, url);
+    }
+    return new StateHttpError(`${url} answered HTTP ${status} instead of 200`, url);
+  }
+
+  #translate(error: unknown, url: string, deadline: AbortSignal): MesosStateError {
+    if (error instanceof MesosStateError) return error;
+    const seconds = this.#options.timeoutMs / 1000;
+    const code = errorCode(error);
+    const reason = error instanceof Error ? error.message : String(error);
+    if (
+      deadline.aborted ||
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+    ) {
+      return new StateTimeoutError(
+        `${url} did not deliver its state within ${seconds}s (stateTimeoutSeconds)`,
+        url,
+      );
+    }
+    if (TLS_CODE.test(code)) {
+      return new StateTlsError(
+        `${url} TLS failed (${code}: ${reason}); check CACertFile, CertFile and KeyFile`,
+        url,
+      );
+    }
+    return new StateConnectError(
+      `${url} could not be read (${code !== '' ? `${code}: ` : ''}${reason})`,
+      url,
+    );
+  }
+}
+
+/** Drops a body we will not read; its abort error must not surface as an uncaught 'error'. */
+function discard(body: {
+  on(event: 'error', listener: () => void): unknown;
+  destroy(): unknown;
+}): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+function tooLarge(url: string, maxBytes: number, what: string): StateTooLargeError {
+  return new StateTooLargeError(
+    `${url} state is larger than stateMaxBytes (${maxBytes} bytes): the response ${what}; raise stateMaxBytes if the cluster is that big`,
+    url,
+  );
+}

@@ -1,0 +1,295 @@
+// Semantic checks and normalisation of typed config values: each problem becomes one ConfigError
+// line naming where the value came from, the key, what is wrong and how to fix it.
+import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
+import { CONFIG_SCHEMA, IP_SOURCES, type FileKey } from './schema.ts';
+import type { Config } from './types.ts';
+
+/** A configuration problem; `message` is one line fit for stderr. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Mutable typed values of every file key, before freezing. */
+export type ConfigValues = { -readonly [K in FileKey]: Config[K] };
+
+/** Where a key's value came from, e.g. "config.json" or "--port". */
+export type SourceLabel = (key: FileKey) => string;
+
+/** Renders a value for an error message, short enough to keep the line readable. */
+export function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Splits "host:port" / "[v6]:port" as Go's net.SplitHostPort does; undefined if malformed. */
+export function splitHostPort(value: string): { host: string; port: string } | undefined {
+  if (value.startsWith('[')) {
+    const m = /^\[([^\]]*)\]:([^:]*)$/.exec(value);
+    return m ? { host: m[1] ?? '', port: m[2] ?? '' } : undefined;
+  }
+  const i = value.lastIndexOf(':');
+  if (i < 0 || value.indexOf(':') !== i) return undefined;
+  return { host: value.slice(0, i), port: value.slice(i + 1) };
+}
+
+function validPort(port: string): boolean {
+  if (!/^\d{1,5}$/.test(port)) return false;
+  const n = Number(port);
+  return n >= 1 && n <= 65535;
+}
+
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** Why `name` is not a usable DNS name (labels of letters, digits, inner hyphens), or undefined. */
+export function dnsNameProblem(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (name.length > 253) return 'is longer than 253 characters';
+  for (const label of name.split('.')) {
+    if (label === '') return 'has an empty label';
+    if (!HOST_LABEL.test(label)) {
+      return `has label ${show(label)}; labels are 1-63 letters, digits and inner hyphens`;
+    }
+  }
+  return undefined;
+}
+
+/** Normalised "ip:port" of a resolver written as ip, ip:port or [v6]:port; undefined if invalid. */
+export function normalizeResolver(value: string): string | undefined {
+  if (isIP(value) !== 0) return isIP(value) === 6 ? `[${value}]:53` : `${value}:53`;
+  const hp = splitHostPort(value);
+  if (!hp || isIP(hp.host) === 0 || !validPort(hp.port)) return undefined;
+  return isIP(hp.host) === 6 ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+}
+
+function validHost(host: string): boolean {
+  return isIP(host) !== 0 || dnsNameProblem(host.replace(/\.$/, '')) === undefined;
+}
+
+function checkResolverList(where: string, key: string, list: readonly string[]): void {
+  const seen = new Set<string>();
+  list.forEach((r, i) => {
+    const norm = normalizeResolver(r);
+    if (norm === undefined) {
+      throw new ConfigError(
+        `${where}: "${key}"[${i}] must be an IP address or IP:port (e.g. "10.0.0.2", "10.0.0.2:5353", "[fd00::2]:53"), got ${show(r)}`,
+      );
+    }
+    if (seen.has(norm)) {
+      throw new ConfigError(`${where}: "${key}" lists ${show(r)} twice; remove the duplicate`);
+    }
+    seen.add(norm);
+  });
+}
+
+function checkMasters(where: string, masters: readonly string[]): void {
+  const seen = new Set<string>();
+  masters.forEach((m, i) => {
+    const hp = splitHostPort(m);
+    if (!hp || !validHost(hp.host) || !validPort(hp.port)) {
+      throw new ConfigError(
+        `${where}: "masters"[${i}] must be host:port (e.g. "10.0.0.1:5050", "[fd00::1]:5050"), got ${show(m)}`,
+      );
+    }
+    const host = hp.host.toLowerCase();
+    const norm = isIP(host) === 6 ? `[${host}]:${Number(hp.port)}` : `${host}:${Number(hp.port)}`;
+    if (seen.has(norm)) {
+      throw new ConfigError(`${where}: "masters" lists ${show(m)} twice; remove the duplicate`);
+    }
+    seen.add(norm);
+  });
+}
+
+function checkZk(where: string, zk: string): void {
+  const fail = (): never => {
+    throw new ConfigError(
+      `${where}: "zk" must be zk://host:port[,host:port...]/path (e.g. "zk://10.0.0.1:2181/mesos"), got ${show(zk)}`,
+    );
+  };
+  if (!zk.startsWith('zk://')) fail();
+  const rest = zk.slice('zk://'.length);
+  const slash = rest.indexOf('/');
+  if (slash < 0 || slash === rest.length - 1) fail();
+  let hosts = rest.slice(0, slash);
+  const at = hosts.lastIndexOf('@'); // zk://user:pass@host:2181/mesos carries digest credentials
+  if (at >= 0) hosts = hosts.slice(at + 1);
+  if (hosts === '') fail();
+  for (const h of hosts.split(',')) {
+    const hp = splitHostPort(h);
+    const ok = hp ? validHost(hp.host) && validPort(hp.port) : validHost(h);
+    if (!ok) fail();
+  }
+}
+
+function checkZoneResolvers(
+  where: string,
+  zones: Readonly<Record<string, readonly string[]>>,
+  domain: string,
+): void {
+  const all = [`.${domain}`];
+  for (const [zone, list] of Object.entries(zones)) {
+    const problem = dnsNameProblem(zone);
+    if (problem !== undefined) {
+      throw new ConfigError(`${where}: "zoneResolvers" zone ${show(zone)} ${problem}`);
+    }
+    if (list.length === 0) {
+      throw new ConfigError(
+        `${where}: "zoneResolvers" zone ${show(zone)} has no resolvers; list at least one IP or remove the zone`,
+      );
+    }
+    if (zone === domain) {
+      throw new ConfigError(
+        `${where}: "zoneResolvers" cannot hold the Mesos domain ${show(domain)}; remove that zone`,
+      );
+    }
+    checkResolverList(where, `zoneResolvers.${zone}`, list);
+    all.push(`.${zone}`);
+  }
+  for (const a of all) {
+    for (const b of all) {
+      if (a !== b && a.endsWith(b)) {
+        throw new ConfigError(
+          `${where}: "zoneResolvers" zone ${show(a.slice(1))} is inside ${show(b.slice(1))} and would never be used; remove one`,
+        );
+      }
+    }
+  }
+}
+
+function checkReadable(where: string, key: string, path: string): void {
+  if (path === '') return;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(
+      `${where}: "${key}" file ${show(path)} cannot be read (${code}); fix the path or set it to ""`,
+    );
+  }
+}
+
+/** Lower-cases a DNS name and strips surrounding dots, as every lookup compares names that way. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/^\.+/, '').replace(/\.+$/, '');
+}
+
+/** Normalises in place: domain and zone names lower-case, no leading/trailing dot. */
+export function normalizeValues(values: ConfigValues): void {
+  values.domain = normalizeName(values.domain);
+  const zones: Record<string, readonly string[]> = {};
+  for (const [zone, list] of Object.entries(values.zoneResolvers)) {
+    zones[normalizeName(zone)] = list;
+  }
+  values.zoneResolvers = zones;
+}
+
+/**
+ * Checks normalised values, throwing the first problem as a ConfigError; returns warnings for
+ * settings that are legal but probably unintended.
+ */
+export function validateValues(v: ConfigValues, where: SourceLabel): string[] {
+  const warnings: string[] = [];
+  for (const def of CONFIG_SCHEMA) {
+    if (def.kind !== 'integer') continue;
+    const n = v[def.key] as number;
+    const min = def.min ?? 0;
+    const max = def.max ?? Number.MAX_SAFE_INTEGER;
+    if (n < min || n > max) {
+      const range =
+        def.key === 'port' || def.key === 'httpport'
+          ? `${min}-${max} (0 picks a free port)`
+          : `${min}-${max}`;
+      throw new ConfigError(`${where(def.key)}: "${def.key}" must be ${range}, got ${n}`);
+    }
+  }
+
+  for (const def of CONFIG_SCHEMA) {
+    const value = v[def.key];
+    if (def.choices === undefined || typeof value !== 'string' || def.choices.includes(value))
+      continue;
+    const hint = value === 'iam' ? '; IAM authentication is not supported by mesos-dns-ts' : '';
+    throw new ConfigError(
+      `${where(def.key)}: "${def.key}" must be one of ${def.choices.map((c) => show(c)).join(', ')}, got ${show(value)}${hint}`,
+    );
+  }
+
+  if (!v.dnson && !v.httpon) {
+    throw new ConfigError(
+      `${where('dnson')}: "dnson" and "httpon" are both false; set at least one to true`,
+    );
+  }
+  if (v.masters.length === 0 && v.zk === '') {
+    throw new ConfigError(
+      `${where('masters')}: neither "masters" nor "zk" is set; set "zk" (e.g. "zk://10.0.0.1:2181/mesos") or "masters" (e.g. ["10.0.0.1:5050"])`,
+    );
+  }
+  if (v.zk !== '') checkZk(where('zk'), v.zk);
+  checkMasters(where('masters'), v.masters);
+
+  const domainProblem = dnsNameProblem(v.domain);
+  if (domainProblem !== undefined) {
+    throw new ConfigError(
+      `${where('domain')}: "domain" ${domainProblem} (got ${show(v.domain)}); use a name like "mesos" or "cluster.example"`,
+    );
+  }
+  checkResolverList(where('resolvers'), 'resolvers', v.resolvers);
+  checkZoneResolvers(where('zoneResolvers'), v.zoneResolvers, v.domain);
+
+  for (const key of ['listener', 'HTTPListener'] as const) {
+    if (isIP(v[key]) === 0) {
+      throw new ConfigError(
+        `${where(key)}: "${key}" must be an IP address (e.g. "0.0.0.0", "127.0.0.1", "::"), got ${show(v[key])}`,
+      );
+    }
+  }
+
+  if (v.IPSources.length === 0) {
+    throw new ConfigError(
+      `${where('IPSources')}: "IPSources" is empty; list at least one of ${IP_SOURCES.map((s) => `"${s}"`).join(', ')}`,
+    );
+  }
+  const sources = new Set<string>();
+  for (const s of v.IPSources) {
+    if (!(IP_SOURCES as readonly string[]).includes(s)) {
+      throw new ConfigError(
+        `${where('IPSources')}: "IPSources" has unknown source ${show(s)}; use any of ${IP_SOURCES.map((x) => `"${x}"`).join(', ')}`,
+      );
+    }
+    if (sources.has(s)) {
+      throw new ConfigError(
+        `${where('IPSources')}: "IPSources" lists ${show(s)} twice; remove the duplicate`,
+      );
+    }
+    sources.add(s);
+  }
+
+  for (const key of ['SOAMname', 'SOARname'] as const) {
+    const problem = dnsNameProblem(v[key].replace(/@/g, '.').replace(/\.$/, ''));
+    if (problem !== undefined) {
+      throw new ConfigError(`${where(key)}: "${key}" ${problem} (got ${show(v[key])})`);
+    }
+  }
+
+  if (v.mesosAuthentication === 'basic' && v.mesosCredentials.principal === '') {
+    throw new ConfigError(
+      `${where('mesosAuthentication')}: "mesosAuthentication" is "basic" but "mesosCredentials" has no principal; set "mesosCredentials": {"principal": "...", "secret": "..."}`,
+    );
+  }
+  if (v.mesosAuthentication === '' && v.mesosCredentials.principal !== '') {
+    warnings.push(
+      `${where('mesosCredentials')}: "mesosCredentials" is set but "mesosAuthentication" is ""; the credentials are not used (set "mesosAuthentication": "basic")`,
+    );
+  }
+
+  if ((v.CertFile === '') !== (v.KeyFile === '')) {
+    const missing = v.CertFile === '' ? 'CertFile' : 'KeyFile';
+    const set = missing === 'CertFile' ? 'KeyFile' : 'CertFile';
+    throw new ConfigError(
+      `${where(set)}: "${set}" is set but "${missing}" is not; set both or neither`,
+    );
+  }
+  for (const key of ['CACertFile', 'CertFile', 'KeyFile'] as const) {
+    checkReadable(where(key), key, v[key]);
+  }
+  return warnings;
+}

@@ -1,0 +1,321 @@
+// The Forwarder: names outside the cluster domain go to upstream resolvers (per-zone or
+// default), through a TTL-respecting cache; failures become SERVFAIL or a stale answer.
+import { randomFillSync } from 'node:crypto';
+
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Forwarder } from './forwarding.ts';
+import {
+  HEADER_SIZE,
+  RCODE_FORMERR,
+  RCODE_NOERROR,
+  RCODE_NXDOMAIN,
+  RCODE_SERVFAIL,
+  scanQuery,
+  scanReply,
+  type QueryInfo,
+} from './message-scan.ts';
+import type { DnsObserver, Transport } from './observer.ts';
+import { ResponseCache } from './response-cache.ts';
+import {
+  ResolverPool,
+  parseResolver,
+  resolversForName,
+  type ResolverAddress,
+} from './resolver-pool.ts';
+import { UpstreamTimeout, exchangeTcp, exchangeUdp, type UpstreamReply } from './upstream.ts';
+
+export interface ForwarderOptions {
+  /** Default upstreams: "ip", "ip:port" or "[v6]:port". */
+  readonly resolvers: readonly string[];
+  /** Zone → its own upstreams; the longest matching zone wins. */
+  readonly zoneResolvers: Readonly<Record<string, readonly string[]>>;
+  /** Per upstream attempt. */
+  readonly timeoutMs: number;
+  /** Cache entries; 0 turns the cache off. */
+  readonly cacheSize: number;
+  /** Upper bound on any cached lifetime; default 3600. */
+  readonly cacheMaxTtlSeconds?: number;
+  /** Serve expired answers this long past expiry when every upstream fails; 0 (default) = off. */
+  readonly cacheServeStaleSeconds?: number;
+  readonly observer: DnsObserver;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Consecutive failures that mark a resolver down; default 3. */
+  readonly failuresToMarkDown?: number;
+  /** First wait before probing a down resolver, doubled per failed probe up to 30 s; default 1000. */
+  readonly probeBackoffMs?: number;
+}
+
+/** The smallest UDP payload every DNS client accepts (RFC 1035). */
+const MIN_UDP_SIZE = 512;
+/** The payload size we advertise in OPT records we build ourselves (DNS flag day 2020). */
+const OWN_UDP_SIZE = 1232;
+
+/** Random upstream message IDs from a refilled pool, so each query costs no syscall. */
+class IdSource {
+  #pool = new Uint16Array(2048);
+  #next = this.#pool.length;
+
+  next(): number {
+    if (this.#next >= this.#pool.length) {
+      randomFillSync(this.#pool);
+      this.#next = 0;
+    }
+    return this.#pool[this.#next++]!;
+  }
+}
+
+/** Cache key: the lower-cased wire question (name, type, class) plus the DO and CD bits. */
+function cacheKey(query: Uint8Array, info: QueryInfo): string {
+  let key = '';
+  for (let i = HEADER_SIZE; i < info.questionEnd; i++) {
+    let c = query[i]!;
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    key += String.fromCharCode(c);
+  }
+  // CD changes what a validating upstream returns, so it must not share an entry with CD=0.
+  return key + (info.dnssecOk ? 'D' : '-') + ((query[3]! & 0x10) !== 0 ? 'C' : '-');
+}
+
+/** Puts the client's ID, question bytes (its case) and RD bit back into `reply`, in place. */
+function restoreClientView(reply: Uint8Array, query: Uint8Array, info: QueryInfo): Uint8Array {
+  reply[0] = query[0]!;
+  reply[1] = query[1]!;
+  reply[2] = (reply[2]! & ~0x01) | (query[2]! & 0x01);
+  reply.set(query.subarray(HEADER_SIZE, info.questionEnd), HEADER_SIZE);
+  return reply;
+}
+
+/**
+ * A reply that does not fit the client's UDP size shrinks to header + question (+ OPT) with TC
+ * set, so the client retries over TCP and a small query never draws a large answer to a victim.
+ */
+function fitUdp(reply: Uint8Array, questionEnd: number, clientUdpSize: number): Uint8Array {
+  if (reply.length <= Math.max(MIN_UDP_SIZE, clientUdpSize)) return reply;
+  const info = scanReply(reply);
+  const optLength = info && info.optStart >= 0 ? info.optEnd - info.optStart : 0;
+  const out = new Uint8Array(questionEnd + optLength);
+  out.set(reply.subarray(0, questionEnd));
+  out[2] = out[2]! | 0x02;
+  out.fill(0, 6, 12);
+  if (info && optLength > 0) {
+    out[11] = 1;
+    out.set(reply.subarray(info.optStart, info.optEnd), questionEnd);
+  }
+  return out;
+}
+
+/** An error reply built from the client's query: same ID, opcode, RD, CD and question. */
+export function errorReply(
+  query: Uint8Array,
+  info: QueryInfo | undefined,
+  rcode: number,
+): Uint8Array {
+  if (!info) {
+    // Not even one readable question: answer with the header alone.
+    const out = new Uint8Array(HEADER_SIZE);
+    out.set(query.subarray(0, Math.min(2, query.length)));
+    out[2] = 0x80 | ((query[2] ?? 0) & 0x79);
+    out[3] = 0x80 | rcode;
+    return out;
+  }
+  const optLength = info.hasOpt ? 11 : 0;
+  const out = new Uint8Array(info.questionEnd + optLength);
+  out.set(query.subarray(0, info.questionEnd));
+  out[2] = 0x80 | (query[2]! & 0x79);
+  out[3] = 0x80 | (query[3]! & 0x10) | rcode;
+  out[4] = 0;
+  out[5] = 1;
+  out.fill(0, 6, 12);
+  if (info.hasOpt) {
+    out[11] = 1;
+    const o = info.questionEnd;
+    // Root name, TYPE OPT, CLASS = our UDP size, TTL = ext-rcode 0, version 0, DO echoed.
+    out.set(
+      [0, 0, 41, OWN_UDP_SIZE >> 8, OWN_UDP_SIZE & 0xff, 0, 0, info.dnssecOk ? 0x80 : 0, 0, 0, 0],
+      o,
+    );
+  }
+  return out;
+}
+
+function parseList(list: readonly string[], where: string): ResolverAddress[] {
+  return list.map((text) => {
+    try {
+      return parseResolver(text);
+    } catch (err) {
+      throw new Error(`${where}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    }
+  });
+}
+
+function normalizeZone(zone: string): string {
+  return zone.trim().toLowerCase().replace(/\.+$/, '');
+}
+
+interface Attempt {
+  readonly reply?: UpstreamReply;
+  /** An upstream answer that is no answer (SERVFAIL, REFUSED, ...): kept as a last resort. */
+  readonly unusable?: UpstreamReply;
+}
+
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const defaults = parseList(options.resolvers, 'resolvers');
+  const zones = new Map<string, readonly ResolverAddress[]>();
+  for (const [zone, list] of Object.entries(options.zoneResolvers)) {
+    zones.set(normalizeZone(zone), parseList(list, `zoneResolvers["${zone}"]`));
+  }
+  const { observer, logger, clock } = options;
+  const timeoutMs = Math.max(1, options.timeoutMs);
+  const pool = new ResolverPool(clock, {
+    failuresToMarkDown: options.failuresToMarkDown ?? 3,
+    minBackoffMs: options.probeBackoffMs ?? 1000,
+  });
+  const cache = new ResponseCache({
+    size: Math.max(0, Math.floor(options.cacheSize)),
+    maxTtlSeconds: options.cacheMaxTtlSeconds ?? 3600,
+    serveStaleSeconds: options.cacheServeStaleSeconds ?? 0,
+    clock,
+  });
+  const ids = new IdSource();
+  const closing = new AbortController();
+
+  async function attempt(
+    resolver: ResolverAddress,
+    upstreamQuery: Uint8Array,
+    info: QueryInfo,
+    transport: Transport,
+    attemptTimeoutMs: number,
+  ): Promise<Attempt> {
+    const started = performance.now();
+    const exchange = transport === 'tcp' ? exchangeTcp : exchangeUdp;
+    let reply: UpstreamReply;
+    try {
+      reply = await exchange(
+        resolver,
+        upstreamQuery,
+        info.questionEnd,
+        attemptTimeoutMs,
+        closing.signal,
+      );
+      if (reply.info.truncated && transport === 'udp') {
+        // The full answer is only available over TCP; if that fails the client still gets
+        // the truncated reply and can retry over TCP itself.
+        try {
+          reply = await exchangeTcp(
+            resolver,
+            upstreamQuery,
+            info.questionEnd,
+            attemptTimeoutMs,
+            closing.signal,
+          );
+        } catch (err) {
+          logger.debug(
+            { resolver: resolver.label, err: String(err) },
+            'tcp retry after truncation failed',
+          );
+        }
+      }
+    } catch (err) {
+      const seconds = (performance.now() - started) / 1000;
+      const timedOut = err instanceof UpstreamTimeout;
+      observer.upstream(resolver.label, timedOut ? 'timeout' : 'error', seconds);
+      if (pool.failure(resolver.label)) {
+        logger.warn(
+          { resolver: resolver.label, err: String(err) },
+          'upstream resolver marked down',
+        );
+      } else {
+        logger.debug({ resolver: resolver.label, err: String(err) }, 'upstream attempt failed');
+      }
+      return {};
+    }
+    const seconds = (performance.now() - started) / 1000;
+    pool.success(resolver.label);
+    const rcode = reply.info.rcode;
+    if (rcode !== RCODE_NOERROR && rcode !== RCODE_NXDOMAIN) {
+      // The resolver is alive but has no answer; another one may.
+      observer.upstream(resolver.label, 'error', seconds);
+      return { unusable: reply };
+    }
+    observer.upstream(resolver.label, 'ok', seconds);
+    return { reply };
+  }
+
+  async function resolve(
+    query: Uint8Array,
+    transport: Transport,
+    clientUdpSize: number,
+  ): Promise<Uint8Array> {
+    const info = scanQuery(query);
+    if (!info) return errorReply(query, undefined, RCODE_FORMERR);
+    const finish = (bytes: Uint8Array): Uint8Array => {
+      const out = restoreClientView(bytes, query, info);
+      return transport === 'udp' ? fitUdp(out, info.questionEnd, clientUdpSize) : out;
+    };
+
+    const key = cache.enabled ? cacheKey(query, info) : '';
+    if (cache.enabled) {
+      const hit = cache.lookup(key);
+      observer.cache(hit.kind === 'fresh' ? 'hit' : 'miss', cache.size);
+      if (hit.kind === 'fresh') return finish(hit.bytes);
+    }
+
+    const candidates = pool.order(resolversForName(info.qname, zones, defaults));
+    const deadline = performance.now() + timeoutMs * Math.max(1, candidates.length);
+    const upstreamQuery = new Uint8Array(query);
+    let unusable: UpstreamReply | undefined;
+    for (const resolver of candidates) {
+      const left = deadline - performance.now();
+      if (left <= 0 || closing.signal.aborted) break;
+      const id = ids.next();
+      upstreamQuery[0] = id >> 8;
+      upstreamQuery[1] = id & 0xff;
+      const result = await attempt(
+        resolver,
+        upstreamQuery,
+        info,
+        transport,
+        Math.min(timeoutMs, left),
+      );
+      if (result.reply) {
+        const { bytes, info: replyInfo } = result.reply;
+        if (cache.enabled) cache.store(key, bytes, replyInfo);
+        return finish(bytes);
+      }
+      unusable = result.unusable ?? unusable;
+    }
+
+    if (cache.enabled) {
+      const stale = cache.stale(key);
+      if (stale) {
+        observer.cache('stale', cache.size);
+        return finish(stale);
+      }
+    }
+    if (unusable) return finish(unusable.bytes);
+    if (candidates.length === 0) {
+      logger.debug({ qname: info.qname }, 'no upstream resolvers configured for this name');
+    }
+    return errorReply(query, info, RCODE_SERVFAIL);
+  }
+
+  return {
+    async forward(query, transport, clientUdpSize) {
+      try {
+        return await resolve(query, transport, clientUdpSize);
+      } catch (err) {
+        // A bug here must cost one query, not the process.
+        logger.error({ err: String(err) }, 'forwarding failed unexpectedly');
+        return errorReply(query, scanQuery(query), RCODE_SERVFAIL);
+      }
+    },
+    close() {
+      closing.abort();
+      return Promise.resolve();
+    },
+  };
+}

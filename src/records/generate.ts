@@ -1,0 +1,400 @@
+// Turns one Mesos master state into the RecordSet the server answers from, with mesos-dns's
+// names exactly (records/generator.go, chains.go). Pure: no I/O, no clock, no lookups — host
+// names are resolved by the caller beforehand and passed in `resolvedHosts`.
+import type { IPSource } from '../config/types.ts';
+import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../mesos/types.ts';
+import { parseUpid, splitHostPort } from './host-port.ts';
+import { firstOfEachFamily, parseIp, type ParsedIp } from './ip.ts';
+import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
+import { listOf } from './list-of.ts';
+import { parsePortRanges } from './port-ranges.ts';
+import { RecordBuilder } from './record-builder.ts';
+import type {
+  EnumerationFramework,
+  EnumerationRecord,
+  EnumerationTask,
+  RecordSet,
+  SrvRecord,
+} from './recordset.ts';
+import { taskHash } from './task-hash.ts';
+import { taskIps } from './task-ips.ts';
+
+export interface GenerateOptions {
+  /** Lower-case, no trailing dot, e.g. "mesos". */
+  domain: string;
+  /** Config IPSources, e.g. ["netinfo", "mesos", "host"]. */
+  ipSources: readonly IPSource[];
+  enforceRFC952: boolean;
+  /** Config srvRecordDefaultWeight. */
+  srvWeight: number;
+  /** Known masters "host:port" in order (configured list, or from ZooKeeper). */
+  masters: readonly string[];
+  /** Config SOAMname, e.g. "ns1.mesos" (may lack the trailing dot). */
+  soaMname: string;
+  /** The IPs the SOAMname record gets (the caller computes them from `listener`). */
+  nameserverAddresses: readonly string[];
+  /** Agent, framework and master host names the caller resolved beforehand. */
+  resolvedHosts?: ReadonlyMap<string, readonly string[]>;
+  /** Non-fatal problems (bad agent host, bad ports text, ...). */
+  warn?: (message: string) => void;
+}
+
+const NO_IPS: readonly ParsedIp[] = [];
+
+export function generate(state: MesosState, options: GenerateOptions): RecordSet {
+  const g = new Generation(options);
+  const frameworks = listOf(state.frameworks);
+  const agents = listOf(state.slaves);
+  // Same order as mesos-dns's InsertState, which decides the order of values under one name.
+  const frameworkNames = frameworks.map((f) => g.frameworkRecords(f));
+  for (const agent of agents) g.agentRecords(agent);
+  g.nameserverRecords();
+  const leader = g.masterRecords(state.leader);
+  const enumeration: EnumerationFramework[] = [];
+  let tasks = 0;
+  frameworks.forEach((f, i) => {
+    const enumTasks: EnumerationTask[] = [];
+    enumeration.push({ frameworkname: typeof f.name === 'string' ? f.name : '', tasks: enumTasks });
+    tasks += g.frameworkTasks(f, frameworkNames[i] ?? '', enumTasks);
+  });
+  return {
+    domain: options.domain,
+    a: g.b.a,
+    aaaa: g.b.aaaa,
+    srv: g.b.srv,
+    leader,
+    enumeration,
+    counts: { tasks, frameworks: frameworks.length, agents: agents.length },
+  };
+}
+
+class Generation {
+  readonly b = new RecordBuilder();
+  readonly #o: GenerateOptions;
+  readonly #spec: LabelSpec;
+  /** ".mesos." */
+  readonly #tail: string;
+  readonly #warn: (message: string) => void;
+  readonly #agentIps = new Map<string, readonly ParsedIp[]>();
+  readonly #agentTails = new Map<string, string>();
+
+  constructor(options: GenerateOptions) {
+    this.#o = options;
+    this.#spec = options.enforceRFC952 ? rfc952 : rfc1123;
+    this.#tail = '.' + options.domain + '.';
+    this.#warn = options.warn ?? noop;
+  }
+
+  /**
+   * `F.D` → the scheduler's address and `_framework._tcp.F.D` → its port, from the framework
+   * pid (or its hostname, without SRV). Returns the framework's domain fragment.
+   */
+  frameworkRecords(f: MesosFramework): string {
+    const fname = typeof f.name === 'string' ? domainFrag(f.name, this.#spec) : '';
+    const pid = typeof f.pid === 'string' ? parseUpid(f.pid) : null;
+    const host = pid ? pid.host : typeof f.hostname === 'string' ? f.hostname : '';
+    if (host === '' || fname === '') return fname;
+    const ips = this.#resolve(host, `framework ${JSON.stringify(f.name)}`);
+    if (ips.length === 0) return fname;
+    const name = fname + this.#tail;
+    for (const ip of ips) this.b.addAddress(name, ip);
+    if (pid) this.b.addSrv('_framework._tcp.' + name, this.#srv(name, Number(pid.port)));
+    return fname;
+  }
+
+  /** `slave.D` → every agent's address, `_slave._tcp.D` → their ports; remembers agent IPs. */
+  agentRecords(agent: MesosAgent): void {
+    if (typeof agent.id !== 'string') return;
+    const pid = typeof agent.pid === 'string' ? parseUpid(agent.pid) : null;
+    const host = pid ? pid.host : typeof agent.hostname === 'string' ? agent.hostname : '';
+    // Known even without addresses: its tasks still get their own-IP and SRV records.
+    const ips = host === '' ? NO_IPS : this.#resolve(host, `agent ${agent.id}`);
+    this.#agentIps.set(agent.id, ips);
+    if (ips.length === 0) return;
+    const name = 'slave' + this.#tail;
+    for (const ip of ips) this.b.addAddress(name, ip);
+    if (pid) this.b.addSrv('_slave._tcp' + this.#tail, this.#srv(name, Number(pid.port)));
+  }
+
+  /** The SOA MNAME gets the addresses the server answers on. */
+  nameserverRecords(): void {
+    const name = absolute(this.#o.soaMname);
+    if (name === '.') return;
+    for (const text of this.#o.nameserverAddresses) {
+      const ip = parseIp(text);
+      if (ip) this.b.addAddress(name, ip);
+      else this.#warn(`nameserver address ${JSON.stringify(text)} is not an IP; ${name} skips it`);
+    }
+  }
+
+  /**
+   * `leader.D`, `master.D`, `masterN.D` (in `masters` order, the leader given the next N when
+   * it is not listed), `_leader._tcp.D` and `_leader._udp.D`. Returns the leader "ip:port".
+   */
+  masterRecords(leaderUpid: string | undefined): string {
+    if (typeof leaderUpid !== 'string' || leaderUpid === '') return '';
+    const parts = leaderUpid.split('@');
+    const leaderAddress = parts[1];
+    const hp = leaderAddress === undefined ? null : splitHostPort(leaderAddress);
+    if (leaderAddress === undefined || hp === null) {
+      this.#warn(
+        `state leader ${JSON.stringify(leaderUpid)} is not "master@host:port"; no leader records`,
+      );
+      return '';
+    }
+    const ips = this.#resolve(hp.host, 'leading master');
+    if (ips.length === 0) return leaderAddress;
+    const tail = this.#tail;
+    const leaderName = 'leader' + tail;
+    const allMasters = 'master' + tail;
+    for (const ip of ips) {
+      this.b.addAddress(leaderName, ip);
+      this.b.addAddress(allMasters, ip);
+    }
+    const port = Number(hp.port);
+    if (hp.port !== '' && Number.isInteger(port) && port >= 0 && port <= 65535) {
+      const srv = this.#srv(leaderName, port);
+      this.b.addSrv('_leader._tcp' + tail, srv);
+      this.b.addSrv('_leader._udp' + tail, srv);
+    }
+
+    let addedLeader = false;
+    let idx = 0;
+    for (const master of this.#o.masters) {
+      const mhp = splitHostPort(master);
+      if (mhp === null) {
+        this.#warn(`master ${JSON.stringify(master)} is not "host:port"; skipped`);
+        continue;
+      }
+      const isLeader = master === leaderAddress;
+      const mips = isLeader ? ips : this.#resolve(mhp.host, `master ${master}`);
+      if (mips.length === 0) continue;
+      if (!isLeader) {
+        let added = false;
+        for (const ip of mips) added = this.b.addAddress(allMasters, ip) || added;
+        if (!added) continue; // listed twice
+      } else if (addedLeader) {
+        continue;
+      }
+      const name = `master${idx}${tail}`;
+      for (const ip of mips) this.b.addAddress(name, ip);
+      idx++;
+      if (isLeader) addedLeader = true;
+    }
+    if (!addedLeader) {
+      if (this.#o.masters.length > 0) {
+        this.#warn(`leader ${leaderAddress} is not in the masters list; it becomes master${idx}`);
+      }
+      const name = `master${idx}${tail}`;
+      for (const ip of ips) this.b.addAddress(name, ip);
+    }
+    return leaderAddress;
+  }
+
+  /** Records for the framework's running tasks on known agents; returns how many. */
+  frameworkTasks(f: MesosFramework, fname: string, out: EnumerationTask[]): number {
+    const tasks = listOf(f.tasks);
+    let count = 0;
+    let warned = false;
+    for (const task of tasks) {
+      if (task?.state !== 'TASK_RUNNING' || typeof task.id !== 'string') continue;
+      const agentIps = this.#agentIps.get(task.slave_id);
+      if (agentIps === undefined) continue;
+      count++;
+      const records: EnumerationRecord[] = [];
+      out.push({ name: typeof task.name === 'string' ? task.name : '', id: task.id, records });
+      if (fname === '') {
+        if (!warned) {
+          this.#warn(
+            `framework ${JSON.stringify(f.name)} has no valid DNS label; its tasks get no records`,
+          );
+          warned = true;
+        }
+        continue;
+      }
+      this.#task(task, fname, agentIps, records);
+    }
+    return count;
+  }
+
+  #task(
+    task: MesosTask,
+    fname: string,
+    agentIps: readonly ParsedIp[],
+    records: EnumerationRecord[],
+  ): void {
+    const discoveryName = task.discovery?.name;
+    const ctx: TaskContext = {
+      fname,
+      hash: taskHash(task.id),
+      agent: this.#agentTail(task.slave_id),
+      ips: taskIps(task, this.#o.ipSources, agentIps),
+      agentIps,
+      ports: parsePortRanges(
+        typeof task.resources?.ports === 'string' ? task.resources.ports : '',
+        (m) => this.#warn(`task ${task.id}: ${m}`),
+      ),
+      discovery: typeof discoveryName === 'string' && discoveryName !== '' ? task : null,
+      records,
+    };
+    if (ctx.discovery && typeof discoveryName === 'string') {
+      // mesos-dns's LEGACY path: records under the raw discovery name as well. Keys are
+      // lower-cased because lookups are; a name already valid yields no extra records.
+      const raw = discoveryName.toLowerCase();
+      this.#taskNamed(raw, ctx);
+      const label = this.#spec(discoveryName);
+      if (label !== '' && label !== raw) this.#taskNamed(label, ctx);
+      return;
+    }
+    const label = typeof task.name === 'string' ? this.#spec(task.name) : '';
+    if (label === '') {
+      this.#warn(
+        `task ${task.id} name ${JSON.stringify(task.name)} has no valid DNS label; no records`,
+      );
+      return;
+    }
+    this.#taskNamed(label, ctx);
+  }
+
+  /** mesos-dns's taskContextRecord for one task name. */
+  #taskNamed(taskName: string, ctx: TaskContext): void {
+    const tail = this.#tail;
+    const fname = ctx.fname;
+    const canonical = taskName + '-' + ctx.hash + '-' + ctx.agent + '.' + fname;
+    const arec = taskName + '.' + fname;
+    const canonicalName = canonical + tail;
+    const canonicalSlave = canonical + '.slave' + tail;
+
+    if (ctx.ips.length > 0) {
+      const name = arec + tail;
+      for (const ip of ctx.ips) {
+        this.#address(name, ip, ctx.records);
+        this.#address(canonicalName, ip, ctx.records);
+      }
+    }
+    if (ctx.agentIps.length > 0) {
+      const name = arec + '.slave' + tail;
+      for (const ip of ctx.agentIps) {
+        this.#address(name, ip, ctx.records);
+        this.#address(canonicalSlave, ip, ctx.records);
+      }
+    }
+
+    const prefix = '_' + taskName;
+    const tcp = prefix + '._tcp.' + fname;
+    const udp = prefix + '._udp.' + fname;
+    if (ctx.ports.length > 0) {
+      const tcpSlave = tcp + '.slave' + tail;
+      const udpSlave = udp + '.slave' + tail;
+      const tcpName = tcp + tail;
+      const udpName = udp + tail;
+      for (const port of ctx.ports) {
+        const srv = this.#srv(canonicalSlave, port);
+        this.#srvRecord(tcpSlave, srv, ctx.records);
+        this.#srvRecord(udpSlave, srv, ctx.records);
+        // With DiscoveryInfo, the plain names come from the discovery ports instead.
+        if (ctx.discovery === null) {
+          this.#srvRecord(tcpName, srv, ctx.records);
+          this.#srvRecord(udpName, srv, ctx.records);
+        }
+      }
+    }
+    if (ctx.discovery === null) return;
+
+    const ports = ctx.discovery.discovery?.ports?.ports;
+    if (!Array.isArray(ports)) return;
+    for (const p of ports) {
+      const number = p?.number;
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
+        this.#warn(
+          `task ${ctx.discovery.id}: discovery port ${JSON.stringify(number)} is not a port; skipped`,
+        );
+        continue;
+      }
+      const srv = this.#srv(canonicalName, number);
+      const protocol = this.#spec(typeof p.protocol === 'string' ? p.protocol : '');
+      const portName = this.#spec(typeof p.name === 'string' ? p.name : '');
+      if (protocol !== '') {
+        const name = prefix + '._' + protocol + '.' + fname;
+        this.#srvRecord(name + tail, srv, ctx.records);
+        if (portName !== '') this.#srvRecord('_' + portName + '.' + name + tail, srv, ctx.records);
+      } else {
+        this.#srvRecord(tcp + tail, srv, ctx.records);
+        this.#srvRecord(udp + tail, srv, ctx.records);
+        if (portName !== '') {
+          this.#srvRecord('_' + portName + '.' + tcp + tail, srv, ctx.records);
+          this.#srvRecord('_' + portName + '.' + udp + tail, srv, ctx.records);
+        }
+      }
+    }
+  }
+
+  #address(name: string, ip: ParsedIp, records: EnumerationRecord[]): void {
+    if (this.b.addAddress(name, ip)) {
+      records.push({ name, host: ip.address, rtype: ip.family === 4 ? 'A' : 'AAAA' });
+    }
+  }
+
+  #srvRecord(name: string, srv: SrvRecord, records: EnumerationRecord[]): void {
+    if (this.b.addSrv(name, srv)) {
+      records.push({ name, host: `${srv.target}:${srv.port}`, rtype: 'SRV' });
+    }
+  }
+
+  #srv(target: string, port: number): SrvRecord {
+    return { target, port, priority: 0, weight: this.#o.srvWeight };
+  }
+
+  /** Lower-cased part of the agent id after its last '-' (mesos-dns's slaveIDTail). */
+  #agentTail(agentId: string): string {
+    let t = this.#agentTails.get(agentId);
+    if (t === undefined) {
+      t = agentId.slice(agentId.lastIndexOf('-') + 1).toLowerCase();
+      this.#agentTails.set(agentId, t);
+    }
+    return t;
+  }
+
+  /** An IP literal as itself; a host name through `resolvedHosts`, else none (with a warning). */
+  #resolve(host: string, what: string): readonly ParsedIp[] {
+    const ip = parseIp(host);
+    if (ip) return [ip];
+    const resolved = this.#o.resolvedHosts?.get(host);
+    if (resolved !== undefined) {
+      const ips: ParsedIp[] = [];
+      for (const text of resolved) {
+        const r = parseIp(text);
+        if (r) ips.push(r);
+      }
+      const out = firstOfEachFamily(ips);
+      if (out.length > 0) return out;
+    }
+    this.#warn(
+      `${what}: host ${JSON.stringify(host)} is not an IP and has no resolved address; its address records are skipped`,
+    );
+    return NO_IPS;
+  }
+}
+
+interface TaskContext {
+  readonly fname: string;
+  readonly hash: string;
+  readonly agent: string;
+  readonly ips: readonly ParsedIp[];
+  readonly agentIps: readonly ParsedIp[];
+  readonly ports: readonly number[];
+  /** The task, when it has DiscoveryInfo with a name. */
+  readonly discovery: MesosTask | null;
+  readonly records: EnumerationRecord[];
+}
+
+/** Lower-case with exactly one trailing dot. */
+function absolute(name: string): string {
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) === 46) end--;
+  return name.slice(0, end).toLowerCase() + '.';
+}
+
+function noop(): void {
+  // warnings are optional
+}

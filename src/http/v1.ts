@@ -1,0 +1,143 @@
+// mesos-dns's v1 HTTP API over the record set in service: same paths and JSON shapes as its
+// resolver.go, except that a name with no records answers [] rather than one empty entry.
+import type { Config } from '../config/types.ts';
+import type { RecordSet } from '../records/recordset.ts';
+import type { RecordStore } from '../records/store.ts';
+import { absoluteSoaMname, absoluteSoaRname, configView } from './config-view.ts';
+import { inDomain, normalizeName } from './names.ts';
+import { errorReply, json, type Reply } from './reply.ts';
+
+export interface ApiContext {
+  readonly config: Config;
+  readonly store: RecordStore;
+  readonly version: string;
+  /** Wall-clock ms the process started; the zone serial before the first load. */
+  readonly startedAtMs: number;
+}
+
+/** Like mesos-dns, the serial is the Unix time of the last good load. */
+export function zoneSerial(ctx: ApiContext): number {
+  return Math.floor((ctx.store.lastLoad?.atMs ?? ctx.startedAtMs) / 1000);
+}
+
+export function version(ctx: ApiContext): Reply {
+  return json(200, {
+    Service: 'Mesos-DNS',
+    URL: 'https://github.com/mesosphere/mesos-dns',
+    Version: ctx.version,
+  });
+}
+
+export function config(ctx: ApiContext): Reply {
+  return json(200, configView(ctx.config, zoneSerial(ctx)));
+}
+
+function notLoaded(): Reply {
+  return errorReply(
+    503,
+    'not ready',
+    'no Mesos state has been loaded yet; records are served after the first successful load',
+    { 'Retry-After': '1' },
+  );
+}
+
+type Lookup =
+  | { readonly kind: 'reply'; readonly reply: Reply }
+  | { readonly kind: 'name'; readonly name: string; readonly set: RecordSet | null };
+
+/** Validation first (400), then names outside the domain (never any records), then 503. */
+function lookup(ctx: ApiContext, raw: string, what: 'host' | 'service'): Lookup {
+  const result = normalizeName(raw);
+  if (!result.ok) {
+    return {
+      kind: 'reply',
+      reply: errorReply(400, 'bad name', `${what} "${raw}" is not a DNS name: ${result.reason}`),
+    };
+  }
+  if (!inDomain(result.name, ctx.config.domain)) {
+    return { kind: 'name', name: result.name, set: null };
+  }
+  const set = ctx.store.current;
+  if (set === null) return { kind: 'reply', reply: notLoaded() };
+  return { kind: 'name', name: result.name, set };
+}
+
+export function hosts(ctx: ApiContext, raw: string): Reply {
+  const found = lookup(ctx, raw, 'host');
+  if (found.kind === 'reply') return found.reply;
+  const { name, set } = found;
+  const records: { host: string; ip: string }[] = [];
+  for (const ip of set?.a.get(name) ?? []) records.push({ host: name, ip });
+  for (const ip of set?.aaaa.get(name) ?? []) records.push({ host: name, ip });
+  return json(200, records);
+}
+
+export function hostPorts(): Reply {
+  // mesos-dns registers this route but never implemented it.
+  return errorReply(
+    501,
+    'not implemented',
+    'GET /v1/hosts/{host}/ports is not implemented (as in mesos-dns); use /v1/services/{service}',
+  );
+}
+
+export function services(ctx: ApiContext, raw: string): Reply {
+  const found = lookup(ctx, raw, 'service');
+  if (found.kind === 'reply') return found.reply;
+  const { name, set } = found;
+  const records: { service: string; host: string; ip: string; port: string }[] = [];
+  if (set !== null) {
+    for (const srv of set.srv.get(name) ?? []) {
+      const port = String(srv.port);
+      // As mesos-dns: one entry per address of the target; targets without one are left out.
+      for (const ip of set.a.get(srv.target) ?? []) {
+        records.push({ service: name, host: srv.target, ip, port });
+      }
+      for (const ip of set.aaaa.get(srv.target) ?? []) {
+        records.push({ service: name, host: srv.target, ip, port });
+      }
+    }
+  }
+  return json(200, records);
+}
+
+export function enumerate(ctx: ApiContext): Reply {
+  const set = ctx.store.current;
+  if (set === null) return notLoaded();
+  return json(200, {
+    frameworks: set.enumeration.map((framework) => ({
+      tasks: framework.tasks.map((task) => ({
+        name: task.name,
+        id: task.id,
+        records: task.records.map((r) => ({ name: r.name, host: r.host, rtype: r.rtype })),
+      })),
+      name: framework.frameworkname,
+    })),
+  });
+}
+
+function sortedObject<V>(map: ReadonlyMap<string, readonly V[]>, show: (v: V) => string) {
+  const out: Record<string, string[]> = {};
+  // Go's encoding/json writes map keys sorted; do the same so dumps diff cleanly.
+  for (const key of [...map.keys()].sort()) out[key] = (map.get(key) ?? []).map(show);
+  return out;
+}
+
+export function axfr(ctx: ApiContext): Reply {
+  const set = ctx.store.current;
+  if (set === null) return notLoaded();
+  return json(200, {
+    TTL: ctx.config.ttl,
+    Serial: zoneSerial(ctx),
+    RefreshSeconds: ctx.config.refreshSeconds,
+    Mname: absoluteSoaMname(ctx.config.SOAMname),
+    Rname: absoluteSoaRname(ctx.config.SOARname),
+    Domain: ctx.config.domain,
+    Records: {
+      As: sortedObject(set.a, (ip) => ip),
+      AAAAs: sortedObject(set.aaaa, (ip) => ip),
+      // mesos-dns keeps SRV data as "target:port" strings and exports them unchanged.
+      SRVs: sortedObject(set.srv, (srv) => `${srv.target}:${srv.port}`),
+    },
+  });
+}

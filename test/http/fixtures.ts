@@ -1,0 +1,171 @@
+// Hand-made inputs for the HTTP tests: a complete Config on loopback and a small RecordSet.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Config } from '../../src/config/types.ts';
+import type { Logger } from '../../src/log.ts';
+import { silentLogger } from '../../src/log.ts';
+import { Metrics } from '../../src/metrics/metrics.ts';
+import type { RecordSet } from '../../src/records/recordset.ts';
+import { RecordStore, type LoadInfo } from '../../src/records/store.ts';
+import { startHttpServer, type HttpLimits, type HttpServerHandle } from '../../src/http/server.ts';
+
+export const SECRET = 'sup3r-s3cret-Pa55word';
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    zk: 'zk://dns:zkpass@127.0.0.1:2181/mesos',
+    zkDetectionTimeout: 30,
+    masters: ['127.0.0.1:5050'],
+    refreshSeconds: 60,
+    stateTimeoutSeconds: 300,
+    ttl: 60,
+    domain: 'mesos',
+    port: 0,
+    resolvers: ['127.0.0.1'],
+    zoneResolvers: {},
+    timeout: 5,
+    listener: '127.0.0.1',
+    dnson: true,
+    httpon: true,
+    httpport: 0,
+    externalon: true,
+    SOAMname: 'ns1.mesos',
+    SOARname: 'root@ns1.mesos',
+    SOARefresh: 60,
+    SOARetry: 600,
+    SOAExpire: 86400,
+    SOAMinttl: 60,
+    recurseon: true,
+    enforceRFC952: false,
+    IPSources: ['netinfo', 'mesos', 'host'],
+    EnumerationOn: true,
+    srvRecordDefaultWeight: 1,
+    SetTruncateBit: true,
+    mesosCredentials: { principal: 'dns-principal', secret: SECRET },
+    mesosAuthentication: 'basic',
+    mesosHTTPSOn: false,
+    CACertFile: '',
+    CertFile: '',
+    KeyFile: '/etc/mesos-dns/client.key',
+    HTTPListener: '127.0.0.1',
+    cacheSize: 10000,
+    cacheMaxTTL: 3600,
+    cacheServeStale: 0,
+    stateMaxBytes: 64 * 1024 * 1024,
+    workers: 1,
+    verbose: 0,
+    configFile: '/etc/mesos-dns/config.json',
+    ...overrides,
+  };
+}
+
+export const SLAVE_TARGET = 'web-abc12-s1.marathon.slave.mesos.';
+
+export function testRecordSet(): RecordSet {
+  return {
+    domain: 'mesos',
+    a: new Map([
+      ['web.marathon.mesos.', ['10.0.0.1', '10.0.0.2']],
+      [SLAVE_TARGET, ['10.0.1.1']],
+      ['leader.mesos.', ['10.0.0.9']],
+      ['dual.marathon.mesos.', ['10.0.0.7']],
+    ]),
+    aaaa: new Map([
+      ['v6.marathon.mesos.', ['fd00::1']],
+      ['dual.marathon.mesos.', ['fd00::7']],
+    ]),
+    srv: new Map([
+      [
+        '_web._tcp.marathon.mesos.',
+        [
+          { target: SLAVE_TARGET, port: 31000, priority: 0, weight: 1 },
+          { target: 'dual.marathon.mesos.', port: 8080, priority: 0, weight: 1 },
+          { target: 'noaddress.marathon.mesos.', port: 9, priority: 0, weight: 1 },
+        ],
+      ],
+      ['_leader._tcp.mesos.', [{ target: 'leader.mesos.', port: 5050, priority: 0, weight: 1 }]],
+    ]),
+    leader: '10.0.0.9:5050',
+    enumeration: [
+      {
+        frameworkname: 'marathon',
+        tasks: [
+          {
+            name: 'web',
+            id: 'web.abc12',
+            records: [
+              { name: 'web.marathon.mesos.', host: '10.0.0.1', rtype: 'A' },
+              { name: '_web._tcp.marathon.mesos.', host: `${SLAVE_TARGET}:31000`, rtype: 'SRV' },
+            ],
+          },
+        ],
+      },
+    ],
+    counts: { tasks: 1, frameworks: 1, agents: 1 },
+  };
+}
+
+export function loadInfo(atMs = Date.now()): LoadInfo {
+  return { atMs, durationMs: 42, master: '10.0.0.9:5050', tasks: 1, records: 9 };
+}
+
+export interface Harness {
+  readonly base: string;
+  readonly server: HttpServerHandle;
+  readonly store: RecordStore;
+  readonly metrics: Metrics;
+  dnsListening: boolean;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: {
+    config?: Partial<Config>;
+    loaded?: boolean;
+    logger?: Logger;
+    limits?: Partial<HttpLimits>;
+  } = {},
+): Promise<Harness> {
+  const store = new RecordStore();
+  if (options.loaded ?? true) store.swap(testRecordSet(), loadInfo());
+  const metrics = new Metrics({ version: '9.9.9-test', processMetrics: false });
+  const state = { dnsListening: true };
+  const server = await startHttpServer({
+    config: testConfig(options.config),
+    store,
+    metrics,
+    logger: options.logger ?? silentLogger(),
+    isDnsListening: () => state.dnsListening,
+    version: '9.9.9-test',
+    limits: options.limits,
+  });
+  const host =
+    server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
+  return {
+    base: `http://${host}:${server.address.port}`,
+    server,
+    store,
+    metrics,
+    get dnsListening() {
+      return state.dnsListening;
+    },
+    set dnsListening(value: boolean) {
+      state.dnsListening = value;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** A pino logger whose JSON lines land in `lines`. */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), lines };
+}

@@ -1,0 +1,522 @@
+// LeaderSource over ZooKeeper: watches the Mesos master group (json.info_N children), reports the
+// lowest-sequence master as leader, and gives up via onFatal after zkDetectionTimeout without one.
+import zookeeper from 'node-zookeeper-client';
+import type { Client, Event, Exception, State } from 'node-zookeeper-client';
+import type { Logger } from '../log.ts';
+import type { LeaderSource, MasterView } from './leader.ts';
+import { parseZkUrl, formatHost, type ZkUrl, type ZkHost } from './zk-url.ts';
+import { classifyChild, jsonInfoChildren, masterAddress } from './zk-master-info.ts';
+
+export interface ZkDetectorOptions {
+  /** The `zk` setting, or an already parsed URL. */
+  readonly url: string | ZkUrl;
+  /** zkDetectionTimeout, seconds without a known leader before onFatal; 0 disables. */
+  readonly detectionTimeoutSeconds: number;
+  readonly logger: Logger;
+  /** Requested ZooKeeper session timeout (the server clamps it). Default 10 s, as Mesos uses. */
+  readonly sessionTimeoutMs?: number;
+  /** Upper bound of the random pause before retrying after every host refused. Default 1 s. */
+  readonly spinDelayMs?: number;
+  /** Longest pause between new sessions after expiry or auth failure. Default 10 s. */
+  readonly maxSessionBackoffMs?: number;
+}
+
+const EMPTY: MasterView = Object.freeze({ leader: null, masters: Object.freeze([]) });
+const CLOSE_WAIT_MS = 2000;
+
+type ZkError = Error | Exception | null;
+
+export class ZkDetector implements LeaderSource {
+  readonly url: ZkUrl;
+  private readonly timeoutMs: number;
+  private readonly log: Logger;
+  private readonly sessionTimeoutMs: number;
+  private readonly spinDelayMs: number;
+  private readonly maxBackoffMs: number;
+
+  private view: MasterView = EMPTY;
+  private client: Client | null = null;
+  private session = 0;
+  private connected = false;
+  private running = false;
+  private sessionAttempts = 0;
+  private refreshing = false;
+  private refreshSession = -1;
+  private refreshAgain = false;
+  private warnedLegacy = false;
+  private readonly warnedNodes = new Set<string>();
+  /** node name → address, or null when its MasterInfo could not be read (warned once). */
+  private readonly infoCache = new Map<string, string | null>();
+  private fatalTimer: NodeJS.Timeout | null = null;
+  private sessionTimer: NodeJS.Timeout | null = null;
+  private fatalFired = false;
+  private readonly watchers = new Map<number, (event: Event) => void>();
+  private readonly changeListeners: ((view: MasterView) => void)[] = [];
+  private readonly fatalListeners: ((error: Error) => void)[] = [];
+
+  constructor(options: ZkDetectorOptions) {
+    this.url = typeof options.url === 'string' ? parseZkUrl(options.url) : options.url;
+    if (!Number.isFinite(options.detectionTimeoutSeconds) || options.detectionTimeoutSeconds < 0) {
+      throw new Error(
+        `zkDetectionTimeout must be a number of seconds >= 0 (0 disables), got ${String(options.detectionTimeoutSeconds)}`,
+      );
+    }
+    this.timeoutMs = options.detectionTimeoutSeconds * 1000;
+    this.log = options.logger.child({ component: 'zk', zk: this.url.display });
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
+    this.spinDelayMs = options.spinDelayMs ?? 1000;
+    this.maxBackoffMs = options.maxSessionBackoffMs ?? 10_000;
+  }
+
+  start(): Promise<void> {
+    if (this.running) {
+      return Promise.resolve();
+    }
+    this.running = true;
+    this.fatalFired = false;
+    this.armFatalTimer();
+    this.openSession();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.session += 1; // late callbacks of the old session see a stale id and do nothing
+    this.clearTimer('fatalTimer');
+    this.clearTimer('sessionTimer');
+    const client = this.client;
+    this.client = null;
+    this.connected = false;
+    if (client) {
+      await closeClient(client, this.log);
+    }
+  }
+
+  current(): MasterView {
+    return this.view;
+  }
+
+  /** True while a ZooKeeper session is connected. */
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  onChange(listener: (view: MasterView) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  private openSession(): void {
+    if (!this.running) {
+      return;
+    }
+    const id = ++this.session;
+    let client: Client;
+    try {
+      client = zookeeper.createClient(this.url.hosts.map(formatHostForLibrary).join(','), {
+        sessionTimeout: this.sessionTimeoutMs,
+        spinDelay: this.spinDelayMs,
+        retries: 0,
+      });
+      useServers(client, this.url.hosts);
+      if (this.url.auth) {
+        const { user, password } = this.url.auth;
+        client.addAuthInfo('digest', Buffer.from(`${user}:${password}`));
+      }
+    } catch (err) {
+      this.log.error({ err }, 'could not create a ZooKeeper client; retrying');
+      this.scheduleSession();
+      return;
+    }
+    this.client = client;
+    client.on('state', (state: State) => {
+      this.onState(id, client, state);
+    });
+    this.log.debug({ hosts: this.url.hosts.map(formatHost) }, 'connecting to ZooKeeper');
+    client.connect();
+  }
+
+  private onState(id: number, client: Client, state: State): void {
+    if (id !== this.session || !this.running) {
+      return;
+    }
+    const { State: S } = zookeeper;
+    if (state === S.SYNC_CONNECTED || state === S.CONNECTED_READ_ONLY) {
+      this.connected = true;
+      this.log.info('connected to ZooKeeper');
+      this.scheduleRefresh(id);
+    } else if (state === S.DISCONNECTED) {
+      if (this.connected) {
+        this.log.warn('lost the ZooKeeper connection; reconnecting');
+      }
+      this.connected = false;
+      // The last view may be stale; keep the masters (still worth asking) but not the leader.
+      this.setView({ leader: null, masters: this.view.masters });
+    } else if (state === S.EXPIRED || state === S.AUTH_FAILED) {
+      this.connected = false;
+      if (state === S.EXPIRED) {
+        this.log.warn('ZooKeeper session expired; starting a new session');
+      } else {
+        this.log.error(
+          'ZooKeeper rejected the credentials of the zk URL; check user:password; retrying',
+        );
+      }
+      this.setView({ leader: null, masters: this.view.masters });
+      if (this.client === client) {
+        this.client = null;
+      }
+      client.removeAllListeners('state');
+      void closeClient(client, this.log);
+      this.scheduleSession();
+    }
+  }
+
+  private scheduleSession(): void {
+    if (!this.running || this.sessionTimer) {
+      return;
+    }
+    // First retry at once (expiry is usually one-off); repeated failures back off, with jitter.
+    const attempt = this.sessionAttempts++;
+    const ceiling = attempt === 0 ? 0 : Math.min(this.maxBackoffMs, 250 * 2 ** attempt);
+    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    this.sessionTimer = setTimeout(() => {
+      this.sessionTimer = null;
+      this.openSession();
+    }, delay);
+  }
+
+  /** One refresh at a time per session; events during one coalesce into a single rerun. */
+  private scheduleRefresh(id: number): void {
+    // A dead session's read may never call back (the library drops unsent requests on
+    // expiry), so only a refresh of the same session blocks a new one.
+    if (this.refreshing && this.refreshSession === id) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    this.refreshSession = id;
+    this.refreshAgain = false;
+    void this.refresh(id)
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'reading the Mesos master group failed');
+      })
+      .finally(() => {
+        if (this.refreshSession !== id) {
+          return;
+        }
+        this.refreshing = false;
+        if (this.refreshAgain && id === this.session && this.running) {
+          this.scheduleRefresh(id);
+        }
+      });
+  }
+
+  /** Re-reads the group and re-arms the watches; any watch firing schedules another refresh. */
+  private async refresh(id: number): Promise<void> {
+    const client = this.client;
+    if (!client || id !== this.session) {
+      return;
+    }
+    const path = this.url.path;
+    const watcher = this.watcherFor(id);
+    const listed = await call<string[]>((cb) => {
+      client.getChildren(path, watcher, cb);
+    });
+    if (id !== this.session) {
+      return;
+    }
+    if (listed.error) {
+      if (codeOf(listed.error) === zookeeper.Exception.NO_NODE) {
+        // Mesos has not created the group yet: wait for it to appear.
+        this.log.warn({ path }, 'the Mesos master group path does not exist yet; waiting for it');
+        const exists = await call<unknown>((cb) => {
+          client.exists(path, watcher, cb);
+        });
+        if (id === this.session && !exists.error) {
+          this.setView(EMPTY);
+        }
+        if (!exists.error && exists.value) {
+          this.scheduleRefresh(id); // created in between
+        }
+        return;
+      }
+      this.reportReadError(listed.error, path);
+      return;
+    }
+    const children = listed.value ?? [];
+    this.warnLegacy(children);
+
+    const nodes = jsonInfoChildren(children);
+    const names = new Set(nodes.map((n) => n.name));
+    for (const name of this.infoCache.keys()) {
+      if (!names.has(name)) {
+        this.infoCache.delete(name);
+      }
+    }
+    for (const [index, node] of nodes.entries()) {
+      // MasterInfo is written once at creation, so only new nodes are read; the leader's read
+      // also watches it, so its deletion is seen even if a children event were missed.
+      const isLeader = index === 0;
+      if (this.infoCache.has(node.name) && !isLeader) {
+        continue;
+      }
+      const nodePath = `${path}/${node.name}`;
+      const data = await call<Buffer>((cb) => {
+        if (isLeader) {
+          client.getData(nodePath, watcher, cb);
+        } else {
+          client.getData(nodePath, cb);
+        }
+      });
+      if (id !== this.session) {
+        return;
+      }
+      if (data.error) {
+        if (codeOf(data.error) === zookeeper.Exception.NO_NODE) {
+          this.infoCache.delete(node.name);
+          continue; // gone already; the children watch brings the next list
+        }
+        this.reportReadError(data.error, nodePath);
+        return;
+      }
+      this.infoCache.set(node.name, this.parseInfo(nodePath, data.value));
+    }
+
+    const masters: string[] = [];
+    let leader: string | null = null;
+    for (const node of nodes) {
+      const address = this.infoCache.get(node.name);
+      if (address == null) {
+        continue;
+      }
+      leader ??= address;
+      if (!masters.includes(address)) {
+        masters.push(address);
+      }
+    }
+    if (nodes.length === 0) {
+      this.log.debug({ path }, 'no Mesos master is registered in ZooKeeper');
+    }
+    this.sessionAttempts = 0;
+    this.setView({ leader, masters });
+  }
+
+  private watcherFor(id: number): (event: Event) => void {
+    // One function per session: the library then keeps a single registration per path.
+    const existing = this.watchers.get(id);
+    if (existing) {
+      return existing;
+    }
+    this.watchers.clear();
+    const watcher = (event: Event): void => {
+      if (id === this.session && this.running) {
+        this.log.debug({ event: event.toString() }, 'ZooKeeper watch fired');
+        this.scheduleRefresh(id);
+      }
+    };
+    this.watchers.set(id, watcher);
+    return watcher;
+  }
+
+  private parseInfo(nodePath: string, data: Buffer | undefined): string | null {
+    try {
+      return masterAddress(nodePath, data ?? Buffer.alloc(0));
+    } catch (err) {
+      if (!this.warnedNodes.has(nodePath)) {
+        this.warnedNodes.add(nodePath);
+        this.log.warn({ err }, 'ignoring a Mesos master whose MasterInfo cannot be read');
+      }
+      return null;
+    }
+  }
+
+  private warnLegacy(children: readonly string[]): void {
+    if (this.warnedLegacy) {
+      return;
+    }
+    const legacy = children.filter((c) => classifyChild(c).kind === 'legacy');
+    if (legacy.length > 0) {
+      this.warnedLegacy = true;
+      this.log.warn(
+        { nodes: legacy },
+        'ignoring info_ nodes (protobuf MasterInfo from Mesos before 0.24); only json.info_ nodes are read',
+      );
+    }
+  }
+
+  private reportReadError(error: Error | Exception, path: string): void {
+    const code = codeOf(error);
+    if (code === zookeeper.Exception.NO_AUTH) {
+      this.log.error(
+        { path },
+        'ZooKeeper denied reading the Mesos master group; give user:password@ in the zk URL',
+      );
+    } else if (
+      code !== zookeeper.Exception.CONNECTION_LOSS &&
+      code !== zookeeper.Exception.SESSION_EXPIRED
+    ) {
+      this.log.error({ path, err: error }, 'reading the Mesos master group failed');
+    }
+    // Connection loss and expiry come back through the state events, which refresh again.
+  }
+
+  private setView(next: MasterView): void {
+    const prev = this.view;
+    const same =
+      prev.leader === next.leader &&
+      prev.masters.length === next.masters.length &&
+      prev.masters.every((m, i) => m === next.masters[i]);
+    if (!same) {
+      this.view = Object.freeze({
+        leader: next.leader,
+        masters: Object.freeze([...next.masters]),
+      });
+      this.log.info({ leader: next.leader, masters: next.masters }, 'Mesos masters changed');
+      for (const listener of this.changeListeners) {
+        try {
+          listener(this.view);
+        } catch (err) {
+          this.log.error({ err }, 'a master-change listener threw');
+        }
+      }
+    }
+    this.armFatalTimer();
+  }
+
+  private armFatalTimer(): void {
+    if (this.view.leader !== null || !this.running) {
+      this.clearTimer('fatalTimer');
+      return;
+    }
+    if (this.timeoutMs === 0 || this.fatalTimer || this.fatalFired) {
+      return;
+    }
+    this.fatalTimer = setTimeout(() => {
+      this.fatalTimer = null;
+      this.fatalFired = true;
+      const why = this.connected
+        ? `no json.info_ node under ${this.url.path}`
+        : 'ZooKeeper unreachable';
+      const error = new Error(
+        `no Mesos leader found in ZooKeeper ${this.url.display} within ${this.timeoutMs / 1000}s (${why})`,
+      );
+      this.log.error({ err: error }, 'Mesos leader detection timed out');
+      for (const listener of this.fatalListeners) {
+        try {
+          listener(error);
+        } catch (err) {
+          this.log.error({ err }, 'a fatal-error listener threw');
+        }
+      }
+    }, this.timeoutMs);
+  }
+
+  private clearTimer(which: 'fatalTimer' | 'sessionTimer'): void {
+    const timer = this[which];
+    if (timer) {
+      clearTimeout(timer);
+      this[which] = null;
+    }
+  }
+}
+
+interface CallResult<T> {
+  readonly error: Error | Exception | null;
+  readonly value: T | undefined;
+}
+
+/** Runs a callback-style client call as a promise that never rejects (sync throws included). */
+function call<T>(run: (cb: (error: ZkError, value: T) => void) => void): Promise<CallResult<T>> {
+  return new Promise((resolve) => {
+    try {
+      run((error, value) => {
+        resolve({ error, value });
+      });
+    } catch (err) {
+      resolve({ error: err instanceof Error ? err : new Error(String(err)), value: undefined });
+    }
+  });
+}
+
+function codeOf(error: Error | Exception): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * The library splits its connection string on ":" and so cannot parse "[::1]:2181"; it gets
+ * placeholder text of the right host count, then our parsed hosts replace its server list.
+ */
+function formatHostForLibrary(h: ZkHost): string {
+  return h.host.includes(':') ? `ipv6-placeholder:${h.port}` : `${h.host}:${h.port}`;
+}
+
+interface ConnectionManagerInternals {
+  servers?: unknown;
+  state?: unknown;
+  socket?: { destroy?: () => void } | null;
+  connectTimeoutHandler?: NodeJS.Timeout | null;
+}
+
+function internals(client: Client): ConnectionManagerInternals | undefined {
+  const cm = (client as unknown as { connectionManager?: unknown }).connectionManager;
+  return typeof cm === 'object' && cm !== null ? cm : undefined;
+}
+
+function useServers(client: Client, hosts: readonly ZkHost[]): void {
+  const cm = internals(client);
+  if (!cm || !Array.isArray(cm.servers) || cm.servers.length !== hosts.length) {
+    if (hosts.some((h) => h.host.includes(':'))) {
+      throw new Error(
+        'this node-zookeeper-client version cannot take IPv6 ZooKeeper hosts; use hostnames or IPv4',
+      );
+    }
+    return; // the library parsed the plain hosts itself
+  }
+  // Shuffled, as the library does, so many mesos-dns instances spread over the ensemble.
+  const servers = hosts.map((h) => ({ host: h.host, port: h.port }));
+  for (let i = servers.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [servers[i], servers[j]] = [servers[j]!, servers[i]!];
+  }
+  cm.servers = servers;
+}
+
+const CLOSED = -2; // ConnectionManager.STATES.CLOSED
+
+/**
+ * Closes a client and waits until its connection manager is closed, so no socket or reconnect
+ * timer outlives stop(). The library has no "closed" event, hence the short poll.
+ */
+async function closeClient(client: Client, log: Logger): Promise<void> {
+  try {
+    client.close();
+  } catch (err) {
+    log.debug({ err }, 'closing the ZooKeeper client threw');
+  }
+  const cm = internals(client);
+  if (!cm) {
+    return;
+  }
+  const deadline = Date.now() + CLOSE_WAIT_MS;
+  let destroyed = false;
+  while (cm.state !== CLOSED && Date.now() < deadline + 500) {
+    if (!destroyed && Date.now() >= deadline - 500) {
+      // The server did not answer the close request: drop the socket (it then stops retrying).
+      destroyed = true;
+      cm.socket?.destroy?.();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  if (cm.connectTimeoutHandler) {
+    // Left armed when a socket is destroyed before connecting.
+    clearTimeout(cm.connectTimeoutHandler);
+    cm.connectTimeoutHandler = null;
+  }
+  if (cm.state !== CLOSED) {
+    log.warn('the ZooKeeper client did not close within 2.5s');
+  }
+}

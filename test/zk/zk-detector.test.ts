@@ -1,0 +1,197 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../src/log.ts';
+import type { MasterView } from '../../src/mesos/leader.ts';
+import { ZkDetector } from '../../src/mesos/zk-detector.ts';
+import { ZkUrlError } from '../../src/mesos/zk-url.ts';
+import {
+  masterInfo,
+  registerMaster,
+  startZooKeeper,
+  waitFor,
+  type FakeMaster,
+  type ZooKeeperServer,
+} from '../helpers/zookeeper.ts';
+
+let zk: ZooKeeperServer;
+const cleanups: (() => Promise<void>)[] = [];
+
+before(async () => {
+  zk = await startZooKeeper();
+});
+
+after(async () => {
+  for (const clean of cleanups.reverse()) {
+    await clean().catch(() => undefined);
+  }
+  await zk.close();
+});
+
+function detector(group: string, timeoutSeconds = 0, logger = silentLogger()): ZkDetector {
+  const d = new ZkDetector({
+    url: `zk://${zk.hostPort}${group}`,
+    detectionTimeoutSeconds: timeoutSeconds,
+    logger,
+    spinDelayMs: 200,
+  });
+  cleanups.push(() => d.stop());
+  return d;
+}
+
+async function master(group: string, ip: string, port = 5050): Promise<FakeMaster> {
+  const m = await registerMaster(zk.hostPort, group, masterInfo(ip, port));
+  cleanups.push(() => m.close());
+  return m;
+}
+
+function captureLogs(): {
+  logger: ReturnType<typeof createLogger>;
+  lines: () => Record<string, unknown>[];
+} {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return {
+    logger: createLogger(1, sink),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+test('detects the leader and lists every master in sequence order', async () => {
+  await master('/mesos-a', '10.0.0.1');
+  await master('/mesos-a', '10.0.0.2');
+  await master('/mesos-a', '10.0.0.3', 5051);
+  const d = detector('/mesos-a');
+  await d.start();
+  await waitFor(() => d.current().masters.length === 3, 5000, 'three masters');
+  assert.deepEqual(d.current(), {
+    leader: '10.0.0.1:5050',
+    masters: ['10.0.0.1:5050', '10.0.0.2:5050', '10.0.0.3:5051'],
+  });
+  assert.equal(d.isConnected(), true);
+});
+
+test('a leader change is reported within 2 seconds, with onChange', async () => {
+  const m1 = await master('/mesos-b', '10.0.1.1');
+  const m2 = await master('/mesos-b', '10.0.1.2');
+  const d = detector('/mesos-b');
+  const seen: MasterView[] = [];
+  d.onChange((v) => seen.push(v));
+  await d.start();
+  await waitFor(() => d.current().leader === '10.0.1.1:5050', 5000, 'first leader');
+
+  // The leader's session ends (master died): ZooKeeper deletes its ephemeral node.
+  const began = Date.now();
+  await m1.close();
+  await waitFor(() => d.current().leader === '10.0.1.2:5050', 2000, 'second leader');
+  assert.ok(Date.now() - began < 2000);
+  assert.deepEqual(d.current().masters, ['10.0.1.2:5050']);
+  assert.deepEqual(seen.at(-1), { leader: '10.0.1.2:5050', masters: ['10.0.1.2:5050'] });
+
+  // A newly registered master queues behind the leader.
+  await master('/mesos-b', '10.0.1.3');
+  await waitFor(() => d.current().masters.length === 2, 2000, 'new master listed');
+  assert.deepEqual(d.current(), {
+    leader: '10.0.1.2:5050',
+    masters: ['10.0.1.2:5050', '10.0.1.3:5050'],
+  });
+
+  // The leader's node deleted while its session lives on (leadership given up).
+  await m2.remove();
+  await waitFor(() => d.current().leader === '10.0.1.3:5050', 2000, 'third leader');
+});
+
+test('old protobuf info_ nodes are ignored with one warning; bad JSON is skipped', async () => {
+  const legacy = await registerMaster(zk.hostPort, '/mesos-c', Buffer.from([8, 1, 16, 2]), 'info_');
+  cleanups.push(() => legacy.close());
+  const broken = await registerMaster(zk.hostPort, '/mesos-c', Buffer.from('{"id":'));
+  cleanups.push(() => broken.close());
+  await master('/mesos-c', '10.0.2.1');
+  const { logger, lines } = captureLogs();
+  const d = detector('/mesos-c', 0, logger);
+  await d.start();
+  await waitFor(() => d.current().leader !== null, 5000, 'a leader');
+  assert.deepEqual(d.current(), { leader: '10.0.2.1:5050', masters: ['10.0.2.1:5050'] });
+
+  // Another change re-reads the group; the legacy warning must not repeat.
+  await master('/mesos-c', '10.0.2.2');
+  await waitFor(() => d.current().masters.length === 2, 2000, 'second master');
+  const legacyWarnings = lines().filter((l) => String(l.msg).includes('ignoring info_ nodes'));
+  assert.equal(legacyWarnings.length, 1);
+  assert.ok(lines().some((l) => String(l.msg).includes('MasterInfo cannot be read')));
+});
+
+test('waits for a group path that does not exist yet', async () => {
+  const d = detector('/mesos-d/deep');
+  await d.start();
+  await waitFor(() => d.isConnected(), 5000, 'connection');
+  assert.equal(d.current().leader, null);
+  await master('/mesos-d/deep', '10.0.3.1');
+  await waitFor(() => d.current().leader === '10.0.3.1:5050', 2000, 'leader after path created');
+});
+
+test('onFatal fires after zkDetectionTimeout when no master registers', async () => {
+  const d = detector('/mesos-e', 1);
+  const errors: Error[] = [];
+  d.onFatal((e) => errors.push(e));
+  await d.start();
+  await waitFor(() => errors.length > 0, 5000, 'fatal error');
+  assert.match(
+    errors[0]!.message,
+    new RegExp(`^no Mesos leader found in ZooKeeper zk://${zk.hostPort}/mesos-e within 1s`),
+  );
+});
+
+test('a leader found in time cancels the detection timeout', async () => {
+  await master('/mesos-f', '10.0.4.1');
+  const d = detector('/mesos-f', 1);
+  const errors: Error[] = [];
+  d.onFatal((e) => errors.push(e));
+  await d.start();
+  await waitFor(() => d.current().leader !== null, 5000, 'leader');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(errors, []);
+});
+
+test('a bad zk URL is rejected with a clear error', () => {
+  assert.throws(
+    () =>
+      new ZkDetector({
+        url: 'zk://127.0.0.1:2181',
+        detectionTimeoutSeconds: 0,
+        logger: silentLogger(),
+      }),
+    (err: unknown) => err instanceof ZkUrlError && /has no path/.test(err.message),
+  );
+  assert.throws(
+    () => new ZkDetector({ url: 'zk://h/m', detectionTimeoutSeconds: -1, logger: silentLogger() }),
+    /zkDetectionTimeout/,
+  );
+});
+
+test('stop() leaves no sockets or timers behind', async () => {
+  await master('/mesos-g', '10.0.5.1');
+  const count = (): number =>
+    process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap').length;
+  const before = count();
+  const d = new ZkDetector({
+    url: `zk://${zk.hostPort}/mesos-g`,
+    detectionTimeoutSeconds: 30,
+    logger: silentLogger(),
+  });
+  await d.start();
+  await waitFor(() => d.current().leader !== null, 5000, 'leader');
+  assert.ok(count() > before);
+  await d.stop();
+  await waitFor(() => count() <= before, 1000, 'resources released');
+});

@@ -1,0 +1,38 @@
+// Memoises prepared answers per (lower-case name, qtype) for one record set generation, so the
+// hot path skips record look-ups and encoding. Cleared whole when the record set is swapped.
+import { LRUCache } from 'lru-cache';
+import type { PreparedAnswer } from './authority.ts';
+
+export class AnswerCache {
+  readonly #max: number;
+  /** One LRU per qtype: the key stays the name string the parser already built. */
+  readonly #byType = new Map<number, LRUCache<string, PreparedAnswer>>();
+
+  /** `maxPerType` bounds memory when clients ask for many distinct (often missing) names. */
+  constructor(maxPerType = 20_000) {
+    this.#max = Math.max(1, maxPerType);
+  }
+
+  get(key: string, qtype: number): PreparedAnswer | undefined {
+    return this.#byType.get(qtype)?.get(key);
+  }
+
+  set(key: string, qtype: number, answer: PreparedAnswer): void {
+    let lru = this.#byType.get(qtype);
+    if (!lru) {
+      lru = new LRUCache<string, PreparedAnswer>({ max: this.#max });
+      this.#byType.set(qtype, lru);
+    }
+    lru.set(key, answer);
+  }
+
+  clear(): void {
+    this.#byType.clear();
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const lru of this.#byType.values()) n += lru.size;
+    return n;
+  }
+}

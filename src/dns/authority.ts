@@ -1,0 +1,204 @@
+// Decides what the server says about a name in its domain and encodes it once, as RR byte slices
+// that response.ts can send in any order. This is the slow path; answer-cache.ts memoises it.
+import type { Config } from '../config/types.ts';
+import type { RecordSet } from '../records/recordset.ts';
+import type { QueryOutcome } from './observer.ts';
+import { absoluteName, nameKey, nameToWire, splitName } from './names.ts';
+import { NameCompressor, RREncoder, type SoaFields } from './rr-encode.ts';
+import {
+  HEADER_SIZE,
+  RCODE_NOERROR,
+  RCODE_NXDOMAIN,
+  RCODE_REFUSED,
+  TYPE_A,
+  TYPE_AAAA,
+  TYPE_ANY,
+  TYPE_AXFR,
+  TYPE_IXFR,
+  TYPE_NS,
+  TYPE_SOA,
+  TYPE_SRV,
+} from './wire.ts';
+
+/** The zone's fixed facts, derived once from the config. */
+export class Zone {
+  /** "mesos." */
+  readonly apexKey: string;
+  /** Lower-case wire form of the apex, for in-domain checks on the query bytes. */
+  readonly apexWire: Uint8Array;
+  readonly ttl: number;
+  /** RFC 2308 §5: negative answers are cached for min(SOA TTL, SOA MINIMUM). */
+  readonly negativeTtl: number;
+  readonly mname: string;
+  readonly mnameKey: string;
+  readonly rname: string;
+  readonly refresh: number;
+  readonly retry: number;
+  readonly expire: number;
+  readonly minttl: number;
+  /** Set per record set by the server (see DnsServer); increases with every swap. */
+  serial = 1;
+
+  constructor(config: Config) {
+    this.apexKey = nameKey(config.domain);
+    this.apexWire = nameToWire(this.apexKey);
+    this.ttl = config.ttl >>> 0;
+    this.minttl = config.SOAMinttl >>> 0;
+    this.negativeTtl = Math.min(this.ttl, this.minttl);
+    this.mname = absoluteName(config.SOAMname);
+    this.mnameKey = nameKey(this.mname);
+    // mesos-dns writes the mailbox with "@" for the first dot, as people do.
+    this.rname = absoluteName(config.SOARname.replace('@', '.'));
+    splitName(this.rname);
+    this.refresh = config.SOARefresh >>> 0;
+    this.retry = config.SOARetry >>> 0;
+    this.expire = config.SOAExpire >>> 0;
+  }
+
+  soaFields(): SoaFields {
+    return {
+      mname: this.mname,
+      rname: this.rname,
+      serial: this.serial >>> 0,
+      refresh: this.refresh,
+      retry: this.retry,
+      expire: this.expire,
+      minttl: this.minttl,
+    };
+  }
+}
+
+/** An answer ready to send: everything but the header and question. */
+export interface PreparedAnswer {
+  readonly rcode: number;
+  readonly outcome: QueryOutcome;
+  /** Answer RRs; only ever point into the question, so any order is valid. Shuffled in place. */
+  readonly answers: Uint8Array[];
+  readonly authority: readonly Uint8Array[];
+  /** Fixed order; names may point at earlier additional RRs, so drop only from the end. */
+  readonly additional: readonly Uint8Array[];
+}
+
+const emptyNames = new WeakMap<RecordSet, ReadonlySet<string>>();
+
+/**
+ * Names that own no records but have descendants that do (RFC 8020 empty non-terminals, e.g.
+ * "_tcp.marathon.mesos."): they exist, so queries for them get NODATA, not NXDOMAIN.
+ */
+export function emptyNonTerminals(set: RecordSet, apexKey: string): ReadonlySet<string> {
+  const known = emptyNames.get(set);
+  if (known) return known;
+  const found = new Set<string>();
+  const suffix = '.' + apexKey;
+  const visit = (name: string): void => {
+    if (!name.endsWith(suffix)) return;
+    let parent = name;
+    for (;;) {
+      const dot = parent.indexOf('.');
+      parent = parent.slice(dot + 1);
+      if (parent.length <= apexKey.length || found.has(parent)) break;
+      found.add(parent);
+    }
+  };
+  for (const name of set.a.keys()) visit(name);
+  for (const name of set.aaaa.keys()) visit(name);
+  for (const name of set.srv.keys()) visit(name);
+  emptyNames.set(set, found);
+  return found;
+}
+
+function nameExists(set: RecordSet, zone: Zone, key: string): boolean {
+  return (
+    key === zone.apexKey ||
+    set.a.has(key) ||
+    set.aaaa.has(key) ||
+    set.srv.has(key) ||
+    emptyNonTerminals(set, zone.apexKey).has(key)
+  );
+}
+
+/** Wire length of the question name for `key`. */
+function wireLength(key: string): number {
+  let n = 1;
+  for (const l of splitName(key)) n += l.length + 1;
+  return n;
+}
+
+/**
+ * Builds the answer for (`key`, `qtype`) in class IN, where `key` is the lower-case question name
+ * (ParsedQuery.key), known to be inside the zone. Compression offsets assume the question sits at
+ * offset 12 with the same wire length as `key` — true for every case variant of the name.
+ */
+export function prepareAnswer(
+  zone: Zone,
+  set: RecordSet,
+  key: string,
+  qtype: number,
+): PreparedAnswer {
+  const qnameLength = wireLength(key);
+  const questionEnd = HEADER_SIZE + qnameLength + 4;
+  const apexPointer = HEADER_SIZE + qnameLength - zone.apexWire.length;
+  const compressor = new NameCompressor();
+  compressor.addQuestion(key);
+  const owner = { pointer: HEADER_SIZE };
+
+  if (qtype === TYPE_AXFR || qtype === TYPE_IXFR) {
+    // Zone transfers are not offered: the zone is rebuilt from Mesos state, not replicated.
+    return { rcode: RCODE_REFUSED, outcome: 'refused', answers: [], authority: [], additional: [] };
+  }
+
+  const negative = (rcode: number, outcome: QueryOutcome): PreparedAnswer => {
+    const enc = new RREncoder(compressor, questionEnd, false);
+    const soa = enc.soa({ pointer: apexPointer }, zone.negativeTtl, zone.soaFields());
+    return { rcode, outcome, answers: [], authority: [soa], additional: [] };
+  };
+
+  if (!nameExists(set, zone, key)) return negative(RCODE_NXDOMAIN, 'nxdomain');
+
+  const ans = new RREncoder(compressor, questionEnd, false);
+  const answers: Uint8Array[] = [];
+  const wantsAddressesOf: string[] = [];
+  const any = qtype === TYPE_ANY;
+  const isApex = key === zone.apexKey;
+  const push = (rr: Uint8Array | null): void => {
+    if (rr) answers.push(rr);
+  };
+
+  if (isApex && (qtype === TYPE_SOA || any)) push(ans.soa(owner, zone.ttl, zone.soaFields()));
+  if (isApex && (qtype === TYPE_NS || any)) {
+    push(ans.ns(owner, zone.ttl, zone.mname));
+    wantsAddressesOf.push(zone.mnameKey);
+  }
+  if (qtype === TYPE_A || any) {
+    for (const ip of set.a.get(key) ?? []) push(ans.address(owner, zone.ttl, ip, false));
+  }
+  if (qtype === TYPE_AAAA || any) {
+    for (const ip of set.aaaa.get(key) ?? []) push(ans.address(owner, zone.ttl, ip, true));
+  }
+  if (qtype === TYPE_SRV || any) {
+    for (const srv of set.srv.get(key) ?? []) {
+      push(ans.srv(owner, zone.ttl, srv.priority, srv.weight, srv.port, srv.target));
+      wantsAddressesOf.push(srv.target);
+    }
+  }
+  if (answers.length === 0) return negative(RCODE_NOERROR, 'nodata');
+
+  let answersLength = 0;
+  for (const rr of answers) answersLength += rr.length;
+  const add = new RREncoder(compressor, questionEnd + answersLength, true);
+  const additional: Uint8Array[] = [];
+  const seen = new Set<string>();
+  for (const target of wantsAddressesOf) {
+    if (seen.has(target)) continue;
+    seen.add(target);
+    for (const ip of set.a.get(target) ?? []) {
+      const rr = add.address({ name: target }, zone.ttl, ip, false);
+      if (rr) additional.push(rr);
+    }
+    for (const ip of set.aaaa.get(target) ?? []) {
+      const rr = add.address({ name: target }, zone.ttl, ip, true);
+      if (rr) additional.push(rr);
+    }
+  }
+  return { rcode: RCODE_NOERROR, outcome: 'authoritative', answers, authority: [], additional };
+}

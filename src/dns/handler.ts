@@ -1,0 +1,179 @@
+// The transport-free query handler: bytes in, bytes out (or null to drop). UDP, TCP and any
+// future worker threads share it. Hot path: parse, cache hit, copy slices; nothing else.
+import type { Config } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import type { RecordStore } from '../records/store.ts';
+import type { Forwarder } from './forwarding.ts';
+import type { DnsObserver, QueryOutcome, Transport } from './observer.ts';
+import { AnswerCache } from './answer-cache.ts';
+import { prepareAnswer, Zone, type PreparedAnswer } from './authority.ts';
+import { buildAnswerResponse, buildEmptyResponse } from './response.ts';
+import {
+  CLASS_ANY,
+  CLASS_IN,
+  ParsedQuery,
+  parseQuery,
+  RCODE_BADVERS,
+  RCODE_FORMERR,
+  RCODE_NOTIMP,
+  RCODE_REFUSED,
+  RCODE_SERVFAIL,
+} from './wire.ts';
+
+export interface HandlerOptions {
+  readonly config: Config;
+  readonly store: RecordStore;
+  readonly forwarder: Forwarder | null;
+  readonly observer: DnsObserver;
+  readonly logger: Logger;
+  /** Prepared answers kept per qtype; 0 turns the fast path off (tests compare both paths). */
+  readonly answerCacheSize?: number;
+}
+
+const TCP_MAX = 65535;
+
+export class QueryHandler {
+  readonly zone: Zone;
+  readonly #config: Config;
+  readonly #store: RecordStore;
+  readonly #forwarder: Forwarder | null;
+  readonly #observer: DnsObserver;
+  readonly #logger: Logger;
+  readonly #cache: AnswerCache | null;
+  readonly #q = new ParsedQuery();
+  #closed = false;
+
+  constructor(options: HandlerOptions) {
+    this.#config = options.config;
+    this.#store = options.store;
+    this.#forwarder = options.forwarder;
+    this.#observer = options.observer;
+    this.#logger = options.logger;
+    this.zone = new Zone(options.config);
+    const size = options.answerCacheSize ?? 20_000;
+    this.#cache = size > 0 ? new AnswerCache(size) : null;
+    if (this.#store.current) this.#nextSerial();
+    this.#store.onSwap(() => {
+      if (this.#closed) return;
+      this.#nextSerial();
+      this.#cache?.clear();
+    });
+  }
+
+  /** Stops reacting to record set swaps (the store has no way to unsubscribe). */
+  close(): void {
+    this.#closed = true;
+    this.#cache?.clear();
+  }
+
+  /** Serial: the swap time in seconds, but always larger than the last one (RFC 1982 order). */
+  #nextSerial(): void {
+    this.zone.serial = Math.max(this.zone.serial + 1, Math.floor(Date.now() / 1000)) >>> 0;
+  }
+
+  /**
+   * Answers one query. Returns the response bytes, a promise of them (forwarded queries), or
+   * null when the packet must be dropped. Never throws on any input.
+   */
+  handle(packet: Uint8Array, transport: Transport): Uint8Array | Promise<Uint8Array> | null {
+    const start = performance.now();
+    const q = this.#q;
+    try {
+      parseQuery(packet, this.zone.apexWire, q);
+    } catch {
+      q.status = 'drop';
+    }
+    const ra = this.#config.recurseon;
+    let response: Uint8Array;
+    let outcome: QueryOutcome;
+    switch (q.status) {
+      case 'drop':
+        this.#observer.dropped(transport);
+        return null;
+      case 'notimp':
+        outcome = 'notimp';
+        response = buildEmptyResponse(packet, q, RCODE_NOTIMP, false, ra);
+        break;
+      case 'formerr':
+        outcome = 'formerr';
+        response = buildEmptyResponse(packet, q, RCODE_FORMERR, false, ra);
+        break;
+      case 'badvers':
+        outcome = 'formerr';
+        response = buildEmptyResponse(packet, q, RCODE_BADVERS, false, ra);
+        break;
+      case 'ok':
+        if (q.apexOffset < 0) return this.#outside(packet, q, transport, start);
+        [response, outcome] = this.#inside(packet, q, transport);
+        break;
+    }
+    this.#observer.query(transport, q.qtype, outcome, (performance.now() - start) / 1000);
+    if (this.#logger.isLevelEnabled('trace')) this.#trace(transport, q, outcome);
+    return response;
+  }
+
+  #inside(packet: Uint8Array, q: ParsedQuery, transport: Transport): [Uint8Array, QueryOutcome] {
+    const ra = this.#config.recurseon;
+    const set = this.#store.current;
+    if (set === null) return [buildEmptyResponse(packet, q, RCODE_SERVFAIL, false, ra), 'notready'];
+    if (q.qclass !== CLASS_IN && q.qclass !== CLASS_ANY) {
+      return [buildEmptyResponse(packet, q, RCODE_REFUSED, false, ra), 'refused'];
+    }
+    // Only class IN is cached: the cache key has no class.
+    const cache = q.qclass === CLASS_IN ? this.#cache : null;
+    let prepared: PreparedAnswer | undefined = cache?.get(q.key, q.qtype);
+    if (prepared === undefined) {
+      prepared = prepareAnswer(this.zone, set, q.key, q.qtype);
+      cache?.set(q.key, q.qtype, prepared);
+    }
+    const maxSize = transport === 'tcp' ? TCP_MAX : q.clientUdpSize;
+    const response = buildAnswerResponse(
+      packet,
+      q,
+      prepared,
+      maxSize,
+      ra,
+      this.#config.SetTruncateBit,
+    );
+    return [response, prepared.outcome];
+  }
+
+  #outside(
+    packet: Uint8Array,
+    q: ParsedQuery,
+    transport: Transport,
+    start: number,
+  ): Uint8Array | Promise<Uint8Array> {
+    const qtype = q.qtype;
+    if (this.#forwarder === null || !this.#config.externalon) {
+      const refused = buildEmptyResponse(packet, q, RCODE_REFUSED, false, this.#config.recurseon);
+      this.#observer.query(transport, qtype, 'refused', (performance.now() - start) / 1000);
+      if (this.#logger.isLevelEnabled('trace')) this.#trace(transport, q, 'refused');
+      return refused;
+    }
+    const fallback = buildEmptyResponse(packet, q, RCODE_SERVFAIL, false, this.#config.recurseon);
+    const key = q.key;
+    const size = transport === 'tcp' ? TCP_MAX : q.clientUdpSize;
+    return this.#forwarder.forward(packet, transport, size).then(
+      (reply) => {
+        const rcode = reply.length >= 4 ? reply[3]! & 0xf : RCODE_SERVFAIL;
+        const outcome: QueryOutcome = rcode === RCODE_SERVFAIL ? 'servfail' : 'forwarded';
+        this.#observer.query(transport, qtype, outcome, (performance.now() - start) / 1000);
+        if (this.#logger.isLevelEnabled('trace')) {
+          this.#logger.trace({ transport, name: key, qtype, outcome }, 'query');
+        }
+        return reply;
+      },
+      (err: unknown) => {
+        // The Forwarder contract says it never rejects; if it does, the client still gets an answer.
+        this.#logger.warn({ err, name: key }, 'forwarder rejected; answering SERVFAIL');
+        this.#observer.query(transport, qtype, 'servfail', (performance.now() - start) / 1000);
+        return fallback;
+      },
+    );
+  }
+
+  #trace(transport: Transport, q: ParsedQuery, outcome: QueryOutcome): void {
+    this.#logger.trace({ transport, name: q.key, qtype: q.qtype, outcome }, 'query');
+  }
+}

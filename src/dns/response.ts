@@ -1,0 +1,149 @@
+// Assembles a response from the client's own header and question bytes plus pre-encoded RR
+// slices: the one per-query step on the fast path. Fits the size limit by dropping whole RRs.
+import type { PreparedAnswer } from './authority.ts';
+import {
+  FLAG_AA,
+  FLAG_CD,
+  FLAG_QR,
+  FLAG_RA,
+  FLAG_RD,
+  FLAG_TC,
+  HEADER_SIZE,
+  OPT_RR_SIZE,
+  OUR_EDNS_PAYLOAD,
+  TYPE_OPT,
+  type ParsedQuery,
+} from './wire.ts';
+
+/** Header flags of a reply: opcode, RD and CD copied from the query (RFC 1035, RFC 4035 3.2.2). */
+function replyFlags(queryFlags: number, aa: boolean, ra: boolean, rcode: number): number {
+  return (
+    FLAG_QR |
+    (queryFlags & (0x7800 | FLAG_RD | FLAG_CD)) |
+    (aa ? FLAG_AA : 0) |
+    (ra ? FLAG_RA : 0) |
+    (rcode & 0xf)
+  );
+}
+
+function writeOpt(out: Buffer, at: number, q: ParsedQuery, rcode: number): void {
+  out[at] = 0;
+  out.writeUInt16BE(TYPE_OPT, at + 1);
+  out.writeUInt16BE(OUR_EDNS_PAYLOAD, at + 3);
+  out[at + 5] = (rcode >> 4) & 0xff;
+  out[at + 6] = 0; // version 0
+  out[at + 7] = q.ednsDo ? 0x80 : 0; // RFC 3225 3: DO is copied into the response
+  out[at + 8] = 0;
+  out.writeUInt16BE(0, at + 9);
+}
+
+/** Fisher-Yates in place: every response gets a fresh uniformly random order. */
+function shuffle(rrs: Uint8Array[]): void {
+  for (let i = rrs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const t = rrs[i]!;
+    rrs[i] = rrs[j]!;
+    rrs[j] = t;
+  }
+}
+
+/**
+ * The reply to `query` carrying `prepared`, at most `maxSize` bytes. Additional RRs go first when
+ * something must give (RFC 2181 9: no TC for those), then answers from the end, setting TC unless
+ * `setTruncateBit` is false (mesos-dns's SetTruncateBit). The OPT RR is always kept.
+ */
+export function buildAnswerResponse(
+  query: Uint8Array,
+  q: ParsedQuery,
+  prepared: PreparedAnswer,
+  maxSize: number,
+  ra: boolean,
+  setTruncateBit: boolean,
+): Buffer {
+  const answers = prepared.answers;
+  if (answers.length > 1) shuffle(answers);
+  const optSize = q.hasEdns ? OPT_RR_SIZE : 0;
+  let size = q.questionEnd + optSize;
+  let authorityLength = 0;
+  for (const rr of prepared.authority) authorityLength += rr.length;
+  let nAnswers = 0;
+  let nAuthority = prepared.authority.length;
+  let nAdditional = 0;
+  let truncated = false;
+
+  if (size + authorityLength > maxSize) {
+    nAuthority = 0;
+    truncated = true;
+  } else {
+    size += authorityLength;
+  }
+  for (; nAnswers < answers.length; nAnswers++) {
+    const len = answers[nAnswers]!.length;
+    if (size + len > maxSize) {
+      truncated = true;
+      break;
+    }
+    size += len;
+  }
+  if (!truncated) {
+    const additional = prepared.additional;
+    for (; nAdditional < additional.length; nAdditional++) {
+      const len = additional[nAdditional]!.length;
+      if (size + len > maxSize) break;
+      size += len;
+    }
+  }
+
+  const out = Buffer.allocUnsafe(size);
+  out.set(query.subarray(0, q.questionEnd), 0);
+  const flags =
+    replyFlags(q.flags, prepared.outcome !== 'refused', ra, prepared.rcode) |
+    (truncated && setTruncateBit ? FLAG_TC : 0);
+  out.writeUInt16BE(flags, 2);
+  out.writeUInt16BE(1, 4);
+  out.writeUInt16BE(nAnswers, 6);
+  out.writeUInt16BE(nAuthority, 8);
+  out.writeUInt16BE(nAdditional + (q.hasEdns ? 1 : 0), 10);
+  let pos = q.questionEnd;
+  for (let i = 0; i < nAnswers; i++) {
+    const rr = answers[i]!;
+    out.set(rr, pos);
+    pos += rr.length;
+  }
+  for (let i = 0; i < nAuthority; i++) {
+    const rr = prepared.authority[i]!;
+    out.set(rr, pos);
+    pos += rr.length;
+  }
+  for (let i = 0; i < nAdditional; i++) {
+    const rr = prepared.additional[i]!;
+    out.set(rr, pos);
+    pos += rr.length;
+  }
+  if (q.hasEdns) writeOpt(out, pos, q, prepared.rcode);
+  return out;
+}
+
+/**
+ * A reply with no records: errors (FORMERR, NOTIMP, SERVFAIL, REFUSED, BADVERS). Echoes the
+ * header ID and, when it could be read, the question; adds an OPT when the client sent a valid one.
+ */
+export function buildEmptyResponse(
+  query: Uint8Array,
+  q: ParsedQuery,
+  rcode: number,
+  aa: boolean,
+  ra: boolean,
+): Buffer {
+  const questionEnd = q.questionEnd > 0 ? q.questionEnd : HEADER_SIZE;
+  const withOpt = q.hasEdns && q.status !== 'formerr';
+  const out = Buffer.alloc(questionEnd + (withOpt ? OPT_RR_SIZE : 0));
+  out.set(query.subarray(0, questionEnd), 0);
+  out.writeUInt16BE(replyFlags(q.flags, aa, ra, rcode), 2);
+  out.writeUInt16BE(q.questionEnd > 0 ? 1 : 0, 4);
+  out.writeUInt16BE(0, 6);
+  out.writeUInt16BE(0, 8);
+  out.writeUInt16BE(withOpt ? 1 : 0, 10);
+  if (withOpt) writeOpt(out, questionEnd, q, rcode);
+  return out;
+}

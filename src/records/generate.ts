@@ -43,13 +43,14 @@ const NO_IPS: readonly ParsedIp[] = [];
 
 export function generate(state: MesosState, options: GenerateOptions): RecordSet {
   const g = new Generation(options);
-  const frameworks = listOf(state.frameworks);
-  const agents = listOf(state.slaves);
+  // Entries that are not objects would only crash the passes below.
+  const frameworks = listOf(state?.frameworks).filter(isObject);
+  const agents = listOf(state?.slaves).filter(isObject);
   // Same order as mesos-dns's InsertState, which decides the order of values under one name.
   const frameworkNames = frameworks.map((f) => g.frameworkRecords(f));
   for (const agent of agents) g.agentRecords(agent);
   g.nameserverRecords();
-  const leader = g.masterRecords(state.leader);
+  const leader = g.masterRecords(state?.leader);
   const enumeration: EnumerationFramework[] = [];
   let tasks = 0;
   frameworks.forEach((f, i) => {
@@ -393,6 +394,10 @@ function absolute(name: string): string {
   let end = name.length;
   while (end > 0 && name.charCodeAt(end - 1) === 46) end--;
   return name.slice(0, end).toLowerCase() + '.';
+}
+
+function isObject<T>(value: T | null | undefined): value is T {
+  return typeof value === 'object' && value !== null;
 }
 
 function noop(): void {

@@ -64,6 +64,7 @@ export class HistogramCell<L extends string> {
 
 interface ExportedValue {
   labels: Record<string, string | number>;
+  sharedLabels: Readonly<Record<string, string>>;
   value: number;
   metricName: string;
 }
@@ -108,27 +109,33 @@ export class CellHistogram<L extends string> extends Histogram<L> {
     const bucketName = `${this.#metricName}_bucket`;
     for (const cell of this.#cells) {
       if (cell.count === 0) continue;
+      // prom-client's own shape: per-line labels plus the series' labels as sharedLabels.
+      const sharedLabels = cell.labels;
       let cumulative = 0;
       for (let i = 0; i < this.#bounds.length; i++) {
         cumulative += cell.counts[i]!;
         values.push({
-          labels: { ...cell.labels, le: this.#bounds[i]! },
+          labels: { le: this.#bounds[i]! },
+          sharedLabels,
           value: cumulative,
           metricName: bucketName,
         });
       }
       values.push({
-        labels: { ...cell.labels, le: '+Inf' },
+        labels: { le: '+Inf' },
+        sharedLabels,
         value: cell.count,
         metricName: bucketName,
       });
       values.push({
-        labels: { ...cell.labels },
+        labels: {},
+        sharedLabels,
         value: cell.sum,
         metricName: `${this.#metricName}_sum`,
       });
       values.push({
-        labels: { ...cell.labels },
+        labels: {},
+        sharedLabels,
         value: cell.count,
         metricName: `${this.#metricName}_count`,
       });

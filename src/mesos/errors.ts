@@ -6,6 +6,7 @@ export type StateErrorCode =
   | 'MESOS_STATE_TLS'
   | 'MESOS_STATE_TIMEOUT'
   | 'MESOS_STATE_HTTP'
+  | 'MESOS_STATE_REDIRECT'
   | 'MESOS_STATE_AUTH'
   | 'MESOS_STATE_TOO_LARGE'
   | 'MESOS_STATE_NOT_JSON'
@@ -50,6 +51,16 @@ export class StateTimeoutError extends MesosStateError {
 export class StateHttpError extends MesosStateError {
   constructor(message: string, url: string, options?: ErrorOptions) {
     super('MESOS_STATE_HTTP', message, url, options);
+  }
+}
+
+/** A non-leading master answered 3xx towards the leader; `location` is its "host:port". */
+export class StateRedirectError extends MesosStateError {
+  readonly location: string;
+
+  constructor(message: string, url: string, location: string, options?: ErrorOptions) {
+    super('MESOS_STATE_REDIRECT', message, url, options);
+    this.location = location;
   }
 }
 
@@ -108,6 +119,7 @@ const byCode: Record<
   MESOS_STATE_TLS: StateTlsError,
   MESOS_STATE_TIMEOUT: StateTimeoutError,
   MESOS_STATE_HTTP: StateHttpError,
+  MESOS_STATE_REDIRECT: StateHttpError,
   MESOS_STATE_AUTH: StateAuthError,
   MESOS_STATE_TOO_LARGE: StateTooLargeError,
   MESOS_STATE_NOT_JSON: StateNotJsonError,

@@ -9,6 +9,7 @@ import {
   StateConnectError,
   StateHttpError,
   StateNotJsonError,
+  StateRedirectError,
   StateTimeoutError,
   StateTlsError,
   StateTooLargeError,
@@ -143,7 +144,7 @@ export class StateClient {
       const { statusCode, body } = response;
       if (statusCode !== 200) {
         discard(body);
-        throw this.#statusError(url, statusCode);
+        throw this.#statusError(url, statusCode, response.headers['location']);
       }
       const lengthHeader = response.headers['content-length'];
       const declared = typeof lengthHeader === 'string' ? Number(lengthHeader) : NaN;
@@ -171,7 +172,23 @@ export class StateClient {
     await this.#agent.close();
   }
 
-  #statusError(url: string, status: number): MesosStateError {
+  #statusError(url: string, status: number, location: unknown): MesosStateError {
+    // A non-leading Mesos master answers 307 with the leader's address.
+    if (status >= 300 && status < 400 && typeof location === 'string' && location !== '') {
+      let host = '';
+      try {
+        host = new URL(location, url).host;
+      } catch {
+        // An unusable Location is reported as the plain HTTP status below.
+      }
+      if (host !== '') {
+        return new StateRedirectError(
+          `${url} is not the leading master (HTTP ${status} to ${host})`,
+          url,
+          host,
+        );
+      }
+    }
     if (status === 401 || status === 403) {
       const principal = this.#options.credentials?.principal;
       const who =

@@ -1,0 +1,103 @@
+// Finds the leading master's state: asks each candidate in order; when the one that answers
+// names (or redirects to) another leader, asks that leader once. No redirect loops.
+import { NoMasterError, StateInvalidError, StateRedirectError } from './errors.ts';
+import type { MesosState } from './types.ts';
+
+export interface LoadedState {
+  readonly state: MesosState;
+  /** "host:port" the state came from. */
+  readonly master: string;
+  /** "host:port" of the leader the state names. */
+  readonly leader: string;
+}
+
+export type FetchState = (master: string) => Promise<MesosState>;
+
+/** "master@10.0.0.1:5050" (or "master@[fd00::1]:5050") → "10.0.0.1:5050"; null if unparseable. */
+export function leaderAddress(upid: string | undefined): string | null {
+  if (upid === undefined) return null;
+  const at = upid.lastIndexOf('@');
+  const address = at >= 0 ? upid.slice(at + 1) : upid;
+  const colon = address.lastIndexOf(':');
+  if (colon <= 0 || colon === address.length - 1) return null;
+  const port = Number(address.slice(colon + 1));
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return null;
+  let host = address.slice(0, colon);
+  // Mesos writes IPv6 UPIDs both bracketed and bare.
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (host === '') return null;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function sameMaster(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Loads the state from the first candidate that answers, following its leader once. Rejects
+ * with NoMasterError listing every attempt when none does.
+ */
+export async function loadState(
+  fetchState: FetchState,
+  candidates: readonly string[],
+): Promise<LoadedState> {
+  const tried = new Set<string>();
+  const failures: string[] = [];
+  const attempt = async (master: string): Promise<MesosState | null> => {
+    tried.add(master.toLowerCase());
+    try {
+      return await fetchState(master);
+    } catch (error) {
+      if (error instanceof StateRedirectError) throw error;
+      failures.push(describeError(error));
+      return null;
+    }
+  };
+
+  for (const candidate of candidates) {
+    if (tried.has(candidate.toLowerCase())) continue;
+    let state: MesosState | null;
+    let named: string | null;
+    try {
+      state = await attempt(candidate);
+      if (state === null) continue;
+      named = leaderAddress(state.leader);
+      if (named === null) {
+        failures.push(
+          new StateInvalidError(
+            `${candidate} names no leading master (leader ${JSON.stringify(state.leader ?? '')}); no leader is elected`,
+            candidate,
+          ).message,
+        );
+        continue;
+      }
+      if (sameMaster(named, candidate)) return { state, master: candidate, leader: named };
+    } catch (error) {
+      // Redirected by a non-leading master: its Location is the leader.
+      failures.push(describeError(error));
+      named = (error as StateRedirectError).location;
+    }
+    if (tried.has(named.toLowerCase())) continue;
+    let leaderState: MesosState | null;
+    try {
+      leaderState = await attempt(named);
+    } catch (error) {
+      failures.push(`${describeError(error)} (not following a second redirect)`);
+      continue;
+    }
+    if (leaderState === null) continue;
+    // Whatever the leader says about leadership, its own answer is the one to use.
+    return {
+      state: leaderState,
+      master: named,
+      leader: leaderAddress(leaderState.leader) ?? named,
+    };
+  }
+  const list = candidates.length === 0 ? '(none)' : candidates.join(', ');
+  const detail = failures.length === 0 ? 'no masters are known' : failures.join('; ');
+  throw new NoMasterError(`no Mesos master returned a state (tried ${list}): ${detail}`, list);
+}

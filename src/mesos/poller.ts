@@ -1,0 +1,234 @@
+// Reloads the records every refreshSeconds, and at once when the leader changes. Rounds never
+// overlap; a failed round keeps the last good records in service and is retried next round.
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/types.ts';
+import { systemClock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { RecordSet } from '../records/recordset.ts';
+import type { RecordStore } from '../records/store.ts';
+import type { LeaderSource, MasterView } from './leader.ts';
+import { candidateMasters, hasLeaderHint } from './masters-list.ts';
+import type { LoadParams } from './reload-protocol.ts';
+import { stateClientOptionsFromConfig } from './state-client.ts';
+import { WorkerStateLoader, type StateLoader } from './state-loader.ts';
+
+export interface StatePollerOptions {
+  readonly store: RecordStore;
+  readonly source: LeaderSource;
+  /** Everything a load needs except the candidates, which come from `source` each round. */
+  readonly params: Omit<LoadParams, 'candidates'>;
+  readonly refreshSeconds: number;
+  readonly logger: Logger;
+  /** Default: a worker-thread loader. */
+  readonly loader?: StateLoader;
+  readonly clock?: Clock;
+}
+
+export interface PollerStatus {
+  readonly rounds: number;
+  /** Rounds in which every master failed, since start. */
+  readonly failures: number;
+  readonly consecutiveFailures: number;
+  /** Times the known leader moved from one master to another. */
+  readonly leaderChanges: number;
+  /** "host:port" of the leader as last known, or null. */
+  readonly leader: string | null;
+  readonly lastError: string | null;
+  readonly running: boolean;
+}
+
+/** Total values under all names: what /v1/... and logs call "records". */
+export function countRecords(set: RecordSet): number {
+  let n = 0;
+  for (const values of set.a.values()) n += values.length;
+  for (const values of set.aaaa.values()) n += values.length;
+  for (const values of set.srv.values()) n += values.length;
+  return n;
+}
+
+export class StatePoller {
+  readonly #options: StatePollerOptions;
+  readonly #loader: StateLoader;
+  readonly #clock: Clock;
+  #timer: NodeJS.Timeout | null = null;
+  #round: Promise<void> | null = null;
+  #again = false;
+  #stopped = true;
+  #rounds = 0;
+  #failures = 0;
+  #consecutiveFailures = 0;
+  #leaderChanges = 0;
+  #leader: string | null = null;
+  #lastError: string | null = null;
+  #listening = false;
+
+  constructor(options: StatePollerOptions) {
+    if (!(options.refreshSeconds > 0)) {
+      throw new Error(`refreshSeconds must be above 0, got ${options.refreshSeconds}`);
+    }
+    this.#options = options;
+    this.#loader = options.loader ?? new WorkerStateLoader();
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get status(): PollerStatus {
+    return {
+      rounds: this.#rounds,
+      failures: this.#failures,
+      consecutiveFailures: this.#consecutiveFailures,
+      leaderChanges: this.#leaderChanges,
+      leader: this.#leader,
+      lastError: this.#lastError,
+      running: this.#round !== null,
+    };
+  }
+
+  /** Runs the first round now and schedules the rest. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    if (!this.#listening) {
+      this.#listening = true;
+      this.#options.source.onChange((view) => this.#onSourceChange(view));
+    }
+    this.#trigger();
+  }
+
+  /** Runs a round now, or right after the current one; resolves when that round ends. */
+  async refresh(): Promise<void> {
+    if (this.#stopped) return;
+    this.#trigger();
+    while (this.#round !== null) await this.#round;
+  }
+
+  /** Ends the timer and the worker; a round in flight is abandoned (its result discarded). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#loader.close();
+    if (this.#round) await this.#round;
+  }
+
+  #onSourceChange(view: MasterView): void {
+    if (view.leader === null || view.leader === this.#leader) return;
+    this.#observeLeader(view.leader);
+    this.#options.logger.info({ leader: view.leader }, 'leading master changed; reloading state');
+    this.#trigger();
+  }
+
+  #observeLeader(leader: string): void {
+    if (this.#leader !== null && this.#leader.toLowerCase() !== leader.toLowerCase()) {
+      this.#leaderChanges++;
+    }
+    this.#leader = leader;
+  }
+
+  #trigger(): void {
+    if (this.#stopped) return;
+    if (this.#round !== null) {
+      this.#again = true;
+      return;
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#round = this.#runRound().finally(() => {
+      this.#round = null;
+      if (this.#stopped) return;
+      if (this.#again) {
+        this.#again = false;
+        this.#trigger();
+      } else {
+        this.#timer = setTimeout(() => this.#trigger(), this.#options.refreshSeconds * 1000);
+      }
+    });
+  }
+
+  async #runRound(): Promise<void> {
+    const { store, source, params, logger } = this.#options;
+    const view = source.current();
+    const candidates = candidateMasters(view);
+    const masters = view.masters.length > 0 ? view.masters : params.generate.masters;
+    const startedAt = this.#clock.now();
+    const started = performance.now();
+    this.#rounds++;
+    try {
+      const outcome = await this.#loader.load({
+        ...params,
+        candidates,
+        generate: { ...params.generate, masters },
+      });
+      if (this.#stopped) return;
+      const durationMs = Math.round(performance.now() - started);
+      const tasks = outcome.set.counts.tasks;
+      const records = countRecords(outcome.set);
+      store.swap(outcome.set, {
+        atMs: this.#clock.now(),
+        durationMs,
+        master: outcome.master,
+        tasks,
+        records,
+      });
+      this.#consecutiveFailures = 0;
+      this.#lastError = null;
+      this.#observeLeader(outcome.leader);
+      if (hasLeaderHint(source)) source.noteLeader(outcome.leader);
+      const t = outcome.timings;
+      logger.info(
+        {
+          durationMs,
+          tasks,
+          records,
+          master: outcome.master,
+          leader: outcome.leader,
+          fetchMs: Math.round(t.fetchMs),
+          generateMs: Math.round(t.generateMs),
+          transferMs: Math.round(t.transferMs),
+        },
+        'state loaded',
+      );
+      if (outcome.warnings.length > 0) {
+        logger.warn(
+          { count: outcome.warnings.length, first: outcome.warnings.slice(0, 5) },
+          'state load warnings',
+        );
+      }
+    } catch (error) {
+      if (this.#stopped) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.#failures++;
+      this.#consecutiveFailures++;
+      this.#lastError = message;
+      store.recordFailure({ atMs: startedAt, message });
+      logger.error(
+        {
+          consecutiveFailures: this.#consecutiveFailures,
+          keeping: store.current === null ? 'no records yet' : 'last good records',
+          err: message,
+        },
+        'state load failed; retrying next round',
+      );
+    }
+  }
+}
+
+/** Load parameters from the config; `nameserverAddresses` are the IPs SOAMname gets. */
+export function loadParamsFromConfig(
+  config: Config,
+  nameserverAddresses: readonly string[],
+): Omit<LoadParams, 'candidates'> {
+  return {
+    client: stateClientOptionsFromConfig(config),
+    // Lookups share the round's time; one slow name must not eat the whole refresh period.
+    resolveTimeoutMs: Math.min(5000, Math.max(500, config.stateTimeoutSeconds * 1000)),
+    generate: {
+      domain: config.domain,
+      ipSources: config.IPSources,
+      enforceRFC952: config.enforceRFC952,
+      srvWeight: config.srvRecordDefaultWeight,
+      masters: config.masters,
+      soaMname: config.SOAMname,
+      nameserverAddresses,
+    },
+  };
+}

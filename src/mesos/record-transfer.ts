@@ -1,0 +1,132 @@
+// Moves a RecordSet from the load worker to the main thread in bounded pieces: each message
+// holds at most a few thousand entries, so no single structured-clone deserialisation (which
+// runs on the receiving thread's event loop) blocks DNS answers for more than a few ms.
+import type { EnumerationTask, RecordSet, SrvRecord } from '../records/recordset.ts';
+
+/** The small first message: everything except the maps and the enumeration. */
+export interface RecordSetHeader {
+  readonly domain: string;
+  readonly leader: string;
+  readonly counts: RecordSet['counts'];
+  readonly frameworknames: readonly string[];
+}
+
+export type RecordChunk =
+  | { readonly kind: 'a' | 'aaaa'; readonly entries: [string, readonly string[]][] }
+  | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
+  | { readonly kind: 'enum'; readonly framework: number; readonly tasks: EnumerationTask[] };
+
+/** Weighted budget per chunk: a map entry or a task costs 1 plus its values or records. */
+export const DEFAULT_CHUNK_BUDGET = 2000;
+
+export function recordSetHeader(set: RecordSet): RecordSetHeader {
+  return {
+    domain: set.domain,
+    leader: set.leader,
+    counts: set.counts,
+    frameworknames: set.enumeration.map((f) => f.frameworkname),
+  };
+}
+
+/** Splits a set into chunks lazily; the worker sends one per request from the main thread. */
+export function* recordChunks(
+  set: RecordSet,
+  budget = DEFAULT_CHUNK_BUDGET,
+): Generator<RecordChunk> {
+  for (const kind of ['a', 'aaaa'] as const) {
+    let entries: [string, readonly string[]][] = [];
+    let cost = 0;
+    for (const entry of set[kind]) {
+      entries.push(entry);
+      cost += 1 + entry[1].length;
+      if (cost >= budget) {
+        yield { kind, entries };
+        entries = [];
+        cost = 0;
+      }
+    }
+    if (entries.length > 0) yield { kind, entries };
+  }
+  let srv: [string, readonly SrvRecord[]][] = [];
+  let cost = 0;
+  for (const entry of set.srv) {
+    srv.push(entry);
+    // SRV records are objects: they cost more to clone than strings.
+    cost += 1 + 3 * entry[1].length;
+    if (cost >= budget) {
+      yield { kind: 'srv', entries: srv };
+      srv = [];
+      cost = 0;
+    }
+  }
+  if (srv.length > 0) yield { kind: 'srv', entries: srv };
+  for (let framework = 0; framework < set.enumeration.length; framework++) {
+    const all = set.enumeration[framework]!.tasks;
+    let tasks: EnumerationTask[] = [];
+    let taskCost = 0;
+    for (const task of all) {
+      tasks.push(task);
+      taskCost += 1 + 3 * task.records.length;
+      if (taskCost >= budget) {
+        yield { kind: 'enum', framework, tasks };
+        tasks = [];
+        taskCost = 0;
+      }
+    }
+    if (tasks.length > 0) yield { kind: 'enum', framework, tasks };
+  }
+}
+
+/** Rebuilds a set from a header and its chunks, on the receiving side. */
+export class RecordSetAssembler {
+  readonly #header: RecordSetHeader;
+  readonly #a = new Map<string, readonly string[]>();
+  readonly #aaaa = new Map<string, readonly string[]>();
+  readonly #srv = new Map<string, readonly SrvRecord[]>();
+  readonly #tasks: EnumerationTask[][];
+
+  constructor(header: RecordSetHeader) {
+    this.#header = header;
+    this.#tasks = header.frameworknames.map(() => []);
+  }
+
+  add(chunk: RecordChunk): void {
+    switch (chunk.kind) {
+      case 'a':
+      case 'aaaa': {
+        const map = chunk.kind === 'a' ? this.#a : this.#aaaa;
+        for (const [name, values] of chunk.entries) map.set(name, values);
+        break;
+      }
+      case 'srv':
+        for (const [name, values] of chunk.entries) this.#srv.set(name, values);
+        break;
+      case 'enum': {
+        const tasks = this.#tasks[chunk.framework];
+        if (tasks === undefined) {
+          throw new Error(
+            `record transfer: chunk for framework ${chunk.framework}, which the header does not list`,
+          );
+        }
+        for (const task of chunk.tasks) tasks.push(task);
+        break;
+      }
+    }
+  }
+
+  finish(): RecordSet {
+    const h = this.#header;
+    return {
+      domain: h.domain,
+      leader: h.leader,
+      counts: h.counts,
+      a: this.#a,
+      aaaa: this.#aaaa,
+      srv: this.#srv,
+      enumeration: h.frameworknames.map((frameworkname, i) => ({
+        frameworkname,
+        tasks: this.#tasks[i] ?? [],
+      })),
+    };
+  }
+}

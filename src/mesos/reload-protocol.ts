@@ -1,0 +1,45 @@
+// Messages between the main thread (state-loader.ts) and the load worker (reload-worker.ts).
+import type { GenerateOptions } from '../records/generate.ts';
+import type { SerializedStateError } from './errors.ts';
+import type { RecordChunk, RecordSetHeader } from './record-transfer.ts';
+import type { StateClientOptions } from './state-client.ts';
+
+/** Generation options that cross the thread boundary (no functions; hosts are resolved there). */
+export type WorkerGenerateOptions = Omit<GenerateOptions, 'resolvedHosts' | 'warn'>;
+
+export interface LoadParams {
+  /** Masters to ask, in order ("host:port"). */
+  readonly candidates: readonly string[];
+  readonly client: StateClientOptions;
+  readonly generate: WorkerGenerateOptions;
+  /** Deadline of each host name lookup. */
+  readonly resolveTimeoutMs: number;
+  /** Module exporting `generate` (default ../records/generate); tests substitute their own. */
+  readonly generatorUrl?: string;
+  /** Weighted entries per transfer message. */
+  readonly chunkBudget?: number;
+}
+
+export interface LoadTimings {
+  readonly fetchMs: number;
+  readonly resolveMs: number;
+  readonly generateMs: number;
+}
+
+export type ToWorker =
+  | { readonly type: 'load'; readonly id: number; readonly params: LoadParams }
+  | { readonly type: 'next'; readonly id: number };
+
+export type FromWorker =
+  | {
+      readonly type: 'header';
+      readonly id: number;
+      readonly master: string;
+      readonly leader: string;
+      readonly header: RecordSetHeader;
+      readonly warnings: readonly string[];
+      readonly timings: LoadTimings;
+    }
+  | { readonly type: 'chunk'; readonly id: number; readonly chunk: RecordChunk }
+  | { readonly type: 'done'; readonly id: number }
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedStateError };

@@ -1,0 +1,111 @@
+// The load worker: fetches, parses and validates the master's state, resolves host names and
+// generates the RecordSet off the main thread, then hands it over chunk by chunk on request.
+import { parentPort } from 'node:worker_threads';
+import type { GenerateOptions } from '../records/generate.ts';
+import type { RecordSet } from '../records/recordset.ts';
+import { serializeStateError } from './errors.ts';
+import { loadState } from './load-state.ts';
+import { recordChunks, recordSetHeader, type RecordChunk } from './record-transfer.ts';
+import type { FromWorker, LoadParams, ToWorker } from './reload-protocol.ts';
+import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
+import { StateClient, type StateClientOptions } from './state-client.ts';
+import type { MesosState } from './types.ts';
+
+type Generate = (state: MesosState, options: GenerateOptions) => RecordSet;
+
+const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+const defaultGenerator = new URL(`../records/generate${ownExtension}`, import.meta.url).href;
+
+let client: StateClient | null = null;
+let clientKey = '';
+const generators = new Map<string, Generate>();
+/** The transfer in progress: one load at a time, pulled by the main thread. */
+let transfer: { id: number; chunks: Iterator<RecordChunk> } | null = null;
+
+function send(message: FromWorker): void {
+  parentPort?.postMessage(message);
+}
+
+/** Keeps one client (and its keep-alive connections) while the options stay the same. */
+async function clientFor(options: StateClientOptions): Promise<StateClient> {
+  const key = JSON.stringify(options);
+  if (client !== null && key === clientKey) return client;
+  const old = client;
+  client = new StateClient(options);
+  clientKey = key;
+  if (old !== null) await old.close();
+  return client;
+}
+
+async function generatorFrom(url: string): Promise<Generate> {
+  const cached = generators.get(url);
+  if (cached) return cached;
+  const module = (await import(url)) as { generate?: unknown };
+  if (typeof module.generate !== 'function') {
+    throw new Error(`${url} does not export a generate function`);
+  }
+  const generate = module.generate as Generate;
+  generators.set(url, generate);
+  return generate;
+}
+
+async function load(id: number, params: LoadParams): Promise<void> {
+  const started = performance.now();
+  const stateClient = await clientFor(params.client);
+  const loaded = await loadState((master) => stateClient.fetchState(master), params.candidates);
+  const fetched = performance.now();
+  const names = hostsToResolve(loaded.state, params.generate.masters);
+  const { resolved, failures } = await resolveHosts(names, { timeoutMs: params.resolveTimeoutMs });
+  const warnings = failures.map((f) => `host name did not resolve: ${f}`);
+  const resolvedAt = performance.now();
+  const generate = await generatorFrom(params.generatorUrl ?? defaultGenerator);
+  const set = generate(loaded.state, {
+    ...params.generate,
+    resolvedHosts: resolved,
+    warn: (message) => {
+      // Bounded: a broken state could warn once per task.
+      if (warnings.length < 100) warnings.push(message);
+    },
+  });
+  const generated = performance.now();
+  transfer = { id, chunks: recordChunks(set, params.chunkBudget) };
+  send({
+    type: 'header',
+    id,
+    master: loaded.master,
+    leader: loaded.leader,
+    header: recordSetHeader(set),
+    warnings,
+    timings: {
+      fetchMs: fetched - started,
+      resolveMs: resolvedAt - fetched,
+      generateMs: generated - resolvedAt,
+    },
+  });
+}
+
+function next(id: number): void {
+  if (transfer?.id !== id) return;
+  const step = transfer.chunks.next();
+  if (step.done === true) {
+    transfer = null;
+    send({ type: 'done', id });
+  } else {
+    send({ type: 'chunk', id, chunk: step.value });
+  }
+}
+
+parentPort?.on('message', (message: ToWorker) => {
+  if (message.type === 'next') {
+    next(message.id);
+    return;
+  }
+  transfer = null;
+  load(message.id, message.params).catch((error: unknown) => {
+    send({
+      type: 'error',
+      id: message.id,
+      error: serializeStateError(error, message.params.candidates.join(', ')),
+    });
+  });
+});

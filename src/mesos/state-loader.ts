@@ -1,0 +1,165 @@
+// Main-thread side of the load worker: one long-lived worker, one load at a time. Receives the
+// RecordSet chunk by chunk, pulling the next only after a macrotask turn so DNS I/O interleaves.
+import { Worker } from 'node:worker_threads';
+import type { RecordSet } from '../records/recordset.ts';
+import { deserializeStateError, StateWorkerError } from './errors.ts';
+import { RecordSetAssembler } from './record-transfer.ts';
+import type { FromWorker, LoadParams, LoadTimings, ToWorker } from './reload-protocol.ts';
+
+export interface LoadOutcome {
+  readonly set: RecordSet;
+  /** "host:port" the state came from. */
+  readonly master: string;
+  /** "host:port" of the leader the state names. */
+  readonly leader: string;
+  /** Non-fatal problems from generation and host lookups. */
+  readonly warnings: readonly string[];
+  readonly timings: LoadTimings & { readonly transferMs: number };
+}
+
+/** What the poller needs from a loader; tests may substitute an in-process one. */
+export interface StateLoader {
+  load(params: LoadParams): Promise<LoadOutcome>;
+  close(): Promise<void>;
+}
+
+const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+/** reload-worker.ts next to this file in development, reload-worker.js in dist. */
+export const defaultWorkerUrl = new URL(`./reload-worker${ownExtension}`, import.meta.url);
+
+interface Pending {
+  readonly id: number;
+  readonly resolve: (outcome: LoadOutcome) => void;
+  readonly reject: (error: Error) => void;
+  assembler: RecordSetAssembler | null;
+  header: Extract<FromWorker, { type: 'header' }> | null;
+  transferStarted: number;
+}
+
+export class WorkerStateLoader implements StateLoader {
+  readonly #workerUrl: URL;
+  #worker: Worker | null = null;
+  #pending: Pending | null = null;
+  #nextId = 1;
+  #starts = 0;
+  #closed = false;
+
+  constructor(workerUrl: URL = defaultWorkerUrl) {
+    this.#workerUrl = workerUrl;
+  }
+
+  /** Workers started so far (1 + restarts after crashes). */
+  get workerStarts(): number {
+    return this.#starts;
+  }
+
+  /** The running worker's thread id, or null when none runs (tests use it to crash it). */
+  get workerThreadId(): number | null {
+    return this.#worker?.threadId ?? null;
+  }
+
+  load(params: LoadParams): Promise<LoadOutcome> {
+    if (this.#closed) return Promise.reject(new StateWorkerError('state loader is closed', ''));
+    if (this.#pending !== null) {
+      return Promise.reject(
+        new StateWorkerError('a state load is already running; rounds must not overlap', ''),
+      );
+    }
+    const worker = this.#ensureWorker();
+    return new Promise<LoadOutcome>((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#pending = { id, resolve, reject, assembler: null, header: null, transferStarted: 0 };
+      worker.ref();
+      this.#post({ type: 'load', id, params });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = null;
+    this.#fail(new StateWorkerError('state loader closed during a load', ''));
+    if (worker) await worker.terminate();
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(this.#workerUrl);
+    this.#starts++;
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.#onMessage(worker, message));
+    worker.on('error', (error) => {
+      this.#fail(
+        new StateWorkerError(`state load worker failed: ${error.message}`, '', { cause: error }),
+      );
+    });
+    worker.on('messageerror', (error) => {
+      this.#fail(
+        new StateWorkerError(`state load worker sent an unreadable message: ${error.message}`, ''),
+      );
+    });
+    worker.on('exit', (code) => {
+      // The next load starts a fresh worker; this round fails cleanly.
+      if (this.#worker === worker) this.#worker = null;
+      this.#fail(new StateWorkerError(`state load worker exited (code ${code}) during a load`, ''));
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  #post(message: ToWorker): void {
+    this.#worker?.postMessage(message);
+  }
+
+  #fail(error: Error): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    this.#worker?.unref();
+    pending.reject(error);
+  }
+
+  #onMessage(worker: Worker, message: FromWorker): void {
+    const pending = this.#pending;
+    if (pending?.id !== message.id || worker !== this.#worker) return;
+    switch (message.type) {
+      case 'error':
+        this.#fail(deserializeStateError(message.error));
+        return;
+      case 'header':
+        pending.header = message;
+        pending.assembler = new RecordSetAssembler(message.header);
+        pending.transferStarted = performance.now();
+        break;
+      case 'chunk':
+        try {
+          pending.assembler?.add(message.chunk);
+        } catch (error) {
+          this.#fail(new StateWorkerError(String(error), ''));
+          return;
+        }
+        break;
+      case 'done': {
+        const header = pending.header;
+        if (header === null || pending.assembler === null) {
+          this.#fail(new StateWorkerError('state load worker finished without a header', ''));
+          return;
+        }
+        this.#pending = null;
+        worker.unref();
+        pending.resolve({
+          set: pending.assembler.finish(),
+          master: header.master,
+          leader: header.leader,
+          warnings: header.warnings,
+          timings: { ...header.timings, transferMs: performance.now() - pending.transferStarted },
+        });
+        return;
+      }
+    }
+    // Yield a full event-loop turn (timers and socket I/O run) before the next piece arrives.
+    setImmediate(() => {
+      if (this.#pending?.id === message.id) this.#post({ type: 'next', id: message.id });
+    });
+  }
+}

@@ -164,7 +164,10 @@ export function prepareAnswer(
     if (rr) answers.push(rr);
   };
 
-  if (isApex && (qtype === TYPE_SOA || any)) push(ans.soa(owner, zone.ttl, zone.soaFields()));
+  if (isApex && (qtype === TYPE_SOA || any)) {
+    push(ans.soa(owner, zone.ttl, zone.soaFields()));
+    wantsAddressesOf.push(zone.mnameKey);
+  }
   if (isApex && (qtype === TYPE_NS || any)) {
     push(ans.ns(owner, zone.ttl, zone.mname));
     wantsAddressesOf.push(zone.mnameKey);

@@ -207,7 +207,7 @@ export async function main(
 
   // Loaded only when serving, so --help and --version do not pull in the whole server.
   const { startServer } = await import('./server.ts');
-  let server: { close(): Promise<void> };
+  let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(loaded.config, { logger });
   } catch (err) {
@@ -243,6 +243,14 @@ export async function main(
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // mesos-dns exits when it cannot find a leader within zkDetectionTimeout; so do we, so that a
+  // supervisor (Marathon, systemd) restarts us rather than leaving a server with no records.
+  server.onFatal((error) => {
+    io.stderr(`mesos-dns-ts: ${error.message}\n`);
+    const force = setTimeout(() => process.exit(1), 5_000);
+    force.unref();
+    server.close().finally(() => process.exit(1));
+  });
   return undefined;
 }
 

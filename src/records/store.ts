@@ -19,6 +19,7 @@ export interface LoadFailure {
 }
 
 export type SwapListener = (set: RecordSet, generation: number) => void;
+export type FailureListener = (failure: LoadFailure) => void;
 
 export class RecordStore {
   #current: RecordSet | null = null;
@@ -26,6 +27,7 @@ export class RecordStore {
   #lastLoad: LoadInfo | null = null;
   #lastFailure: LoadFailure | null = null;
   readonly #listeners: SwapListener[] = [];
+  readonly #failureListeners: FailureListener[] = [];
 
   /** The set in service, or null before the first good load (names in the domain: SERVFAIL). */
   get current(): RecordSet | null {
@@ -54,9 +56,14 @@ export class RecordStore {
 
   recordFailure(failure: LoadFailure): void {
     this.#lastFailure = failure;
+    for (const listener of this.#failureListeners) listener(failure);
   }
 
   onSwap(listener: SwapListener): void {
     this.#listeners.push(listener);
+  }
+
+  onFailure(listener: FailureListener): void {
+    this.#failureListeners.push(listener);
   }
 }

@@ -1,0 +1,179 @@
+// The one composition function: wires config → leader source → poller → record store → DNS and
+// HTTP servers. Nothing here parses input or touches process state; cli.ts owns the process.
+import { networkInterfaces } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config/types.ts';
+import { createForwarder } from './dns/forward.ts';
+import type { Forwarder } from './dns/forwarding.ts';
+import { DnsServer } from './dns/server.ts';
+import { startHttpServer, type HttpServerHandle } from './http/server.ts';
+import type { Logger } from './log.ts';
+import type { LeaderSource } from './mesos/leader.ts';
+import { createZkLeaderSource } from './mesos/leader-fallback.ts';
+import { MastersListSource } from './mesos/masters-list.ts';
+import { StatePoller, loadParamsFromConfig } from './mesos/poller.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { RecordStore } from './records/store.ts';
+import { VERSION } from './version.ts';
+
+export interface ServerOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Test hook: the interface table used when `listener` is a wildcard. */
+  readonly interfaces?: () => ReturnType<typeof networkInterfaces>;
+}
+
+export interface RunningServer {
+  readonly store: RecordStore;
+  readonly metrics: Metrics;
+  readonly poller: StatePoller;
+  /** Bound DNS address (UDP and TCP share the port), or null when `dnson` is false. */
+  readonly dns: AddressInfo | null;
+  readonly http: AddressInfo | null;
+  /** Called when detection gives up for good (zkDetectionTimeout): the process should exit. */
+  onFatal(listener: (error: Error) => void): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The addresses `SOAMname` resolves to: the listener itself, or with a wildcard listener every
+ * non-loopback interface address of the family, as mesos-dns does.
+ */
+export function nameserverAddresses(
+  listener: string,
+  interfaces: ReturnType<typeof networkInterfaces>,
+): string[] {
+  if (listener !== '' && listener !== '0.0.0.0' && listener !== '::') return [listener];
+  const out: string[] = [];
+  for (const list of Object.values(interfaces)) {
+    for (const entry of list ?? []) {
+      if (entry.internal) continue;
+      if (listener === '0.0.0.0' && entry.family !== 'IPv4') continue;
+      // Link-local IPv6 needs a zone to be usable; it is no address to hand out in DNS.
+      if (entry.family === 'IPv6' && entry.address.toLowerCase().startsWith('fe80:')) continue;
+      out.push(entry.address);
+    }
+  }
+  return out;
+}
+
+function leaderSourceFor(config: Config, logger: Logger): LeaderSource {
+  const list = config.masters.length > 0 ? new MastersListSource(config.masters) : null;
+  if (config.zk === '') {
+    if (!list) throw new Error('config: neither "masters" nor "zk" is set');
+    return list;
+  }
+  return createZkLeaderSource({
+    url: config.zk,
+    detectionTimeoutSeconds: config.zkDetectionTimeout,
+    logger,
+    fallback: list,
+  });
+}
+
+export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const metrics = new Metrics({ version: VERSION });
+  const store = new RecordStore();
+  store.onSwap((set) => {
+    if (store.lastLoad) metrics.stateLoaded(store.lastLoad, set);
+  });
+  store.onFailure(() => metrics.stateLoadFailed());
+
+  const fatalListeners: ((error: Error) => void)[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    // Reverse start order: stop polling before the servers that serve what it loads.
+    for (const closer of closers.reverse()) {
+      await closer().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+    }
+    closers.length = 0;
+  };
+
+  try {
+    let forwarder: Forwarder | null = null;
+    if (config.dnson && config.externalon) {
+      if (config.resolvers.length === 0 && Object.keys(config.zoneResolvers).length === 0) {
+        logger.warn(
+          'externalon is true but no resolvers are known: names outside the domain get SERVFAIL',
+        );
+      }
+      forwarder = createForwarder({
+        resolvers: config.resolvers,
+        zoneResolvers: config.zoneResolvers,
+        timeoutMs: config.timeout * 1000,
+        cacheSize: config.cacheSize,
+        cacheMaxTtlSeconds: config.cacheMaxTTL,
+        cacheServeStaleSeconds: config.cacheServeStale,
+        observer: metrics,
+        logger,
+        clock,
+      });
+      const f = forwarder;
+      closers.push(() => f.close());
+    }
+
+    let dnsAddress: AddressInfo | null = null;
+    let dnsListening = false;
+    if (config.dnson) {
+      const dns = new DnsServer({ config, store, forwarder, observer: metrics, logger });
+      const bound = await dns.listen();
+      closers.push(() => dns.close());
+      dnsAddress = bound.udp;
+      dnsListening = true;
+    }
+
+    let http: HttpServerHandle | null = null;
+    if (config.httpon) {
+      http = await startHttpServer({
+        config,
+        store,
+        metrics,
+        logger,
+        isDnsListening: () => dnsListening || !config.dnson,
+        version: VERSION,
+        clock,
+      });
+      const h = http;
+      closers.push(() => h.close());
+    }
+
+    const source = leaderSourceFor(config, logger);
+    source.onFatal((error) => {
+      logger.fatal({ err: error.message }, 'leader detection gave up');
+      for (const listener of fatalListeners) listener(error);
+    });
+    await source.start();
+    closers.push(() => source.stop());
+
+    const addresses = nameserverAddresses(
+      config.listener,
+      (options.interfaces ?? networkInterfaces)(),
+    );
+    const poller = new StatePoller({
+      store,
+      source,
+      params: loadParamsFromConfig(config, addresses),
+      refreshSeconds: config.refreshSeconds,
+      logger,
+      clock,
+    });
+    poller.start();
+    closers.push(() => poller.stop());
+
+    return {
+      store,
+      metrics,
+      poller,
+      dns: dnsAddress,
+      http: http?.address ?? null,
+      onFatal: (listener) => fatalListeners.push(listener),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

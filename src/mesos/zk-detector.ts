@@ -49,6 +49,8 @@ export class ZkDetector implements LeaderSource {
   private readonly infoCache = new Map<string, string | null>();
   private fatalTimer: NodeJS.Timeout | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
   private fatalFired = false;
   private readonly watchers = new Map<number, (event: Event) => void>();
   private readonly changeListeners: ((view: MasterView) => void)[] = [];
@@ -84,6 +86,8 @@ export class ZkDetector implements LeaderSource {
     this.session += 1; // late callbacks of the old session see a stale id and do nothing
     this.clearTimer('fatalTimer');
     this.clearTimer('sessionTimer');
+    this.clearTimer('expiryTimer');
+    this.stopProbe();
     const client = this.client;
     this.client = null;
     this.connected = false;
@@ -137,6 +141,9 @@ export class ZkDetector implements LeaderSource {
     });
     this.log.debug({ hosts: this.url.hosts.map(formatHost) }, 'connecting to ZooKeeper');
     client.connect();
+    // Also bounds the handshake: the library waits forever for a server that accepted the TCP
+    // connection but never answers (hung or stopped process).
+    this.armExpiryTimer(id, client);
   }
 
   private onState(id: number, client: Client, state: State): void {
@@ -145,7 +152,9 @@ export class ZkDetector implements LeaderSource {
     }
     const { State: S } = zookeeper;
     if (state === S.SYNC_CONNECTED || state === S.CONNECTED_READ_ONLY) {
+      this.clearTimer('expiryTimer');
       this.connected = true;
+      this.startProbe(id, client);
       this.log.info('connected to ZooKeeper');
       this.scheduleRefresh(id);
     } else if (state === S.DISCONNECTED) {
@@ -153,25 +162,96 @@ export class ZkDetector implements LeaderSource {
         this.log.warn('lost the ZooKeeper connection; reconnecting');
       }
       this.connected = false;
+      this.stopProbe();
+      this.armExpiryTimer(id, client);
       // The last view may be stale; keep the masters (still worth asking) but not the leader.
       this.setView({ leader: null, masters: this.view.masters });
-    } else if (state === S.EXPIRED || state === S.AUTH_FAILED) {
-      this.connected = false;
-      if (state === S.EXPIRED) {
-        this.log.warn('ZooKeeper session expired; starting a new session');
-      } else {
-        this.log.error(
-          'ZooKeeper rejected the credentials of the zk URL; check user:password; retrying',
-        );
-      }
-      this.setView({ leader: null, masters: this.view.masters });
-      if (this.client === client) {
-        this.client = null;
-      }
-      client.removeAllListeners('state');
-      void closeClient(client, this.log);
-      this.scheduleSession();
+    } else if (state === S.EXPIRED) {
+      this.log.warn('ZooKeeper session expired; starting a new session');
+      this.replaceSession(client);
+    } else if (state === S.AUTH_FAILED) {
+      this.log.error(
+        'ZooKeeper rejected the credentials of the zk URL; check user:password; retrying',
+      );
+      this.replaceSession(client);
     }
+  }
+
+  /**
+   * Disconnected for longer than the session timeout means the server has expired the session.
+   * The library would keep retrying the dead session, and a server that lost its data (rebuilt
+   * ensemble) refuses a client that has seen later zxids, so it would never recover on its own.
+   */
+  private armExpiryTimer(id: number, client: Client): void {
+    if (this.expiryTimer) {
+      return;
+    }
+    const timeout = Math.max(client.getSessionTimeout(), 1000);
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      if (id === this.session && this.running && !this.connected) {
+        this.log.warn(
+          { timeoutMs: timeout },
+          'no ZooKeeper connection for the whole session timeout; starting a new session',
+        );
+        this.replaceSession(client);
+      }
+    }, timeout);
+  }
+
+  /**
+   * The library sends pings but never checks that answers come back, so a hung server or a
+   * silent network partition would look connected forever. A cheap read every third of the
+   * session timeout, unanswered for two thirds of it, drops the socket and fails over.
+   */
+  private startProbe(id: number, client: Client): void {
+    this.stopProbe();
+    const every = Math.max(100, Math.floor(client.getSessionTimeout() / 3));
+    let lastReply = Date.now();
+    let outstanding = false;
+    this.probeTimer = setInterval(() => {
+      if (id !== this.session || !this.connected) {
+        return;
+      }
+      if (Date.now() - lastReply > 2 * every) {
+        this.log.warn('the ZooKeeper server stopped answering; reconnecting');
+        this.stopProbe();
+        internals(client)?.socket?.destroy?.();
+        return;
+      }
+      if (outstanding) {
+        return;
+      }
+      outstanding = true;
+      void call<unknown>((cb) => {
+        client.exists(this.url.path, cb);
+      }).then(({ error }) => {
+        outstanding = false;
+        if (!error || codeOf(error) === zookeeper.Exception.NO_NODE) {
+          lastReply = Date.now();
+        }
+      });
+    }, every);
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer) {
+      clearInterval(this.probeTimer);
+      this.probeTimer = null;
+    }
+  }
+
+  private replaceSession(client: Client): void {
+    this.stopProbe();
+    this.clearTimer('expiryTimer');
+    this.connected = false;
+    this.setView({ leader: null, masters: this.view.masters });
+    if (this.client === client) {
+      this.client = null;
+    }
+    client.removeAllListeners('state');
+    void closeClient(client, this.log);
+    this.scheduleSession();
   }
 
   private scheduleSession(): void {
@@ -414,7 +494,7 @@ export class ZkDetector implements LeaderSource {
     }, this.timeoutMs);
   }
 
-  private clearTimer(which: 'fatalTimer' | 'sessionTimer'): void {
+  private clearTimer(which: 'fatalTimer' | 'sessionTimer' | 'expiryTimer'): void {
     const timer = this[which];
     if (timer) {
       clearTimeout(timer);

@@ -22,6 +22,12 @@ export interface ZooKeeperServer {
   kill(): Promise<void>;
   /** (Re)starts the server on the same port and data directory. */
   start(): Promise<void>;
+  /** Freezes the server process (SIGSTOP): connections stay open but nothing is answered. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void;
+  /** Deletes the stored data (sessions, nodes) of a killed server, as if rebuilt empty. */
+  wipe(): Promise<void>;
   /** Kills the server and removes its temporary directory. */
   close(): Promise<void>;
 }
@@ -52,9 +58,9 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
       'clientPortAddress=127.0.0.1',
       'admin.enableServer=false',
       '4lw.commands.whitelist=ruok,srvr',
-      // Sessions may be as short as 2 ticks; the detector asks for more and gets at most 20.
+      // Short sessions for the detector under test; long ones let fake masters outlive outages.
       'minSessionTimeout=400',
-      'maxSessionTimeout=4000',
+      'maxSessionTimeout=30000',
       '',
     ].join('\n'),
   );
@@ -125,6 +131,18 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     },
     kill,
     start,
+    pause: () => {
+      child?.kill('SIGSTOP');
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
+    },
+    wipe: async () => {
+      if (child) {
+        throw new Error('kill() the ZooKeeper server before wipe()');
+      }
+      await rm(join(dir, 'data'), { recursive: true, force: true });
+    },
     close: async () => {
       await kill();
       await rm(dir, { recursive: true, force: true });
@@ -189,8 +207,8 @@ export async function registerMaster(
   }
 }
 
-export async function connectClient(hostPort: string): Promise<Client> {
-  const client = zookeeper.createClient(hostPort, { sessionTimeout: 4000, spinDelay: 200 });
+export async function connectClient(hostPort: string, sessionTimeout = 30_000): Promise<Client> {
+  const client = zookeeper.createClient(hostPort, { sessionTimeout, spinDelay: 200 });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.close();

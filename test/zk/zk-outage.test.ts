@@ -1,0 +1,162 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { silentLogger } from '../../src/log.ts';
+import type { LeaderSource, MasterView } from '../../src/mesos/leader.ts';
+import { ZkDetector } from '../../src/mesos/zk-detector.ts';
+import { LeaderFallback, createZkLeaderSource } from '../../src/mesos/leader-fallback.ts';
+import {
+  masterInfo,
+  registerMaster,
+  startZooKeeper,
+  waitFor,
+  type ZooKeeperServer,
+} from '../helpers/zookeeper.ts';
+
+let zk: ZooKeeperServer;
+const cleanups: (() => Promise<void>)[] = [];
+
+before(async () => {
+  zk = await startZooKeeper();
+});
+
+after(async () => {
+  for (const clean of cleanups.reverse()) {
+    await clean().catch(() => undefined);
+  }
+  await zk.close();
+});
+
+/** A fixed masters list, standing in for MastersListSource. */
+class StaticSource implements LeaderSource {
+  private readonly view: MasterView;
+  constructor(masters: string[]) {
+    this.view = { leader: null, masters };
+  }
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  current(): MasterView {
+    return this.view;
+  }
+  onChange(): void {
+    // static: never changes
+  }
+  onFatal(): void {
+    // static: never gives up
+  }
+}
+
+async function master(group: string, ip: string): Promise<void> {
+  const m = await registerMaster(zk.hostPort, group, masterInfo(ip));
+  cleanups.push(() => m.close());
+}
+
+function zkDetector(group: string, timeoutSeconds: number): ZkDetector {
+  const d = new ZkDetector({
+    url: `zk://${zk.hostPort}${group}`,
+    detectionTimeoutSeconds: timeoutSeconds,
+    logger: silentLogger(),
+    spinDelayMs: 200,
+    sessionTimeoutMs: 4000,
+  });
+  cleanups.push(() => d.stop());
+  return d;
+}
+
+test('without a fallback, ZooKeeper going away leads to onFatal after zkDetectionTimeout', async () => {
+  await master('/mesos', '10.1.0.1');
+  const d = zkDetector('/mesos', 2);
+  const errors: Error[] = [];
+  d.onFatal((e) => errors.push(e));
+  await d.start();
+  await waitFor(() => d.current().leader === '10.1.0.1:5050', 5000, 'leader');
+
+  await zk.kill();
+  await waitFor(() => d.current().leader === null, 2000, 'leader dropped on disconnect');
+  // The stale list stays: the masters are still worth asking while ZooKeeper is down.
+  assert.deepEqual(d.current().masters, ['10.1.0.1:5050']);
+  assert.equal(errors.length, 0);
+  const waited = await waitFor(() => errors.length > 0, 5000, 'fatal error');
+  assert.ok(waited >= 1000, `fatal came too early (${waited} ms after the leader dropped)`);
+  assert.match(
+    errors[0]!.message,
+    new RegExp(
+      `no Mesos leader found in ZooKeeper zk://${zk.hostPort}/mesos within 2s \\(ZooKeeper unreachable\\)`,
+    ),
+  );
+  await d.stop();
+  await zk.start();
+});
+
+test('with a fallback, the masters list serves while ZooKeeper is down and ZooKeeper wins when back', async () => {
+  await master('/mesos-fb', '10.2.0.1');
+  const source = createZkLeaderSource({
+    url: `zk://${zk.hostPort}/mesos-fb`,
+    detectionTimeoutSeconds: 1,
+    logger: silentLogger(),
+    spinDelayMs: 200,
+    sessionTimeoutMs: 4000,
+    fallback: new StaticSource(['10.9.0.1:5050', '10.9.0.2:5050']),
+  });
+  cleanups.push(() => source.stop());
+  assert.ok(source instanceof LeaderFallback);
+  const fatals: Error[] = [];
+  source.onFatal((e) => fatals.push(e));
+  const views: MasterView[] = [];
+  source.onChange((v) => views.push(v));
+  await source.start();
+  await waitFor(() => source.current().leader === '10.2.0.1:5050', 5000, 'ZooKeeper leader');
+  assert.equal(source.isUsingFallback(), false);
+
+  await zk.kill();
+  await waitFor(() => source.isUsingFallback(), 2000, 'switch to the masters list');
+  assert.deepEqual(source.current(), { leader: null, masters: ['10.9.0.1:5050', '10.9.0.2:5050'] });
+  await new Promise((r) => setTimeout(r, 1500)); // past the 1 s zkDetectionTimeout
+  assert.deepEqual(fatals, []);
+
+  await zk.start();
+  // The master's session survives a short outage, so its node is still there.
+  await waitFor(
+    () => source.current().leader === '10.2.0.1:5050',
+    10_000,
+    'ZooKeeper leader again',
+  );
+  assert.equal(source.isUsingFallback(), false);
+  assert.deepEqual(views.at(-1), { leader: '10.2.0.1:5050', masters: ['10.2.0.1:5050'] });
+});
+
+test('an expired session (ZooKeeper rebuilt empty) is replaced and the group re-watched', async () => {
+  await master('/mesos-x', '10.3.0.1');
+  const d = zkDetector('/mesos-x', 0);
+  await d.start();
+  await waitFor(() => d.current().leader === '10.3.0.1:5050', 5000, 'leader');
+
+  await zk.kill();
+  await zk.wipe();
+  await zk.start();
+  // The old session is unknown to the new server: the detector must open a new one.
+  await waitFor(() => d.isConnected(), 10_000, 'reconnected with a new session');
+  await waitFor(() => d.current().masters.length === 0, 5000, 'empty group seen');
+  await master('/mesos-x', '10.3.0.2');
+  await waitFor(() => d.current().leader === '10.3.0.2:5050', 2000, 'leader in the rebuilt group');
+});
+
+test('a hung ZooKeeper server (accepts, never answers) is detected and survived', async () => {
+  await master('/mesos-h', '10.4.0.1');
+  const d = zkDetector('/mesos-h', 0);
+  await d.start();
+  await waitFor(() => d.current().leader === '10.4.0.1:5050', 5000, 'leader');
+
+  zk.pause();
+  try {
+    // The detector's session timeout is 4 s: the probe gives up after ~2.7 s.
+    await waitFor(() => !d.isConnected(), 6000, 'hung server noticed');
+    assert.equal(d.current().leader, null);
+  } finally {
+    zk.resume();
+  }
+  await waitFor(() => d.current().leader === '10.4.0.1:5050', 15_000, 'leader after resume');
+});

@@ -53,9 +53,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 }
 
 export interface SetSpec {
-  a?: Record<string, string[]>;
-  aaaa?: Record<string, string[]>;
-  srv?: Record<string, SrvRecord[]>;
+  a?: Record<string, readonly string[]>;
+  aaaa?: Record<string, readonly string[]>;
+  srv?: Record<string, readonly SrvRecord[]>;
 }
 
 export function makeSet(spec: SetSpec, domain = 'mesos'): RecordSet {
@@ -103,7 +103,8 @@ export function sampleSet(): RecordSet {
 
 export function storeWith(set: RecordSet | null): RecordStore {
   const store = new RecordStore();
-  if (set) store.swap(set, { atMs: Date.now(), durationMs: 1, master: 'm:5050', tasks: 1, records: 1 });
+  if (set)
+    store.swap(set, { atMs: Date.now(), durationMs: 1, master: 'm:5050', tasks: 1, records: 1 });
   return store;
 }
 
@@ -122,7 +123,10 @@ export interface QueryOptions {
 
 /** Encodes a query by hand (independent of the code under test). */
 export function encodeQuery(name: string, opts: QueryOptions = {}): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter((l) => l.length > 0);
+  const labels = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((l) => l.length > 0);
   const parts: Buffer[] = [];
   const header = Buffer.alloc(12);
   const id = opts.id ?? nextId++ & 0xffff;

@@ -283,7 +283,7 @@ test('malformed packets: FORMERR / NOTIMP / BADVERS answered, garbage dropped', 
   const { h, obs } = handler();
   assert.equal(h.handle(new Uint8Array(5), 'udp'), null);
   const resp = encodeQuery('a.mesos');
-  resp[2] |= 0x80;
+  resp[2] = resp[2]! | 0x80;
   assert.equal(h.handle(resp, 'udp'), null);
   assert.equal(obs.drops, 2);
   const two = encodeQuery('web.marathon.mesos', { id: 7 });
@@ -401,7 +401,7 @@ test('the store swap clears the fast path and bumps the serial', () => {
     ['10.9.9.9'],
   );
   const after = decode(ask(h, 'mesos', { type: SOA })).answers[0]!.serial;
-  assert.ok(after > before);
+  assert.ok(after! > before!);
 });
 
 /** Splits a response into header+question, the answer RRs, and the rest (independent walker). */

@@ -79,7 +79,7 @@ test('EDNS0: size, version, DO bit; one OPT only', () => {
 test('drops short packets and responses; NOTIMP for other opcodes; FORMERR for bad bodies', () => {
   assert.equal(parse(new Uint8Array(11)).status, 'drop');
   const resp = encodeQuery('a.mesos');
-  resp[2] |= 0x80;
+  resp[2] = resp[2]! | 0x80;
   assert.equal(parse(resp).status, 'drop');
   const notify = encodeQuery('a.mesos');
   notify[2] = (notify[2]! & 0x87) | (4 << 3);

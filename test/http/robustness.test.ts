@@ -62,6 +62,26 @@ describe('HTTP robustness', () => {
     }
   });
 
+  it('closes connections beyond maxConnections on accept', async () => {
+    const h = await startHarness({ limits: { maxConnections: 2 } });
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const socket = connect(h.server.address.port, '127.0.0.1');
+        held.push(socket);
+        await once(socket, 'connect');
+      }
+      const extra = connect(h.server.address.port, '127.0.0.1');
+      held.push(extra);
+      const done = closedWithin(extra, 5000);
+      extra.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal(await done, '', 'the connection over the limit was served');
+    } finally {
+      for (const s of held) s.destroy();
+      await h.close();
+    }
+  });
+
   it('answers a request target that is not a path with 400 JSON', async () => {
     const h = await startHarness();
     const socket = connect(h.server.address.port, '127.0.0.1');

@@ -1,0 +1,153 @@
+// Integration with a scripted loopback upstream: fresh IDs upstream, query bytes passed as is,
+// spoofed replies ignored, TCP clients forwarded over TCP, silent upstreams timed out.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { systemClock } from '../../src/clock.ts';
+import { createForwarder, errorReply } from '../../src/dns/forward.ts';
+import { scanQuery } from '../../src/dns/message-scan.ts';
+import { silentLogger } from '../../src/log.ts';
+import { answerA, startFakeUpstream } from './fake-upstream.ts';
+import { RecordingObserver, buildQuery, decode, idOf, rcodeOf } from './wire-client.ts';
+
+function make(resolvers: string[], observer = new RecordingObserver(), timeoutMs = 1000) {
+  return createForwarder({
+    resolvers,
+    zoneResolvers: {},
+    timeoutMs,
+    cacheSize: 0,
+    observer,
+    logger: silentLogger(),
+    clock: systemClock,
+  });
+}
+
+describe('upstream exchange', () => {
+  it('sends the client query as is under a fresh ID, and restores the client ID', async () => {
+    const up = await startFakeUpstream((q) => [answerA(q, 60, [192, 0, 2, 1])]);
+    const f = make([up.resolver]);
+    try {
+      const ids = new Set<number>();
+      for (let i = 0; i < 8; i++) {
+        const query = buildQuery('www.example.org', 1, {
+          id: 0x0101,
+          ednsSize: 4000,
+          dnssecOk: true,
+        });
+        const reply = await f.forward(query, 'udp', 4000);
+        assert.equal(idOf(reply), 0x0101);
+        const sent = up.seen.at(-1)!.query;
+        // Everything but the ID travels unchanged: EDNS size and DO bit included.
+        assert.deepEqual(Buffer.from(sent.subarray(2)), Buffer.from(query.subarray(2)));
+        ids.add(idOf(sent));
+      }
+      assert.ok(ids.size >= 6, `upstream IDs are random, got ${[...ids].join(',')}`);
+    } finally {
+      await f.close();
+      await up.close();
+    }
+  });
+
+  it('ignores replies with the wrong ID or the wrong question, and takes the real one', async () => {
+    const up = await startFakeUpstream((q) => {
+      const wrongId = answerA(q, 60, [6, 6, 6, 6]);
+      wrongId[0] = wrongId[0]! ^ 0xff;
+      const wrongName = answerA(
+        buildQuery('evil.example.org', 1, { id: idOf(q) }),
+        60,
+        [6, 6, 6, 7],
+      );
+      return [wrongId, wrongName, answerA(q, 60, [192, 0, 2, 9])];
+    });
+    const f = make([up.resolver]);
+    try {
+      const reply = await f.forward(buildQuery('www.example.org', 1, { id: 3 }), 'udp', 512);
+      assert.equal(decode(reply).answers[0]?.address, '192.0.2.9');
+    } finally {
+      await f.close();
+      await up.close();
+    }
+  });
+
+  it('forwards over TCP when the client asked over TCP', async () => {
+    const up = await startFakeUpstream((q) => [answerA(q, 60, [192, 0, 2, 2])]);
+    const f = make([up.resolver]);
+    try {
+      const reply = await f.forward(buildQuery('www.example.org', 1), 'tcp', 512);
+      assert.equal(decode(reply).answers[0]?.address, '192.0.2.2');
+      assert.deepEqual(
+        up.seen.map((s) => s.transport),
+        ['tcp'],
+      );
+    } finally {
+      await f.close();
+      await up.close();
+    }
+  });
+
+  it('times out a silent upstream, reports it, and moves to the next', async () => {
+    const silent = await startFakeUpstream(() => []);
+    const good = await startFakeUpstream((q) => [answerA(q, 60, [192, 0, 2, 3])]);
+    const observer = new RecordingObserver();
+    const f = make([silent.resolver, good.resolver], observer, 300);
+    try {
+      const started = performance.now();
+      const reply = await f.forward(buildQuery('www.example.org', 1), 'udp', 512);
+      assert.ok(performance.now() - started < 1500);
+      assert.equal(decode(reply).answers[0]?.address, '192.0.2.3');
+      assert.deepEqual(observer.upstreams, [
+        { resolver: silent.resolver, result: 'timeout' },
+        { resolver: good.resolver, result: 'ok' },
+      ]);
+    } finally {
+      await f.close();
+      await silent.close();
+      await good.close();
+    }
+  });
+
+  it('answers in-flight queries with SERVFAIL when closed, never hanging', async () => {
+    const silent = await startFakeUpstream(() => []);
+    const f = make([silent.resolver], new RecordingObserver(), 10_000);
+    try {
+      const pending = f.forward(buildQuery('www.example.org', 1, { id: 9 }), 'udp', 512);
+      await new Promise((r) => setTimeout(r, 50));
+      await f.close();
+      const reply = await pending;
+      assert.equal(rcodeOf(reply), 2);
+      assert.equal(idOf(reply), 9);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('answers garbage with FORMERR instead of throwing', async () => {
+    const f = make(['127.0.0.1:9']);
+    try {
+      const reply = await f.forward(Uint8Array.from([1, 2, 3]), 'udp', 512);
+      assert.equal(reply.length, 12);
+      assert.equal(rcodeOf(reply), 1);
+      assert.equal(idOf(reply), 0x0102);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('builds SERVFAIL that mirrors the query: ID, RD, question, EDNS with DO', () => {
+    const query = buildQuery('Www.Example.org', 28, {
+      id: 0x4321,
+      rd: false,
+      ednsSize: 4096,
+      dnssecOk: true,
+    });
+    const reply = errorReply(query, scanQuery(query), 2);
+    const packet = decode(reply);
+    assert.equal(packet.header.id, 0x4321);
+    assert.equal(packet.header.qr, 1);
+    assert.equal(packet.header.rd, 0);
+    assert.equal(packet.header.rcode, 2);
+    assert.equal(packet.questions[0]?.name, 'Www.Example.org');
+    assert.equal(packet.additionals.length, 1);
+    assert.equal(reply[reply.length - 4]! & 0x80, 0x80, 'DO echoed');
+  });
+});

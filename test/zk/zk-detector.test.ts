@@ -1,11 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import zookeeper from 'node-zookeeper-client';
 import { createLogger, silentLogger } from '../../src/log.ts';
 import type { MasterView } from '../../src/mesos/leader.ts';
 import { ZkDetector } from '../../src/mesos/zk-detector.ts';
 import { ZkUrlError } from '../../src/mesos/zk-url.ts';
 import {
+  closeClient,
+  connectClient,
   masterInfo,
   registerMaster,
   startZooKeeper,
@@ -194,4 +198,64 @@ test('stop() leaves no sockets or timers behind', async () => {
   assert.ok(count() > before);
   await d.stop();
   await waitFor(() => count() <= before, 1000, 'resources released');
+});
+
+test('IPv6 hosts in the zk URL reach the library (an unused [::1] port, then the real one)', async () => {
+  await master('/mesos-v6', '10.0.6.1');
+  const d = new ZkDetector({
+    url: `zk://[::1]:1,${zk.hostPort}/mesos-v6`,
+    detectionTimeoutSeconds: 0,
+    logger: silentLogger(),
+    spinDelayMs: 200,
+  });
+  cleanups.push(() => d.stop());
+  await d.start();
+  await waitFor(() => d.current().leader === '10.0.6.1:5050', 8000, 'leader via the IPv4 host');
+});
+
+test('digest credentials from user:pass@ open a group that ACLs protect', async () => {
+  const user = 'mesos';
+  const password = 'secret';
+  const digest = createHash('sha1').update(`${user}:${password}`).digest('base64');
+  const admin = await connectClient(zk.hostPort);
+  cleanups.push(() => closeClient(admin));
+  admin.addAuthInfo('digest', Buffer.from(`${user}:${password}`));
+  const acl = [
+    new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', `${user}:${digest}`)),
+  ];
+  await new Promise<void>((resolve, reject) => {
+    admin.create('/mesos-acl', Buffer.alloc(0), acl, zookeeper.CreateMode.PERSISTENT, (err) =>
+      err ? reject(new Error(String(err))) : resolve(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    admin.create(
+      '/mesos-acl/json.info_',
+      Buffer.from(JSON.stringify(masterInfo('10.0.7.1'))),
+      acl,
+      zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+      (err) => (err ? reject(new Error(String(err))) : resolve()),
+    );
+  });
+
+  const withAuth = new ZkDetector({
+    url: `zk://${user}:${password}@${zk.hostPort}/mesos-acl`,
+    detectionTimeoutSeconds: 0,
+    logger: silentLogger(),
+  });
+  cleanups.push(() => withAuth.stop());
+  const { logger, lines } = captureLogs();
+  const without = detector('/mesos-acl', 0, logger);
+  await Promise.all([withAuth.start(), without.start()]);
+  await waitFor(
+    () => withAuth.current().leader === '10.0.7.1:5050',
+    5000,
+    'leader with credentials',
+  );
+  await waitFor(
+    () => lines().some((l) => String(l.msg).includes('denied reading')),
+    5000,
+    'NO_AUTH reported without credentials',
+  );
+  assert.equal(without.current().leader, null);
 });

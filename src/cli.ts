@@ -249,7 +249,7 @@ export async function main(
     io.stderr(`mesos-dns-ts: ${error.message}\n`);
     const force = setTimeout(() => process.exit(1), 5_000);
     force.unref();
-    server.close().finally(() => process.exit(1));
+    void server.close().finally(() => process.exit(1));
   });
   return undefined;
 }

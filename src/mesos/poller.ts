@@ -61,6 +61,8 @@ export class StatePoller {
   #leader: string | null = null;
   #lastError: string | null = null;
   #listening = false;
+  /** The source named a new leader while a round ran: that round's leader is already stale. */
+  #leaderMovedDuringRound = false;
 
   constructor(options: StatePollerOptions) {
     if (!(options.refreshSeconds > 0)) {
@@ -113,6 +115,7 @@ export class StatePoller {
   #onSourceChange(view: MasterView): void {
     if (view.leader === null || view.leader === this.#leader) return;
     this.#observeLeader(view.leader);
+    if (this.#round !== null) this.#leaderMovedDuringRound = true;
     this.#options.logger.info({ leader: view.leader }, 'leading master changed; reloading state');
     this.#trigger();
   }
@@ -152,6 +155,7 @@ export class StatePoller {
     const startedAt = this.#clock.now();
     const started = performance.now();
     this.#rounds++;
+    this.#leaderMovedDuringRound = false;
     try {
       const outcome = await this.#loader.load({
         ...params,
@@ -171,8 +175,10 @@ export class StatePoller {
       });
       this.#consecutiveFailures = 0;
       this.#lastError = null;
-      this.#observeLeader(outcome.leader);
-      if (hasLeaderHint(source)) source.noteLeader(outcome.leader);
+      if (!this.#leaderMovedDuringRound) {
+        this.#observeLeader(outcome.leader);
+        if (hasLeaderHint(source)) source.noteLeader(outcome.leader);
+      }
       const t = outcome.timings;
       logger.info(
         {

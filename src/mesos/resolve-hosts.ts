@@ -23,15 +23,33 @@ function hostOf(address: string): string {
   return colon >= 0 && colon === address.lastIndexOf(':') ? address.slice(0, colon) : address;
 }
 
-/** The names that need a lookup: non-empty and not already an IP address. */
+/** Host of a UPID "name@host:port", or undefined. */
+function upidHost(upid: string | undefined): string | undefined {
+  if (typeof upid !== 'string') return undefined;
+  const at = upid.lastIndexOf('@');
+  return at < 0 ? undefined : hostOf(upid.slice(at + 1));
+}
+
+/**
+ * The names generation may need an address for, not already IP literals: agents and
+ * frameworks (their pid host, else hostname), the leader, the masters. Keys are kept exactly as
+ * written, since generation looks them up that way.
+ */
 export function hostsToResolve(state: MesosState, masters: readonly string[]): string[] {
   const names = new Set<string>();
   const add = (host: string | undefined): void => {
     if (typeof host !== 'string' || host === '' || isIP(host) !== 0) return;
-    names.add(host.toLowerCase());
+    names.add(host);
   };
-  for (const agent of state.slaves ?? []) add(agent.hostname);
-  for (const framework of state.frameworks ?? []) add(framework.hostname);
+  for (const agent of state.slaves ?? []) {
+    add(upidHost(agent.pid));
+    add(agent.hostname);
+  }
+  for (const framework of state.frameworks ?? []) {
+    add(upidHost(framework.pid));
+    add(framework.hostname);
+  }
+  add(upidHost(state.leader));
   for (const master of masters) add(hostOf(master));
   return [...names];
 }

@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { demoCluster } from '../../sim/cluster.ts';
+import { SimMaster } from '../../sim/master.ts';
+import { silentLogger } from '../../src/log.ts';
+import type { LeaderSource, MasterView } from '../../src/mesos/leader.ts';
+import { MastersListSource } from '../../src/mesos/masters-list.ts';
+import { StatePoller } from '../../src/mesos/poller.ts';
+import type { LoadParams } from '../../src/mesos/reload-protocol.ts';
+import type { LoadOutcome, StateLoader } from '../../src/mesos/state-loader.ts';
+import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
+import type { RecordSet } from '../../src/records/recordset.ts';
+import { RecordStore } from '../../src/records/store.ts';
+import { testLoadParams } from '../helpers/load-params.ts';
+
+function emptySet(leader: string): RecordSet {
+  return {
+    domain: 'mesos',
+    a: new Map([['leader.mesos.', ['127.0.0.1']]]),
+    aaaa: new Map(),
+    srv: new Map(),
+    leader,
+    enumeration: [],
+    counts: { tasks: 0, frameworks: 0, agents: 0 },
+  };
+}
+
+/** In-process loader that records overlap and lets the test finish each load. */
+class ManualLoader implements StateLoader {
+  active = 0;
+  maxActive = 0;
+  readonly calls: LoadParams[] = [];
+  readonly #waiting: (() => void)[] = [];
+
+  load(params: LoadParams): Promise<LoadOutcome> {
+    this.calls.push(params);
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    const master = params.candidates[0] ?? '';
+    return new Promise((resolve) => {
+      this.#waiting.push(() => {
+        this.active--;
+        resolve({
+          set: emptySet(master),
+          master,
+          leader: master,
+          warnings: [],
+          timings: { fetchMs: 0, resolveMs: 0, generateMs: 0, transferMs: 0 },
+        });
+      });
+    });
+  }
+
+  finishOne(): void {
+    this.#waiting.shift()?.();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class FakeSource implements LeaderSource {
+  view: MasterView = { leader: 'm1:5050', masters: ['m1:5050', 'm2:5050'] };
+  readonly #listeners: ((view: MasterView) => void)[] = [];
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  current(): MasterView {
+    return this.view;
+  }
+  onChange(listener: (view: MasterView) => void): void {
+    this.#listeners.push(listener);
+  }
+  onFatal(): void {}
+  change(leader: string): void {
+    this.view = { ...this.view, leader };
+    for (const l of this.#listeners) l(this.view);
+  }
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('StatePoller scheduling', () => {
+  it('never overlaps rounds and runs a leader change right after the current round', async () => {
+    const loader = new ManualLoader();
+    const source = new FakeSource();
+    const store = new RecordStore();
+    const poller = new StatePoller({
+      store,
+      source,
+      loader,
+      refreshSeconds: 3600,
+      logger: silentLogger(),
+      params: testLoadParams(['m1:5050']),
+    });
+    try {
+      poller.start();
+      await until(() => loader.calls.length === 1, 'first round');
+      source.change('m2:5050');
+      void poller.refresh();
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(loader.calls.length, 1, 'no second round while the first runs');
+      loader.finishOne();
+      await until(() => loader.calls.length === 2, 'round after the leader change');
+      assert.deepEqual(loader.calls[1]?.candidates, ['m2:5050', 'm1:5050']);
+      loader.finishOne();
+      await until(() => !poller.status.running, 'round end');
+      assert.equal(loader.maxActive, 1);
+      assert.equal(store.generation, 2);
+      // No leader was known before the first round finished: that is not a change.
+      assert.equal(poller.status.leaderChanges, 0);
+      assert.equal(poller.status.leader, 'm2:5050');
+      // A leader change while idle starts a round at once, not after refreshSeconds.
+      source.change('m1:5050');
+      await until(() => loader.calls.length === 3, 'immediate round on leader change');
+      loader.finishOne();
+      await until(() => store.generation === 3, 'third swap');
+      assert.equal(poller.status.leaderChanges, 1);
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('runs a round every refreshSeconds', async () => {
+    const loader = new ManualLoader();
+    const poller = new StatePoller({
+      store: new RecordStore(),
+      source: new FakeSource(),
+      loader,
+      refreshSeconds: 0.05,
+      logger: silentLogger(),
+      params: testLoadParams(['m1:5050']),
+    });
+    try {
+      poller.start();
+      for (let i = 1; i <= 3; i++) {
+        await until(() => loader.calls.length === i, `round ${i}`);
+        loader.finishOne();
+      }
+    } finally {
+      await poller.stop();
+    }
+    const calls = loader.calls.length;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(loader.calls.length, calls, 'no rounds after stop()');
+  });
+});
+
+describe('StatePoller with the worker and simulated masters', () => {
+  let a: SimMaster;
+  let b: SimMaster;
+  before(async () => {
+    a = await SimMaster.start({ cluster: demoCluster() });
+    b = await SimMaster.start({ cluster: demoCluster() });
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('keeps the last good records when every master fails, and recovers', async () => {
+    const store = new RecordStore();
+    const source = new MastersListSource([a.address]);
+    const poller = new StatePoller({
+      store,
+      source,
+      loader: new WorkerStateLoader(),
+      refreshSeconds: 3600,
+      logger: silentLogger(),
+      params: testLoadParams([a.address]),
+    });
+    try {
+      poller.start();
+      await until(() => store.generation === 1, 'first load');
+      const good = store.current;
+      assert.ok(good?.a.has('web.marathon.mesos.'));
+      assert.equal(store.lastLoad?.master, a.address);
+      assert.equal(source.current().leader, a.address, 'leader remembered for next time');
+
+      a.setFailing(500);
+      await poller.refresh();
+      assert.equal(store.current, good, 'last good set still served');
+      assert.equal(store.generation, 1);
+      assert.match(store.lastFailure?.message ?? '', /HTTP 500/);
+      assert.equal(poller.status.failures, 1);
+      assert.equal(poller.status.consecutiveFailures, 1);
+
+      a.setFailing(null);
+      const id = a.startTask({ name: 'newapp', agent: 0, ports: [[31500, 31500]] });
+      assert.ok(id.startsWith('newapp.'));
+      await poller.refresh();
+      assert.equal(store.generation, 2);
+      assert.ok(store.current?.a.has('newapp.marathon.mesos.'));
+      assert.equal(poller.status.consecutiveFailures, 0);
+    } finally {
+      a.setFailing(null);
+      await poller.stop();
+    }
+  });
+
+  it('asks the next master when the remembered leader fails', async () => {
+    const store = new RecordStore();
+    const source = new MastersListSource([a.address, b.address]);
+    const poller = new StatePoller({
+      store,
+      source,
+      loader: new WorkerStateLoader(),
+      refreshSeconds: 3600,
+      logger: silentLogger(),
+      params: testLoadParams([a.address, b.address]),
+    });
+    try {
+      poller.start();
+      await until(() => store.generation === 1, 'first load');
+      assert.equal(store.lastLoad?.master, a.address);
+      a.setFailing('hang');
+      a.setLeader(b.upid);
+      b.setLeader(null);
+      await poller.refresh();
+      assert.equal(store.generation, 2);
+      assert.equal(store.lastLoad?.master, b.address);
+      assert.equal(poller.status.leader, b.address);
+      assert.equal(poller.status.leaderChanges, 1);
+      assert.equal(source.current().leader, b.address);
+    } finally {
+      a.setFailing(null);
+      a.setLeader(null);
+      await poller.stop();
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { buildCluster, demoCluster } from '../../sim/cluster.ts';
+import { SimMaster } from '../../sim/master.ts';
+import { MesosStateError } from '../../src/mesos/errors.ts';
+import {
+  RecordSetAssembler,
+  recordChunks,
+  recordSetHeader,
+} from '../../src/mesos/record-transfer.ts';
+import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
+import { generate } from '../../src/records/generate.ts';
+import { testLoadParams } from '../helpers/load-params.ts';
+
+const crashGenerator = new URL('../helpers/crash-generate.ts', import.meta.url).href;
+
+describe('record transfer', () => {
+  it('rebuilds the same set from small chunks', () => {
+    const cluster = buildCluster({ apps: 40, instancesPerApp: 3, agents: 7, discoveryEvery: 3 });
+    const state = {
+      leader: 'master@127.0.0.1:5050',
+      frameworks: cluster.frameworks,
+      slaves: cluster.slaves,
+    };
+    const set = generate(structuredClone(state), testLoadParams(['127.0.0.1:5050']).generate);
+    const assembler = new RecordSetAssembler(structuredClone(recordSetHeader(set)));
+    let chunks = 0;
+    for (const chunk of recordChunks(set, 50)) {
+      assembler.add(structuredClone(chunk));
+      chunks++;
+    }
+    assert.ok(chunks > 10, `expected many chunks, got ${chunks}`);
+    assert.deepEqual(assembler.finish(), set);
+  });
+});
+
+describe('WorkerStateLoader', () => {
+  let master: SimMaster;
+  let loader: WorkerStateLoader;
+  before(async () => {
+    master = await SimMaster.start({ cluster: demoCluster() });
+    loader = new WorkerStateLoader();
+  });
+  after(async () => {
+    await loader.close();
+    await master.close();
+  });
+
+  it('loads, generates and transfers the demo cluster', async () => {
+    const outcome = await loader.load(testLoadParams([master.address], { chunkBudget: 3 }));
+    assert.equal(outcome.master, master.address);
+    assert.equal(outcome.leader, master.address);
+    // netinfo comes first in IPSources: web's container IPs, db's agent address.
+    assert.deepEqual([...(outcome.set.a.get('web.marathon.mesos.') ?? [])].sort(), [
+      '172.17.0.2',
+      '172.17.0.3',
+      '172.17.0.4',
+    ]);
+    assert.deepEqual(outcome.set.a.get('db.marathon.mesos.'), ['10.0.2.2']);
+    assert.ok(outcome.set.aaaa.has('v6app.marathon.mesos.'));
+    assert.equal(outcome.set.counts.frameworks, 2);
+    assert.equal(outcome.set.leader, master.address);
+  });
+
+  it('passes a fetch error back as the same error class', async () => {
+    master.setFailing(500);
+    try {
+      await assert.rejects(loader.load(testLoadParams([master.address])), (error: unknown) => {
+        assert.ok(error instanceof MesosStateError);
+        assert.equal(error.code, 'MESOS_NO_MASTER');
+        assert.match(error.message, /HTTP 500/);
+        return true;
+      });
+    } finally {
+      master.setFailing(null);
+    }
+  });
+
+  it('refuses an overlapping load', async () => {
+    const first = loader.load(testLoadParams([master.address]));
+    await assert.rejects(loader.load(testLoadParams([master.address])), /must not overlap/);
+    await first;
+  });
+
+  it('fails the round and restarts the worker when it dies', async () => {
+    const startsBefore = loader.workerStarts;
+    const params = testLoadParams([master.address], { generatorUrl: crashGenerator });
+    await assert.rejects(
+      loader.load({ ...params, generate: { ...params.generate, domain: 'crash' } }),
+      (error: unknown) => {
+        assert.ok(error instanceof MesosStateError);
+        assert.equal(error.code, 'MESOS_WORKER');
+        assert.match(error.message, /exited \(code 7\)/);
+        return true;
+      },
+    );
+    const outcome = await loader.load(params);
+    assert.ok(outcome.set.a.has('web.marathon.mesos.'));
+    assert.equal(loader.workerStarts, startsBefore + 1);
+  });
+
+  it('resolves agent host names that are not IPs before generating', async () => {
+    const cluster = demoCluster();
+    cluster.slaves[1]!.hostname = 'localhost';
+    cluster.slaves[1]!.pid = 'slave(1)@localhost:5051';
+    const local = await SimMaster.start({ cluster });
+    try {
+      const outcome = await loader.load(testLoadParams([local.address]));
+      const addresses = [
+        ...(outcome.set.a.get('db.marathon.mesos.') ?? []),
+        ...(outcome.set.aaaa.get('db.marathon.mesos.') ?? []),
+      ];
+      assert.ok(
+        addresses.some((ip) => ip === '127.0.0.1' || ip === '::1'),
+        `expected localhost's address among ${addresses.join(', ')}`,
+      );
+    } finally {
+      await local.close();
+    }
+  });
+});

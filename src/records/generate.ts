@@ -5,6 +5,7 @@ import type { IPSource } from '../config/types.ts';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../mesos/types.ts';
 import { parseUpid, splitHostPort } from './host-port.ts';
 import { firstOfEachFamily, parseIp, type ParsedIp } from './ip.ts';
+import { SrvEnumerationRecord } from './enumeration-records.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
@@ -75,6 +76,8 @@ class Generation {
   readonly #spec: LabelSpec;
   /** ".mesos." */
   readonly #tail: string;
+  /** ".slave.mesos." */
+  readonly #slaveTail: string;
   readonly #warn: (message: string) => void;
   readonly #agentIps = new Map<string, readonly ParsedIp[]>();
   readonly #agentTails = new Map<string, string>();
@@ -83,6 +86,7 @@ class Generation {
     this.#o = options;
     this.#spec = options.enforceRFC952 ? rfc952 : rfc1123;
     this.#tail = '.' + options.domain + '.';
+    this.#slaveTail = '.slave' + this.#tail;
     this.#warn = options.warn ?? noop;
   }
 
@@ -197,6 +201,12 @@ class Generation {
     const tasks = listOf(f.tasks);
     let count = 0;
     let warned = false;
+    // Names shared by every instance of an app are built once per framework, not per task.
+    const fw: FrameworkNames = {
+      fname,
+      byTaskName: new Map(),
+      byDiscoveryName: new Map(),
+    };
     for (const task of tasks) {
       if (task?.state !== 'TASK_RUNNING' || typeof task.id !== 'string') continue;
       const agentIps = this.#agentIps.get(task.slave_id);
@@ -213,97 +223,112 @@ class Generation {
         }
         continue;
       }
-      this.#task(task, fname, agentIps, records);
+      this.#task(task, fw, agentIps, records);
     }
     return count;
   }
 
   #task(
     task: MesosTask,
-    fname: string,
+    fw: FrameworkNames,
     agentIps: readonly ParsedIp[],
     records: EnumerationRecord[],
   ): void {
     const discoveryName = task.discovery?.name;
+    const discovery = typeof discoveryName === 'string' && discoveryName !== '';
+    let apps: readonly AppNames[];
+    if (discovery) {
+      let cached = fw.byDiscoveryName.get(discoveryName);
+      if (cached === undefined) {
+        // mesos-dns's LEGACY path: records under the raw discovery name as well. Keys are
+        // lower-cased because lookups are; a name already valid yields no extra records.
+        const raw = discoveryName.toLowerCase();
+        const label = this.#spec(discoveryName);
+        cached = [this.#appNames(raw, fw.fname)];
+        if (label !== '' && label !== raw) cached.push(this.#appNames(label, fw.fname));
+        fw.byDiscoveryName.set(discoveryName, cached);
+      }
+      apps = cached;
+    } else {
+      const name = typeof task.name === 'string' ? task.name : '';
+      let cached = fw.byTaskName.get(name);
+      if (cached === undefined) {
+        const label = this.#spec(name);
+        cached = label === '' ? null : this.#appNames(label, fw.fname);
+        fw.byTaskName.set(name, cached);
+      }
+      if (cached === null) {
+        this.#warn(
+          `task ${task.id} name ${JSON.stringify(task.name)} has no valid DNS label; no records`,
+        );
+        return;
+      }
+      apps = [cached];
+    }
     const ctx: TaskContext = {
-      fname,
-      hash: taskHash(task.id),
-      agent: this.#agentTail(task.slave_id),
+      fname: fw.fname,
+      hashAgent: '-' + taskHash(task.id) + '-' + this.#agentTail(task.slave_id) + '.' + fw.fname,
       ips: taskIps(task, this.#o.ipSources, agentIps),
       agentIps,
       ports: parsePortRanges(
         typeof task.resources?.ports === 'string' ? task.resources.ports : '',
         (m) => this.#warn(`task ${task.id}: ${m}`),
       ),
-      discovery: typeof discoveryName === 'string' && discoveryName !== '' ? task : null,
+      discovery: discovery ? task : null,
       records,
     };
-    if (ctx.discovery && typeof discoveryName === 'string') {
-      // mesos-dns's LEGACY path: records under the raw discovery name as well. Keys are
-      // lower-cased because lookups are; a name already valid yields no extra records.
-      const raw = discoveryName.toLowerCase();
-      this.#taskNamed(raw, ctx);
-      const label = this.#spec(discoveryName);
-      if (label !== '' && label !== raw) this.#taskNamed(label, ctx);
-      return;
-    }
-    const label = typeof task.name === 'string' ? this.#spec(task.name) : '';
-    if (label === '') {
-      this.#warn(
-        `task ${task.id} name ${JSON.stringify(task.name)} has no valid DNS label; no records`,
-      );
-      return;
-    }
-    this.#taskNamed(label, ctx);
+    for (const app of apps) this.#taskNamed(app, ctx);
+  }
+
+  #appNames(label: string, fname: string): AppNames {
+    const tail = this.#tail;
+    const prefix = '_' + label;
+    const tcp = prefix + '._tcp.' + fname;
+    const udp = prefix + '._udp.' + fname;
+    return {
+      label,
+      prefix,
+      aName: label + '.' + fname + tail,
+      aSlave: label + '.' + fname + '.slave' + tail,
+      tcp,
+      udp,
+      tcpName: tcp + tail,
+      udpName: udp + tail,
+      tcpSlave: tcp + '.slave' + tail,
+      udpSlave: udp + '.slave' + tail,
+    };
   }
 
   /** mesos-dns's taskContextRecord for one task name. */
-  #taskNamed(taskName: string, ctx: TaskContext): void {
+  #taskNamed(app: AppNames, ctx: TaskContext): void {
     const tail = this.#tail;
-    const fname = ctx.fname;
-    const canonical = taskName + '-' + ctx.hash + '-' + ctx.agent + '.' + fname;
-    const arec = taskName + '.' + fname;
+    const canonical = app.label + ctx.hashAgent;
     const canonicalName = canonical + tail;
-    const canonicalSlave = canonical + '.slave' + tail;
+    const canonicalSlave = canonical + this.#slaveTail;
+    const records = ctx.records;
 
-    if (ctx.ips.length > 0) {
-      const name = arec + tail;
-      for (const ip of ctx.ips) {
-        this.#address(name, ip, ctx.records);
-        this.#address(canonicalName, ip, ctx.records);
-      }
+    for (const ip of ctx.ips) {
+      this.#address(app.aName, ip, records);
+      this.#address(canonicalName, ip, records);
     }
-    if (ctx.agentIps.length > 0) {
-      const name = arec + '.slave' + tail;
-      for (const ip of ctx.agentIps) {
-        this.#address(name, ip, ctx.records);
-        this.#address(canonicalSlave, ip, ctx.records);
-      }
+    for (const ip of ctx.agentIps) {
+      this.#address(app.aSlave, ip, records);
+      this.#address(canonicalSlave, ip, records);
     }
 
-    const prefix = '_' + taskName;
-    const tcp = prefix + '._tcp.' + fname;
-    const udp = prefix + '._udp.' + fname;
-    if (ctx.ports.length > 0) {
-      const tcpSlave = tcp + '.slave' + tail;
-      const udpSlave = udp + '.slave' + tail;
-      const tcpName = tcp + tail;
-      const udpName = udp + tail;
-      for (const port of ctx.ports) {
-        const srv = this.#srv(canonicalSlave, port);
-        this.#srvRecord(tcpSlave, srv, ctx.records);
-        this.#srvRecord(udpSlave, srv, ctx.records);
-        // With DiscoveryInfo, the plain names come from the discovery ports instead.
-        if (ctx.discovery === null) {
-          this.#srvRecord(tcpName, srv, ctx.records);
-          this.#srvRecord(udpName, srv, ctx.records);
-        }
+    for (const port of ctx.ports) {
+      const srv = this.#srv(canonicalSlave, port);
+      this.#srvRecord(app.tcpSlave, srv, records);
+      this.#srvRecord(app.udpSlave, srv, records);
+      // With DiscoveryInfo, the plain names come from the discovery ports instead.
+      if (ctx.discovery === null) {
+        this.#srvRecord(app.tcpName, srv, records);
+        this.#srvRecord(app.udpName, srv, records);
       }
     }
     if (ctx.discovery === null) return;
 
-    const ports = ctx.discovery.discovery?.ports?.ports;
-    if (!Array.isArray(ports)) return;
+    const ports = listOf(ctx.discovery.discovery?.ports?.ports);
     for (const p of ports) {
       const number = p?.number;
       if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
@@ -316,15 +341,15 @@ class Generation {
       const protocol = this.#spec(typeof p.protocol === 'string' ? p.protocol : '');
       const portName = this.#spec(typeof p.name === 'string' ? p.name : '');
       if (protocol !== '') {
-        const name = prefix + '._' + protocol + '.' + fname;
-        this.#srvRecord(name + tail, srv, ctx.records);
-        if (portName !== '') this.#srvRecord('_' + portName + '.' + name + tail, srv, ctx.records);
+        const name = app.prefix + '._' + protocol + '.' + ctx.fname;
+        this.#srvRecord(name + tail, srv, records);
+        if (portName !== '') this.#srvRecord('_' + portName + '.' + name + tail, srv, records);
       } else {
-        this.#srvRecord(tcp + tail, srv, ctx.records);
-        this.#srvRecord(udp + tail, srv, ctx.records);
+        this.#srvRecord(app.tcpName, srv, records);
+        this.#srvRecord(app.udpName, srv, records);
         if (portName !== '') {
-          this.#srvRecord('_' + portName + '.' + tcp + tail, srv, ctx.records);
-          this.#srvRecord('_' + portName + '.' + udp + tail, srv, ctx.records);
+          this.#srvRecord('_' + portName + '.' + app.tcp + tail, srv, records);
+          this.#srvRecord('_' + portName + '.' + app.udp + tail, srv, records);
         }
       }
     }
@@ -337,9 +362,7 @@ class Generation {
   }
 
   #srvRecord(name: string, srv: SrvRecord, records: EnumerationRecord[]): void {
-    if (this.b.addSrv(name, srv)) {
-      records.push({ name, host: `${srv.target}:${srv.port}`, rtype: 'SRV' });
-    }
+    if (this.b.addSrv(name, srv)) records.push(new SrvEnumerationRecord(name, srv));
   }
 
   #srv(target: string, port: number): SrvRecord {
@@ -377,10 +400,35 @@ class Generation {
   }
 }
 
+/** Per framework: its domain fragment and the app names built so far. */
+interface FrameworkNames {
+  readonly fname: string;
+  /** task.name → names (null: no valid label). */
+  readonly byTaskName: Map<string, AppNames | null>;
+  /** discovery.name → names under the raw name, then the sanitised one when different. */
+  readonly byDiscoveryName: Map<string, AppNames[]>;
+}
+
+/** Every name shared by the instances of one app: "web.marathon.mesos.", "_web._tcp...". */
+interface AppNames {
+  readonly label: string;
+  /** "_web" */
+  readonly prefix: string;
+  readonly aName: string;
+  readonly aSlave: string;
+  /** "_web._tcp.marathon" (no tail). */
+  readonly tcp: string;
+  readonly udp: string;
+  readonly tcpName: string;
+  readonly udpName: string;
+  readonly tcpSlave: string;
+  readonly udpSlave: string;
+}
+
 interface TaskContext {
   readonly fname: string;
-  readonly hash: string;
-  readonly agent: string;
+  /** "-<hash>-<agent>.<fname>": the canonical name after the task label. */
+  readonly hashAgent: string;
   readonly ips: readonly ParsedIp[];
   readonly agentIps: readonly ParsedIp[];
   readonly ports: readonly number[];

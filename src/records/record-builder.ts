@@ -3,27 +3,39 @@
 import type { ParsedIp } from './ip.ts';
 import type { SrvRecord } from './recordset.ts';
 
-/** Past this many values a name gets a Set, so thousands of instances stay linear. */
-const SCAN_LIMIT = 16;
+/** Up to this many values a name is deduplicated by scanning; past it, by a Set. */
+const SCAN_LIMIT = 64;
 
 export class RecordBuilder {
   readonly a = new Map<string, string[]>();
   readonly aaaa = new Map<string, string[]>();
   readonly srv = new Map<string, SrvRecord[]>();
-  readonly #seen = new Map<string, Set<string>>();
+  // Sets only for names with many values (an app with hundreds of instances).
+  readonly #seenA = new Map<string, Set<string>>();
+  readonly #seenAAAA = new Map<string, Set<string>>();
+  readonly #seenSrv = new Map<string, Set<string>>();
 
   /** Adds `ip` under `name` in the map of its family; false when it was already there. */
   addAddress(name: string, ip: ParsedIp): boolean {
-    const map = ip.family === 4 ? this.a : this.aaaa;
+    const v4 = ip.family === 4;
+    const map = v4 ? this.a : this.aaaa;
+    const address = ip.address;
     const values = map.get(name);
     if (values === undefined) {
-      map.set(name, [ip.address]);
+      map.set(name, [address]);
       return true;
     }
-    if (!this.#isNew(values, ip.address, ip.family === 4 ? 'a ' + name : 'q ' + name, (v) => v)) {
-      return false;
+    const n = values.length;
+    if (n < SCAN_LIMIT) {
+      for (let i = 0; i < n; i++) if (values[i] === address) return false;
+      if (n === SCAN_LIMIT - 1)
+        (v4 ? this.#seenA : this.#seenAAAA).set(name, new Set(values).add(address));
+    } else {
+      const seen = (v4 ? this.#seenA : this.#seenAAAA).get(name)!;
+      if (seen.has(address)) return false;
+      seen.add(address);
     }
-    values.push(ip.address);
+    values.push(address);
     return true;
   }
 
@@ -34,27 +46,29 @@ export class RecordBuilder {
       this.srv.set(name, [record]);
       return true;
     }
-    if (!this.#isNew(values, srvKey(record), 's ' + name, srvKey)) return false;
+    const n = values.length;
+    if (n < SCAN_LIMIT) {
+      const { port, target } = record;
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!;
+        if (v === record || (v.port === port && v.target === target)) return false;
+      }
+      if (n === SCAN_LIMIT - 1) {
+        const seen = new Set<string>();
+        for (const v of values) seen.add(srvKey(v));
+        this.#seenSrv.set(name, seen.add(srvKey(record)));
+      }
+    } else {
+      const seen = this.#seenSrv.get(name)!;
+      const key = srvKey(record);
+      if (seen.has(key)) return false;
+      seen.add(key);
+    }
     values.push(record);
-    return true;
-  }
-
-  #isNew<T>(values: readonly T[], key: string, setKey: string, keyOf: (v: T) => string): boolean {
-    if (values.length < SCAN_LIMIT) {
-      for (const v of values) if (keyOf(v) === key) return false;
-      if (values.length < SCAN_LIMIT - 1) return true;
-    }
-    let seen = this.#seen.get(setKey);
-    if (seen === undefined) {
-      seen = new Set(values.map(keyOf));
-      this.#seen.set(setKey, seen);
-    }
-    if (seen.has(key)) return false;
-    seen.add(key);
     return true;
   }
 }
 
 function srvKey(r: SrvRecord): string {
-  return `${r.target}:${r.port}`;
+  return `${r.port} ${r.target}`;
 }

@@ -1,6 +1,6 @@
 // The 5-character task-id hash in canonical names ("web-<hash>-s1.marathon.mesos."): the first
 // five z-base-32 characters of SHA-1(task id), as mesos-dns's hashString.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const ZBASE32 = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
@@ -23,7 +23,8 @@ export function zbase32(bytes: Uint8Array): string {
 
 /** mesos-dns's hashString: zbase32(sha1(taskId))[0:5]. */
 export function taskHash(taskId: string): string {
-  const d = createHash('sha1').update(taskId).digest();
+  // One-shot hash: no Hash object per task.
+  const d = hash('sha1', taskId, 'buffer');
   // 25 bits are enough for five characters: read them straight from the first four bytes.
   const word = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
   return (

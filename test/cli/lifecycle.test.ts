@@ -1,0 +1,111 @@
+// The whole process, as an operator runs it: it serves until SIGTERM and exits 0, and it exits
+// non-zero when ZooKeeper yields no leader within zkDetectionTimeout (as mesos-dns does).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { demoCluster } from '../../sim/cluster.ts';
+import { SimMaster } from '../../sim/master.ts';
+
+const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'mesos-dns-ts-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeConfig(name: string, values: Record<string, unknown>): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(values));
+  return file;
+}
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], onLine: (line: string, kill: () => void) => void, limitMs: number) {
+  return new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`still running after ${limitMs} ms; stdout: ${stdout} stderr: ${stderr}`));
+    }, limitMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      stdout += text;
+      for (const line of text.split('\n')) {
+        if (line !== '') onLine(line, () => child.kill('SIGTERM'));
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('process lifecycle', () => {
+  it('serves after the first load and exits 0 on SIGTERM', async () => {
+    const sim = await SimMaster.start({ cluster: demoCluster() });
+    try {
+      const file = writeConfig('ok.json', {
+        masters: [sim.address],
+        port: 0,
+        httpport: 0,
+        listener: '127.0.0.1',
+        HTTPListener: '127.0.0.1',
+        externalon: false,
+      });
+      let loaded = false;
+      const result = await run(
+        [`-config=${file}`],
+        (line, kill) => {
+          if (line.includes('"state loaded"')) {
+            loaded = true;
+            kill();
+          }
+        },
+        20_000,
+      );
+      assert.ok(loaded, result.stdout);
+      assert.equal(result.code, 0, result.stderr);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('exits non-zero when ZooKeeper gives no leader within zkDetectionTimeout', async () => {
+    const port = await closedPort();
+    const file = writeConfig('zk.json', {
+      zk: `zk://127.0.0.1:${port}/mesos`,
+      zkDetectionTimeout: 1,
+      port: 0,
+      httpport: 0,
+      listener: '127.0.0.1',
+      HTTPListener: '127.0.0.1',
+      externalon: false,
+    });
+    const started = Date.now();
+    const result = await run(['--config', file], () => {}, 20_000);
+    assert.notEqual(result.code, 0);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no Mesos leader found in ZooKeeper zk:\/\/127\.0\.0\.1/);
+    // Exits about when the timeout says, not at the test's limit.
+    assert.ok(Date.now() - started < 15_000);
+  });
+});

@@ -5,7 +5,6 @@ import type { IPSource } from '../config/types.ts';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../mesos/types.ts';
 import { parseUpid, splitHostPort } from './host-port.ts';
 import { firstOfEachFamily, parseIp, type ParsedIp } from './ip.ts';
-import { SrvEnumerationRecord } from './enumeration-records.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
@@ -318,12 +317,14 @@ class Generation {
 
     for (const port of ctx.ports) {
       const srv = this.#srv(canonicalSlave, port);
-      this.#srvRecord(app.tcpSlave, srv, records);
-      this.#srvRecord(app.udpSlave, srv, records);
+      // One enumeration "host" string per record, shared by its names.
+      const host = `${canonicalSlave}:${port}`;
+      this.#srvRecord(app.tcpSlave, srv, host, records);
+      this.#srvRecord(app.udpSlave, srv, host, records);
       // With DiscoveryInfo, the plain names come from the discovery ports instead.
       if (ctx.discovery === null) {
-        this.#srvRecord(app.tcpName, srv, records);
-        this.#srvRecord(app.udpName, srv, records);
+        this.#srvRecord(app.tcpName, srv, host, records);
+        this.#srvRecord(app.udpName, srv, host, records);
       }
     }
     if (ctx.discovery === null) return;
@@ -338,18 +339,20 @@ class Generation {
         continue;
       }
       const srv = this.#srv(canonicalName, number);
+      const host = `${canonicalName}:${number}`;
       const protocol = this.#spec(typeof p.protocol === 'string' ? p.protocol : '');
       const portName = this.#spec(typeof p.name === 'string' ? p.name : '');
       if (protocol !== '') {
         const name = app.prefix + '._' + protocol + '.' + ctx.fname;
-        this.#srvRecord(name + tail, srv, records);
-        if (portName !== '') this.#srvRecord('_' + portName + '.' + name + tail, srv, records);
+        this.#srvRecord(name + tail, srv, host, records);
+        if (portName !== '')
+          this.#srvRecord('_' + portName + '.' + name + tail, srv, host, records);
       } else {
-        this.#srvRecord(app.tcpName, srv, records);
-        this.#srvRecord(app.udpName, srv, records);
+        this.#srvRecord(app.tcpName, srv, host, records);
+        this.#srvRecord(app.udpName, srv, host, records);
         if (portName !== '') {
-          this.#srvRecord('_' + portName + '.' + app.tcp + tail, srv, records);
-          this.#srvRecord('_' + portName + '.' + app.udp + tail, srv, records);
+          this.#srvRecord('_' + portName + '.' + app.tcp + tail, srv, host, records);
+          this.#srvRecord('_' + portName + '.' + app.udp + tail, srv, host, records);
         }
       }
     }
@@ -361,8 +364,9 @@ class Generation {
     }
   }
 
-  #srvRecord(name: string, srv: SrvRecord, records: EnumerationRecord[]): void {
-    if (this.b.addSrv(name, srv)) records.push(new SrvEnumerationRecord(name, srv));
+  #srvRecord(name: string, srv: SrvRecord, host: string, records: EnumerationRecord[]): void {
+    // Plain objects: the set crosses a worker boundary by structured clone.
+    if (this.b.addSrv(name, srv)) records.push({ name, host, rtype: 'SRV' });
   }
 
   #srv(target: string, port: number): SrvRecord {

@@ -412,8 +412,7 @@ describe('generate: enumeration', () => {
         host: `${c}.marathon.slave.mesos.:${port}`,
         rtype: 'SRV' as const,
       }));
-    // Compared as the JSON /v1/enumerate serves (SRV entries render their host lazily).
-    assert.deepEqual(JSON.parse(JSON.stringify(web1.records)), [
+    assert.deepEqual(web1.records, [
       { name: 'web.marathon.mesos.', host: '172.17.0.2', rtype: 'A' },
       { name: `${c}.marathon.mesos.`, host: '172.17.0.2', rtype: 'A' },
       { name: 'web.marathon.slave.mesos.', host: '10.0.1.10', rtype: 'A' },
@@ -459,6 +458,20 @@ describe('generate: enumeration', () => {
       ],
     );
     assert.deepEqual(set2.a.get('db.marathon.mesos.'), ['10.0.1.1']);
+  });
+});
+
+describe('generate: worker transfer', () => {
+  it('the record set survives structured clone unchanged (it is generated in a worker)', () => {
+    const { set } = run();
+    const clone = structuredClone({
+      ...set,
+      a: [...set.a],
+      aaaa: [...set.aaaa],
+      srv: [...set.srv],
+    });
+    assert.deepEqual(clone.enumeration, set.enumeration);
+    assert.deepEqual(new Map(clone.srv), set.srv);
   });
 });
 

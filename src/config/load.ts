@@ -1,7 +1,8 @@
 // Reads mesos-dns's config.json unchanged (keys matched case-insensitively, as Go's encoding/json
 // does), applies command-line overrides, validates, normalises and deep-freezes the result.
 import { readFileSync } from 'node:fs';
-import { homedir, networkInterfaces } from 'node:os';
+import { homedir } from 'node:os';
+import { resolversFromResolvConf } from '../dns/resolv-conf.ts';
 import { isAbsolute, resolve } from 'node:path';
 import {
   CONFIG_SCHEMA,
@@ -168,7 +169,7 @@ export function buildConfig(
   if (values.externalon && values.resolvers.length === 0) {
     // mesos-dns falls back to the host's nameservers when none are configured.
     const file = options.resolvConf ?? '/etc/resolv.conf';
-    values.resolvers = hostNameservers(file);
+    values.resolvers = hostNameservers(file, values.listener, values.port);
     warnings.push(
       values.resolvers.length > 0
         ? `${where('resolvers')}: "resolvers" is empty; using ${file} nameservers ${values.resolvers.join(', ')}`
@@ -327,25 +328,19 @@ export function parseFlagValue(def: KeyDef, raw: unknown): unknown {
   }
 }
 
-/** Nameservers in a resolv.conf that are not this host's own addresses (mesos-dns's rule). */
-export function hostNameservers(file: string): string[] {
+/**
+ * Nameservers in a resolv.conf, leaving out any address this server itself answers on (a wildcard
+ * listener on port 53 covers every local address), so it never forwards to itself.
+ */
+export function hostNameservers(file: string, listener: string, port: number): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     return [];
   }
-  const own = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) own.add(a.address);
-  }
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\s*nameserver\s+(\S+)/.exec(line);
-    const ip = m?.[1];
-    if (ip !== undefined && !own.has(ip) && !out.includes(ip)) out.push(ip);
-  }
-  return out;
+  const own = listener.includes(':') ? `[${listener}]:${port}` : `${listener}:${port}`;
+  return resolversFromResolvConf(text, [own]);
 }
 
 function editDistance(a: string, b: string): number {

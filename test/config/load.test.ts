@@ -180,13 +180,25 @@ describe('loadConfig', () => {
       '# test\nnameserver 127.0.0.77\nnameserver 127.0.0.78\nsearch x\n',
     );
     const { config, warnings } = buildConfig(
-      { masters: ['a:1'], resolvers: [] },
+      { masters: ['a:1'], resolvers: [], port: 8053 },
       { source: 'config.json', resolvConf },
     );
     assert.deepEqual(config.resolvers, ['127.0.0.77', '127.0.0.78']);
     assert.deepEqual(warnings, [
       `config.json: "resolvers" is empty; using ${resolvConf} nameservers 127.0.0.77, 127.0.0.78`,
     ]);
+  });
+
+  it('leaves out resolv.conf nameservers that are this server itself (no forwarding loop)', () => {
+    const resolvConf = write('resolv-self.conf', 'nameserver 127.0.0.77\nnameserver 10.9.9.9\n');
+    // Listening on 0.0.0.0:53 answers on every local address, loopback included.
+    const wildcard = buildConfig({ masters: ['a:1'], resolvers: [] }, { resolvConf }).config;
+    assert.deepEqual(wildcard.resolvers, ['10.9.9.9']);
+    const own = buildConfig(
+      { masters: ['a:1'], resolvers: [], listener: '10.9.9.9' },
+      { resolvConf },
+    ).config;
+    assert.deepEqual(own.resolvers, ['127.0.0.77']);
   });
 
   it('reports a missing file with its path and the fix', () => {

@@ -1,0 +1,206 @@
+// Starts the processes a benchmark measures: the simulated master (sim/serve.ts), the server
+// (src/cli.ts with a temporary config.json) and the bare UDP responder, each as a child.
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jsonLine, LineTap, type Children } from './children.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const SERVE_SCRIPT = join(ROOT, 'sim', 'serve.ts');
+export const CLI_SCRIPT = join(ROOT, 'src', 'cli.ts');
+export const BARE_UDP_SCRIPT = join(ROOT, 'bench', 'bare-udp.ts');
+
+export interface SimCounts {
+  readonly tasks: number;
+  readonly instances: number;
+  readonly agents: number;
+}
+
+export interface StartedSim {
+  readonly child: ChildProcess;
+  /** "127.0.0.1:port" */
+  readonly address: string;
+  readonly args: readonly string[];
+}
+
+export async function startSim(
+  children: Children,
+  counts: SimCounts,
+  cpu: number | null,
+): Promise<StartedSim> {
+  const args = [
+    SERVE_SCRIPT,
+    '--tasks',
+    String(counts.tasks),
+    '--instances',
+    String(counts.instances),
+    '--agents',
+    String(counts.agents),
+    '--port',
+    '0',
+  ];
+  const child = children.spawn(process.execPath, args, { cpu });
+  const address = await new LineTap(child).waitFor(
+    (line) => {
+      const a = jsonLine(line)?.['address'];
+      return typeof a === 'string' ? a : undefined;
+    },
+    120_000,
+    'sim/serve.ts',
+  );
+  return { child, address, args };
+}
+
+export interface ServerProcessOptions {
+  /** The simulated master, "127.0.0.1:port". */
+  readonly master: string;
+  readonly refreshSeconds: number;
+  readonly workers: number;
+  /** Directory for the temporary config.json. */
+  readonly dir: string;
+  readonly cpu: number | null;
+  /** Extra node flags, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/x"]. */
+  readonly nodeFlags?: readonly string[];
+}
+
+export interface StartedServer {
+  readonly child: ChildProcess;
+  readonly lines: LineTap;
+  readonly dnsPort: number;
+  readonly httpPort: number;
+  readonly configFile: string;
+  readonly command: string;
+}
+
+/** The config the benchmark runs the server with: loopback, ephemeral ports, no forwarding. */
+export function benchConfig(
+  o: Pick<ServerProcessOptions, 'master' | 'refreshSeconds' | 'workers'>,
+) {
+  return {
+    masters: [o.master],
+    refreshSeconds: o.refreshSeconds,
+    stateTimeoutSeconds: 30,
+    ttl: 60,
+    domain: 'mesos',
+    port: 0,
+    listener: '127.0.0.1',
+    HTTPListener: '127.0.0.1',
+    httpport: 0,
+    dnson: true,
+    httpon: true,
+    externalon: false,
+    resolvers: [],
+    SOAMname: 'ns1.mesos',
+    SOARname: 'root.ns1.mesos',
+    IPSources: ['netinfo', 'mesos', 'host'],
+    EnumerationOn: true,
+    workers: o.workers,
+  };
+}
+
+function portOf(line: string, msg: string): number | undefined {
+  const entry = jsonLine(line);
+  if (entry?.['msg'] !== msg) return undefined;
+  const port = entry['port'];
+  return typeof port === 'number' ? port : undefined;
+}
+
+/** Starts src/cli.ts and resolves once /ready answers 200 (records loaded, DNS listening). */
+export async function startServerProcess(
+  children: Children,
+  o: ServerProcessOptions,
+): Promise<StartedServer> {
+  const configFile = join(o.dir, 'config.json');
+  writeFileSync(configFile, `${JSON.stringify(benchConfig(o), null, 2)}\n`);
+  const args = [...(o.nodeFlags ?? []), CLI_SCRIPT, '--config', configFile];
+  const child = children.spawn(process.execPath, args, {
+    cpu: o.cpu,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = new LineTap(child);
+  const dns = lines.waitFor((l) => portOf(l, 'dns listening (udp, tcp)'), 60_000, 'server DNS');
+  const http = lines.waitFor((l) => portOf(l, 'HTTP API listening'), 60_000, 'server HTTP');
+  const [dnsPort, httpPort] = await Promise.all([dns, http]);
+  await waitReady(httpPort, 180_000);
+  const pin = o.cpu === null ? '' : `taskset -c ${o.cpu} `;
+  return {
+    child,
+    lines,
+    dnsPort,
+    httpPort,
+    configFile,
+    command: `${pin}node ${args.join(' ')}`,
+  };
+}
+
+async function waitReady(httpPort: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/ready`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `server /ready on 127.0.0.1:${httpPort} not 200 within ${timeoutMs} ms (${last})`,
+  );
+}
+
+/** Reads one counter or gauge value (summed over its label sets) from /metrics. */
+export async function scrapeMetric(httpPort: number, name: string, labels = ''): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await res.text();
+  let sum = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (!(rest.startsWith(' ') || rest.startsWith('{'))) continue;
+    if (labels !== '' && !rest.includes(labels)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) {
+      sum += value;
+      found = true;
+    }
+  }
+  return found ? sum : NaN;
+}
+
+export async function startBareUdp(
+  children: Children,
+  cpu: number | null,
+): Promise<{
+  child: ChildProcess;
+  port: number;
+}> {
+  const child = children.spawn(process.execPath, [BARE_UDP_SCRIPT], { cpu });
+  const port = await new LineTap(child).waitFor(
+    (line) => {
+      const p = jsonLine(line)?.['port'];
+      return typeof p === 'number' ? p : undefined;
+    },
+    30_000,
+    'bench/bare-udp.ts',
+  );
+  return { child, port };
+}
+
+/** Fetches the master state over loopback (for building query files from the same data). */
+export async function fetchState(address: string): Promise<unknown> {
+  const res = await fetch(`http://${address}/master/state`, {
+    signal: AbortSignal.timeout(60_000),
+  });
+  if (res.status !== 200) throw new Error(`GET http://${address}/master/state: HTTP ${res.status}`);
+  return res.json();
+}

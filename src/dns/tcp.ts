@@ -32,7 +32,12 @@ export class TcpListener {
     this.#options = options;
   }
 
-  bind(address: string, port: number): Promise<net.AddressInfo> {
+  /** With `reusePort` several servers (one per DNS thread) accept on the same port. */
+  bind(
+    address: string,
+    port: number,
+    options: { readonly reusePort?: boolean } = {},
+  ): Promise<net.AddressInfo> {
     const server = net.createServer((socket) => this.#onConnection(socket));
     server.maxConnections = this.#options.maxConnections;
     return new Promise<net.AddressInfo>((resolve, reject) => {
@@ -41,12 +46,15 @@ export class TcpListener {
         reject(err);
       };
       server.once('error', onError);
-      server.listen({ port, host: address, exclusive: true }, () => {
-        server.off('error', onError);
-        server.on('error', (err) => this.#logger.error({ err: err.message }, 'tcp server error'));
-        this.#server = server;
-        resolve(server.address() as net.AddressInfo);
-      });
+      server.listen(
+        { port, host: address, exclusive: true, reusePort: options.reusePort === true },
+        () => {
+          server.off('error', onError);
+          server.on('error', (err) => this.#logger.error({ err: err.message }, 'tcp server error'));
+          this.#server = server;
+          resolve(server.address() as net.AddressInfo);
+        },
+      );
     });
   }
 

@@ -5,6 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.ts';
 import type { QueryHandler } from './handler.ts';
 
+export interface BindOptions {
+  readonly reusePort?: boolean;
+}
+
 export class UdpListener {
   readonly #handler: QueryHandler;
   readonly #logger: Logger;
@@ -25,10 +29,14 @@ export class UdpListener {
     this.#logger = logger;
   }
 
-  /** Binds `address:port` (udp6 when `address` is IPv6); rejects with the bind error. */
-  bind(address: string, port: number): Promise<AddressInfo> {
+  /**
+   * Binds `address:port` (udp6 when `address` is IPv6); rejects with the bind error. With
+   * `reusePort` several sockets (one per DNS thread) share the port and the kernel spreads
+   * clients across them (Linux SO_REUSEPORT).
+   */
+  bind(address: string, port: number, options: BindOptions = {}): Promise<AddressInfo> {
     const type = address.includes(':') ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type });
+    const socket = dgram.createSocket({ type, reusePort: options.reusePort === true });
     return new Promise<AddressInfo>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();

@@ -56,6 +56,13 @@ interface UpstreamCells {
   readonly latency: HistogramCell<'resolver'>;
 }
 
+/** Histogram counts gathered elsewhere: per-bucket (non-cumulative, +Inf last), sum, count. */
+export interface HistogramDelta {
+  readonly buckets: ArrayLike<number>;
+  readonly sum: number;
+  readonly count: number;
+}
+
 export interface MetricsOptions {
   /** Our version, for mesos_dns_build_info. */
   readonly version: string;
@@ -86,6 +93,7 @@ export class Metrics implements DnsObserver {
   readonly #leaderChangeCell: CounterCell<never>;
   readonly #leaderInfo: Gauge<'leader'>;
   #leader: string | null = null;
+  readonly #beforeRender: (() => Promise<void>)[] = [];
 
   constructor(options: MetricsOptions) {
     const registry = new Registry();
@@ -241,6 +249,52 @@ export class Metrics implements DnsObserver {
     this.#gaugeState.cacheSize = size;
   }
 
+  // --- Counts gathered by DNS worker threads and merged here, about once a second per thread.
+
+  addQueries(
+    transport: Transport,
+    outcome: QueryOutcome,
+    qtypeLabelIndex: number,
+    n: number,
+  ): void {
+    const cells = transport === 'tcp' ? this.#tcp : this.#udp;
+    const o = OUTCOME_INDEX[outcome] as number | undefined;
+    if (o === undefined || qtypeLabelIndex < 0 || qtypeLabelIndex >= QTYPE_LABELS.length) return;
+    const cell = cells.requests[o * QTYPE_LABELS.length + qtypeLabelIndex];
+    if (cell !== undefined) cell.value += n;
+  }
+
+  addLatency(transport: Transport, source: 'local' | 'upstream', delta: HistogramDelta): void {
+    const cells = transport === 'tcp' ? this.#tcp : this.#udp;
+    mergeHistogram(source === 'upstream' ? cells.upstream : cells.local, delta);
+  }
+
+  addDropped(transport: Transport, n: number): void {
+    (transport === 'tcp' ? this.#tcp : this.#udp).dropped.value += n;
+  }
+
+  addUpstream(resolver: string, result: UpstreamResult, n: number, latency: HistogramDelta): void {
+    const cells = this.#upstreams.get(resolver) ?? this.#addUpstream(resolver);
+    const cell = cells.results[result] as CounterCell<'resolver' | 'result'> | undefined;
+    if (cell !== undefined) cell.value += n;
+    mergeHistogram(cells.latency, latency);
+  }
+
+  addCacheEvents(event: CacheEvent, n: number): void {
+    const cell = this.#cache[event] as CounterCell<'event'> | undefined;
+    if (cell !== undefined) cell.value += n;
+  }
+
+  /** Total forwarder cache entries, when the caches live in other threads. */
+  setCacheEntries(size: number): void {
+    this.#gaugeState.cacheSize = size;
+  }
+
+  /** Runs before every render, e.g. to pull fresh counts from DNS threads; must not reject. */
+  beforeRender(hook: () => Promise<void>): void {
+    this.#beforeRender.push(hook);
+  }
+
   // --- Reported by the poller / leader detection.
 
   stateLoaded(info: LoadInfo, set: RecordSet): void {
@@ -276,7 +330,8 @@ export class Metrics implements DnsObserver {
   }
 
   /** The Prometheus text exposition of every metric. */
-  render(): Promise<string> {
+  async render(): Promise<string> {
+    if (this.#beforeRender.length > 0) await Promise.all(this.#beforeRender.map((hook) => hook()));
     return this.registry.metrics();
   }
 
@@ -297,6 +352,14 @@ export class Metrics implements DnsObserver {
     this.#upstreams.set(label, cells);
     return cells;
   }
+}
+
+function mergeHistogram(cell: HistogramCell<string>, delta: HistogramDelta): void {
+  if (delta.count === 0) return;
+  const n = Math.min(cell.counts.length, delta.buckets.length);
+  for (let i = 0; i < n; i++) cell.counts[i]! += delta.buckets[i]!;
+  cell.sum += delta.sum;
+  cell.count += delta.count;
 }
 
 function countValues(map: ReadonlyMap<string, readonly unknown[]>): number {

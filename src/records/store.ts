@@ -63,6 +63,12 @@ export class RecordStore {
     this.#listeners.push(listener);
   }
 
+  /** Stops calling a listener given to onSwap (a DNS thread pool that closes unsubscribes). */
+  offSwap(listener: SwapListener): void {
+    const i = this.#listeners.indexOf(listener);
+    if (i >= 0) this.#listeners.splice(i, 1);
+  }
+
   onFailure(listener: FailureListener): void {
     this.#failureListeners.push(listener);
   }

@@ -120,11 +120,12 @@ export class StatePoller {
     this.#trigger();
   }
 
-  #observeLeader(leader: string): void {
-    if (this.#leader !== null && this.#leader.toLowerCase() !== leader.toLowerCase()) {
-      this.#leaderChanges++;
-    }
+  /** Returns true when `leader` differs from the one known before (the first one is no change). */
+  #observeLeader(leader: string): boolean {
+    const changed = this.#leader !== null && this.#leader.toLowerCase() !== leader.toLowerCase();
+    if (changed) this.#leaderChanges++;
     this.#leader = leader;
+    return changed;
   }
 
   #trigger(): void {
@@ -176,7 +177,11 @@ export class StatePoller {
       this.#consecutiveFailures = 0;
       this.#lastError = null;
       if (!this.#leaderMovedDuringRound) {
-        this.#observeLeader(outcome.leader);
+        const previous = this.#leader;
+        // With a masters list, a new leader is only seen in the state itself: say so once.
+        if (this.#observeLeader(outcome.leader)) {
+          logger.info({ leader: outcome.leader, previous }, 'leading master changed');
+        }
         if (hasLeaderHint(source)) source.noteLeader(outcome.leader);
       }
       const t = outcome.timings;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
-import { silentLogger } from '../../src/log.ts';
+import { createLogger, silentLogger } from '../../src/log.ts';
 import type { LeaderSource, MasterView } from '../../src/mesos/leader.ts';
 import { MastersListSource } from '../../src/mesos/masters-list.ts';
 import { StatePoller } from '../../src/mesos/poller.ts';
@@ -236,6 +236,46 @@ describe('StatePoller with the worker and simulated masters', () => {
       a.setFailing(null);
       a.setLeader(null);
       await poller.stop();
+    }
+  });
+});
+
+describe('StatePoller logging', () => {
+  it('logs one line when the state names a new leader (masters list: no other signal)', async () => {
+    const a = await SimMaster.start({ cluster: demoCluster() });
+    const b = await SimMaster.start({ cluster: demoCluster() });
+    const lines: { msg?: string; leader?: string; previous?: string }[] = [];
+    const logger = createLogger(0, {
+      write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]),
+    });
+    const store = new RecordStore();
+    const poller = new StatePoller({
+      store,
+      source: new MastersListSource([a.address, b.address]),
+      loader: new WorkerStateLoader(),
+      refreshSeconds: 3600,
+      logger,
+      params: testLoadParams([a.address, b.address]),
+    });
+    try {
+      poller.start();
+      await until(() => store.generation === 1, 'first load');
+      assert.equal(lines.filter((l) => l.msg === 'leading master changed').length, 0);
+      // Master a steps down and names b: the next round follows it and says so.
+      a.setLeader(b.upid);
+      b.setLeader(b.upid);
+      await poller.refresh();
+      assert.equal(store.current?.leader, b.address);
+      const changes = lines.filter((l) => l.msg === 'leading master changed');
+      assert.equal(changes.length, 1);
+      assert.equal(changes[0]?.leader, b.address);
+      assert.equal(changes[0]?.previous, a.address);
+      await poller.refresh();
+      assert.equal(lines.filter((l) => l.msg === 'leading master changed').length, 1);
+    } finally {
+      await poller.stop();
+      await a.close();
+      await b.close();
     }
   });
 });

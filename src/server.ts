@@ -7,6 +7,7 @@ import type { Config } from './config/types.ts';
 import { createForwarder } from './dns/forward.ts';
 import type { Forwarder } from './dns/forwarding.ts';
 import { DnsServer } from './dns/server.ts';
+import { DnsThreadPool } from './dns/workers/pool.ts';
 import { startHttpServer, type HttpServerHandle } from './http/server.ts';
 import type { Logger } from './log.ts';
 import type { LeaderSource } from './mesos/leader.ts';
@@ -31,6 +32,8 @@ export interface RunningServer {
   /** Bound DNS address (UDP and TCP share the port), or null when `dnson` is false. */
   readonly dns: AddressInfo | null;
   readonly http: AddressInfo | null;
+  /** The DNS threads when `workers` > 1 (null when DNS is served on the main thread or off). */
+  readonly dnsThreads: DnsThreadPool | null;
   /** Called when detection gives up for good (zkDetectionTimeout): the process should exit. */
   onFatal(listener: (error: Error) => void): void;
   close(): Promise<void>;
@@ -93,6 +96,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   };
 
   try {
+    // With workers > 1 each DNS thread runs its own forwarder (and cache) instead.
+    const threaded = config.dnson && config.workers > 1;
     let forwarder: Forwarder | null = null;
     if (config.dnson && config.externalon) {
       if (config.resolvers.length === 0 && Object.keys(config.zoneResolvers).length === 0) {
@@ -100,6 +105,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
           'externalon is true but no resolvers are known: names outside the domain get SERVFAIL',
         );
       }
+    }
+    if (config.dnson && config.externalon && !threaded) {
       forwarder = createForwarder({
         resolvers: config.resolvers,
         zoneResolvers: config.zoneResolvers,
@@ -117,7 +124,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
     let dnsAddress: AddressInfo | null = null;
     let dnsListening = false;
-    if (config.dnson) {
+    let pool: DnsThreadPool | null = null;
+    if (threaded) {
+      const threads = new DnsThreadPool({ config, store, metrics, logger });
+      pool = threads;
+      closers.push(() => threads.close());
+      dnsAddress = await threads.start();
+    } else if (config.dnson) {
       const dns = new DnsServer({ config, store, forwarder, observer: metrics, logger });
       const bound = await dns.listen();
       closers.push(() => dns.close());
@@ -132,7 +145,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         store,
         metrics,
         logger,
-        isDnsListening: () => dnsListening || !config.dnson,
+        isDnsListening: () => (pool ? pool.listening : dnsListening || !config.dnson),
         version: VERSION,
         clock,
       });
@@ -169,6 +182,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       poller,
       dns: dnsAddress,
       http: http?.address ?? null,
+      dnsThreads: pool,
       onFatal: (listener) => fatalListeners.push(listener),
       close,
     };

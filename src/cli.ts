@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // Command-line entry point: accepts mesos-dns's Go-style flags (-config=FILE, -v=1, -version) and
 // GNU-style ones, loads config.json with flag overrides, starts the server, stops it on a signal.
 import yargs from 'yargs';

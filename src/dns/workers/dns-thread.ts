@@ -23,7 +23,8 @@ const post = (message: FromDnsThread): void => {
 
 // The main thread re-logs each line through its own logger, so output stays one ordered stream.
 const logger = pino(
-  { name: 'mesos-dns-ts', level: data.logLevel, base: { thread: data.index } },
+  // No `name` here: the main logger adds its own, and query lines carry a `name` field.
+  { level: data.logLevel, base: { thread: data.index } },
   {
     write(line: string) {
       post({ type: 'log', line });

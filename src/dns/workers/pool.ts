@@ -413,9 +413,8 @@ export class DnsThreadPool {
       return;
     }
     const { level, msg, ...rest } = entry;
-    // The main logger adds its own time and name.
+    // The main logger adds its own time.
     delete rest['time'];
-    delete rest['name'];
     const text = typeof msg === 'string' ? msg : '';
     const n = typeof level === 'number' ? level : 30;
     const log = this.#logger;

@@ -177,7 +177,8 @@ export class DnsThreadPool {
         this.#running = true;
         this.#logger.info(
           { address: address.address, port: address.port, threads: this.#slots.length },
-          'dns listening (udp, tcp) on worker threads',
+          // The same message as a single-threaded server: log watchers need not care.
+          'dns listening (udp, tcp)',
         );
         return address;
       } catch (err) {

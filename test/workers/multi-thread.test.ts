@@ -168,6 +168,8 @@ describe('workers: 2 (simulated master)', () => {
     const pool = server.dnsThreads!;
     const victim = pool.threads[1]!;
     await pool.kill(1);
+    assert.equal(pool.threads[1]!.listening, false);
+    assert.equal(pool.listening, false, '/ready reports not ready while a thread is down');
     // The survivor keeps serving the whole port meanwhile.
     const during = await fromManyPorts(server.dns!.port, 'web.marathon.mesos', 20);
     assert.ok(during.every((r) => addressesOf(r).length === 3));

@@ -10,6 +10,7 @@ import { Metrics } from '../../src/metrics/metrics.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { RecordStore } from '../../src/records/store.ts';
 import { decode, encodeQuery, makeSet, rcode, testConfig } from '../dns/fixtures.ts';
+import { answerA, startFakeUpstream } from '../forward/fake-upstream.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
 
 const loadInfo = { atMs: Date.now(), durationMs: 1, master: 'm:5050', tasks: 1, records: 1 };
@@ -112,6 +113,62 @@ describe('DnsThreadPool', () => {
       assert.ok(line['thread'] === 0 || line['thread'] === 1, JSON.stringify(line));
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('DnsThreadPool forwarding', () => {
+  it('forwards from every thread, each with its own cache, and counts upstream work', async () => {
+    const up = await startFakeUpstream((q) => [answerA(q, 300, [192, 0, 2, 7])]);
+    const metrics = new Metrics({ version: 't', processMetrics: false });
+    const pool = new DnsThreadPool({
+      config: testConfig({ workers: 2, resolvers: [up.resolver], cacheSize: 100 }),
+      store: new RecordStore(),
+      metrics,
+      logger: silentLogger(),
+    });
+    try {
+      const { port } = await pool.start();
+      const burst = async () => {
+        const replies = await Promise.all(
+          Array.from({ length: 60 }, () => udpExchange(port, encodeQuery('www.example.org'), 3000)),
+        );
+        for (const reply of replies) {
+          assert.equal(rcode(reply), 0);
+          assert.deepEqual(
+            decode(reply).answers.map((a) => ('address' in a ? a.address : '')),
+            ['192.0.2.7'],
+          );
+        }
+      };
+      await burst();
+      const upstreamAfterFirst = up.seen.length;
+      // Now both threads have the name cached: a second burst never reaches the upstream.
+      await burst();
+      assert.equal(up.seen.length, upstreamAfterFirst);
+      await pool.flush();
+      assert.ok(
+        pool.threads.every((t) => t.queries > 0),
+        'both threads forwarded',
+      );
+      const text = await metrics.render();
+      const value = (prefix: string) =>
+        Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(prefix))
+            ?.split(' ')
+            .at(-1),
+        );
+      assert.equal(
+        value('mesos_dns_upstream_requests_total{resolver="127.0.0.1'),
+        upstreamAfterFirst,
+      );
+      assert.equal(value('mesos_dns_cache_events_total{event="hit"}'), 60);
+      assert.equal(value('mesos_dns_cache_entries '), 2, 'one entry in each thread, summed');
+    } finally {
+      await pool.close();
+      await up.close();
     }
   });
 });

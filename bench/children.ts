@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface SpawnOptions {
-  /** Pin to this CPU with `taskset -c` (null: not pinned). */
-  readonly cpu: number | null;
+  /** Pin to these CPUs with `taskset -c` (0, or a list such as "0,1"; null: not pinned). */
+  readonly cpu: number | string | null;
   readonly stdio?: StdioOptions;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -107,12 +107,20 @@ export function peakRssMb(pid: number | undefined): number {
 export class LineTap {
   readonly #child: ChildProcess;
   readonly #listeners = new Set<(line: string) => void>();
+  #recent: string[] = [];
 
   constructor(child: ChildProcess) {
     this.#child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      this.#recent.push(line);
+      if (this.#recent.length > 40) this.#recent = this.#recent.slice(-20);
       for (const listener of this.#listeners) listener(line);
     });
+  }
+
+  /** The last lines seen (at least 20 when there were that many), for error messages. */
+  recent(): string {
+    return this.#recent.slice(-20).join('\n');
   }
 
   onLine(listener: (line: string) => void): () => void {

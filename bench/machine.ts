@@ -1,7 +1,7 @@
 // Describes the machine a benchmark ran on, for the header of bench/results.md.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 
 export interface MachineInfo {
   readonly nproc: number;
@@ -9,6 +9,8 @@ export interface MachineInfo {
   readonly node: string;
   readonly dnsperf: string;
   readonly date: string;
+  /** 1-minute load average when the run started: the machine is shared, others may be busy. */
+  readonly load1: number;
 }
 
 export function cpuModel(cpuinfo: string): string {
@@ -30,6 +32,7 @@ export function machineInfo(dnsperfVersion: string): MachineInfo {
     node: process.version,
     dnsperf: dnsperfVersion,
     date: new Date().toISOString(),
+    load1: loadavg()[0] ?? NaN,
   };
 }
 
@@ -38,5 +41,6 @@ export function machineLines(m: MachineInfo): string[] {
     `- date: ${m.date}`,
     `- machine: ${m.nproc} CPUs (nproc), ${m.cpu}`,
     `- node ${m.node}, dnsperf ${m.dnsperf}`,
+    `- 1-minute load average at the start: ${m.load1.toFixed(2)} (shared machine: other jobs may run)`,
   ];
 }

@@ -59,7 +59,7 @@ export interface ServerProcessOptions {
   readonly workers: number;
   /** Directory for the temporary config.json. */
   readonly dir: string;
-  readonly cpu: number | null;
+  readonly cpu: number | string | null;
   /** Extra node flags, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/x"]. */
   readonly nodeFlags?: readonly string[];
 }
@@ -121,8 +121,15 @@ export async function startServerProcess(
   const lines = new LineTap(child);
   const dns = lines.waitFor((l) => portOf(l, 'dns listening (udp, tcp)'), 60_000, 'server DNS');
   const http = lines.waitFor((l) => portOf(l, 'HTTP API listening'), 60_000, 'server HTTP');
-  const [dnsPort, httpPort] = await Promise.all([dns, http]);
-  await waitReady(httpPort, 180_000);
+  let dnsPort: number;
+  let httpPort: number;
+  try {
+    [dnsPort, httpPort] = await Promise.all([dns, http]);
+    await waitReady(httpPort, 180_000);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${message}\nlast server log lines:\n${lines.recent()}`, { cause: err });
+  }
   const pin = o.cpu === null ? '' : `taskset -c ${o.cpu} `;
   return {
     child,
@@ -179,7 +186,7 @@ export async function scrapeMetric(httpPort: number, name: string, labels = ''):
 
 export async function startBareUdp(
   children: Children,
-  cpu: number | null,
+  cpu: number | string | null,
 ): Promise<{
   child: ChildProcess;
   port: number;

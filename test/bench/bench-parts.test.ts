@@ -242,3 +242,47 @@ describe('generation targets', () => {
     assert.equal(underTarget(NaN, 1000, 'ms'), 'not measured');
   });
 });
+
+describe('query packets for the open-loop sender', () => {
+  it('encodes a standard query and reads a reply header', async () => {
+    const { encodeQuery, queriesFromLines, readReply } = await import('../../bench/dns-query.ts');
+    const q = encodeQuery('app-1.marathon.mesos.', 'SRV');
+    assert.deepEqual(
+      [...q],
+      [
+        0,
+        0,
+        1,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        5,
+        ...Buffer.from('app-1'),
+        8,
+        ...Buffer.from('marathon'),
+        5,
+        ...Buffer.from('mesos'),
+        0,
+        0,
+        33,
+        0,
+        1,
+      ],
+    );
+    assert.throws(() => encodeQuery('x.mesos', 'TXT'), /"TXT" is not one of/);
+    assert.equal(queriesFromLines('a.mesos A\n\n; comment\nmesos SOA\n').length, 2);
+    assert.equal(readReply(q), null, 'a query (QR clear) is no reply');
+    const reply = Buffer.from(q);
+    reply.writeUInt16BE(0xbeef, 0);
+    reply[2] = reply[2]! | 0x80;
+    reply[3] = 3;
+    assert.deepEqual(readReply(reply), { id: 0xbeef, rcode: 'NXDOMAIN' });
+    assert.equal(readReply(Buffer.alloc(5)), null);
+  });
+});

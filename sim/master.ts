@@ -35,6 +35,11 @@ export interface SimMasterOptions {
   readonly chunked?: boolean;
   /** Listen here instead of a fresh port 0 (to restart a master on the same port). */
   readonly port?: number;
+  /**
+   * Replace this many running tasks before answering each state request (a new instance of the
+   * same app on the next agent), so every load sees changed records — as a busy cluster does.
+   */
+  readonly churnPerRequest?: number;
 }
 
 export interface StartTaskSpec {
@@ -58,6 +63,7 @@ export class SimMaster {
   readonly #id = randomUUID();
   #leader: string | null;
   #failing: FailureMode = null;
+  #churned = 0;
   #body: Buffer | null = null;
   #requests = 0;
   #stateRequests = 0;
@@ -274,6 +280,7 @@ export class SimMaster {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}');
       return;
     }
+    this.#churn(this.#options.churnPerRequest ?? 0);
     const body = (this.#body ??= Buffer.from(JSON.stringify(this.state())));
     if (failing === 'slow-body') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
@@ -291,6 +298,24 @@ export class SimMaster {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  /** Replaces `count` running tasks of the first framework, round-robin over its tasks. */
+  #churn(count: number): void {
+    const framework = this.#cluster.frameworks[0];
+    const agents = this.#cluster.slaves.length;
+    if (!framework || agents === 0) return;
+    for (let i = 0; i < count && framework.tasks.length > 0; i++) {
+      const victim = framework.tasks[this.#churned++ % framework.tasks.length]!;
+      const agentIndex = this.#cluster.slaves.findIndex((a) => a.id === victim.slave_id);
+      const ports = parsePorts(victim.resources?.ports);
+      this.killTask(victim.id);
+      this.startTask({
+        name: victim.name,
+        agent: (agentIndex + 1) % agents,
+        ...(ports.length > 0 ? { ports } : {}),
+      });
+    }
+  }
+
   #authorized(req: http.IncomingMessage): boolean {
     const auth = this.#options.auth;
     if (!auth) return true;
@@ -305,4 +330,13 @@ function ipv4ToMesosInt(ip: string): number {
   const parts = ip.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return 0;
   return ((parts[3]! << 24) >>> 0) + (parts[2]! << 16) + (parts[1]! << 8) + parts[0]!;
+}
+
+/** "[31000-31001, 31005-31005]" → [[31000, 31001], [31005, 31005]]. */
+function parsePorts(text: string | undefined): [number, number][] {
+  const out: [number, number][] = [];
+  for (const match of (text ?? '').matchAll(/(\d+)-(\d+)/g)) {
+    out.push([Number(match[1]), Number(match[2])]);
+  }
+  return out;
 }

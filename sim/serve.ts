@@ -1,6 +1,7 @@
 // Runs a simulated Mesos master as its own process (for benchmarks, the demo and tests that
 // must not share an event loop with it). Prints one JSON line {"address","upid"} when ready.
-//   node sim/serve.ts [--tasks N] [--agents N] [--port N] [--demo]
+//   node sim/serve.ts [--tasks N] [--agents N] [--port N] [--demo] [--churn N]
+// --churn N replaces N tasks before each state request, so every load sees new records.
 import { parseArgs } from 'node:util';
 import { buildCluster, demoCluster } from './cluster.ts';
 import { SimMaster } from './master.ts';
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     instances: { type: 'string', default: '5' },
     port: { type: 'string', default: '0' },
     demo: { type: 'boolean', default: false },
+    churn: { type: 'string', default: '0' },
   },
 });
 
@@ -36,7 +38,11 @@ const cluster = values.demo
       ipv6Agents: 1,
       stagingEvery: 50,
     });
-const master = await SimMaster.start({ cluster, port: count('port', values.port) });
+const master = await SimMaster.start({
+  cluster,
+  port: count('port', values.port),
+  churnPerRequest: count('churn', values.churn),
+});
 // Serialise once up front so the first request is as fast as the rest.
 JSON.stringify(master.state());
 process.stdout.write(`${JSON.stringify({ address: master.address, upid: master.upid })}\n`);

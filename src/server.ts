@@ -80,9 +80,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const clock = options.clock ?? systemClock;
   const metrics = new Metrics({ version: VERSION });
   const store = new RecordStore();
-  store.onSwap((set) => {
-    if (store.lastLoad) metrics.stateLoaded(store.lastLoad, set);
-  });
+  store.onLoad((info, set) => metrics.stateLoaded(info, set));
   store.onFailure(() => metrics.stateLoadFailed());
 
   const fatalListeners: ((error: Error) => void)[] = [];

@@ -60,6 +60,8 @@ export class StatePoller {
   #leaderChanges = 0;
   #leader: string | null = null;
   #lastError: string | null = null;
+  /** Digest of the set this poller last swapped in, and the store generation it became. */
+  #swapped: { readonly digest: string; readonly generation: number } | null = null;
   #listening = false;
   /** The source named a new leader while a round ran: that round's leader is already stale. */
   #leaderMovedDuringRound = false;
@@ -158,22 +160,30 @@ export class StatePoller {
     this.#rounds++;
     this.#leaderMovedDuringRound = false;
     try {
+      // Only a set this poller put in service can be "unchanged" against.
+      const inService = this.#swapped !== null && this.#swapped.generation === store.generation;
       const outcome = await this.#loader.load({
         ...params,
         candidates,
         generate: { ...params.generate, masters },
+        ...(inService ? { previousDigest: this.#swapped!.digest } : {}),
       });
       if (this.#stopped) return;
+      const set = outcome.set ?? store.current;
+      if (set === null)
+        throw new Error('state load reported no change, but no records are in service');
       const durationMs = Math.round(performance.now() - started);
-      const tasks = outcome.set.counts.tasks;
-      const records = countRecords(outcome.set);
-      store.swap(outcome.set, {
-        atMs: this.#clock.now(),
-        durationMs,
-        master: outcome.master,
-        tasks,
-        records,
-      });
+      const tasks = set.counts.tasks;
+      const records = countRecords(set);
+      const info = { atMs: this.#clock.now(), durationMs, master: outcome.master, tasks, records };
+      if (outcome.set === null) {
+        // Same records as in service: keep them (and the answer caches built on them), but the
+        // load counts as fresh for /ready, metrics and logs.
+        store.confirm(info);
+      } else {
+        store.swap(outcome.set, info);
+        this.#swapped = { digest: outcome.digest, generation: store.generation };
+      }
       this.#consecutiveFailures = 0;
       this.#lastError = null;
       if (!this.#leaderMovedDuringRound) {
@@ -195,6 +205,7 @@ export class StatePoller {
           fetchMs: Math.round(t.fetchMs),
           generateMs: Math.round(t.generateMs),
           transferMs: Math.round(t.transferMs),
+          unchanged: outcome.set === null,
         },
         'state loaded',
       );

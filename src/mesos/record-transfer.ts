@@ -1,6 +1,7 @@
 // Moves a RecordSet from the load worker to the main thread in bounded pieces: each message
 // holds at most a few thousand entries, so no single structured-clone deserialisation (which
 // runs on the receiving thread's event loop) blocks DNS answers for more than a few ms.
+import { createHash } from 'node:crypto';
 import type { EnumerationTask, RecordSet, SrvRecord } from '../records/recordset.ts';
 
 /** The small first message: everything except the maps and the enumeration. */
@@ -129,4 +130,34 @@ export class RecordSetAssembler {
       })),
     };
   }
+}
+
+/**
+ * A fingerprint of everything a set serves, in generation order. Two loads of an unchanged
+ * cluster give the same digest, so the worker can skip the transfer (and the main thread the
+ * garbage of a second copy). A different order only costs a transfer, never a wrong answer.
+ */
+export function recordSetDigest(set: RecordSet): string {
+  const hash = createHash('sha1');
+  hash.update(`${set.domain}\n${set.leader}\n${JSON.stringify(set.counts)}\n`);
+  for (const kind of ['a', 'aaaa'] as const) {
+    hash.update(`#${kind}\n`);
+    for (const [name, values] of set[kind]) hash.update(`${name} ${values.join(' ')}\n`);
+  }
+  hash.update('#srv\n');
+  for (const [name, values] of set.srv) {
+    let line = name;
+    for (const v of values) line += ` ${v.target}:${v.port}:${v.priority}:${v.weight}`;
+    hash.update(`${line}\n`);
+  }
+  hash.update('#enum\n');
+  for (const framework of set.enumeration) {
+    hash.update(`F ${framework.frameworkname}\n`);
+    for (const task of framework.tasks) {
+      let line = `T ${task.id} ${task.name}`;
+      for (const r of task.records) line += ` ${r.rtype} ${r.name} ${r.host}`;
+      hash.update(`${line}\n`);
+    }
+  }
+  return hash.digest('hex');
 }

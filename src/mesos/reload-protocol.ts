@@ -18,6 +18,8 @@ export interface LoadParams {
   readonly generatorUrl?: string;
   /** Weighted entries per transfer message. */
   readonly chunkBudget?: number;
+  /** Digest of the set in service; a load that generates the same set answers 'unchanged'. */
+  readonly previousDigest?: string;
 }
 
 export interface LoadTimings {
@@ -37,6 +39,16 @@ export type FromWorker =
       readonly master: string;
       readonly leader: string;
       readonly header: RecordSetHeader;
+      readonly digest: string;
+      readonly warnings: readonly string[];
+      readonly timings: LoadTimings;
+    }
+  | {
+      readonly type: 'unchanged';
+      readonly id: number;
+      readonly master: string;
+      readonly leader: string;
+      readonly digest: string;
       readonly warnings: readonly string[];
       readonly timings: LoadTimings;
     }

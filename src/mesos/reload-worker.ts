@@ -5,7 +5,12 @@ import type { GenerateOptions } from '../records/generate.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import { serializeStateError } from './errors.ts';
 import { loadState } from './load-state.ts';
-import { recordChunks, recordSetHeader, type RecordChunk } from './record-transfer.ts';
+import {
+  recordChunks,
+  recordSetDigest,
+  recordSetHeader,
+  type RecordChunk,
+} from './record-transfer.ts';
 import type { FromWorker, LoadParams, ToWorker } from './reload-protocol.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import { StateClient, type StateClientOptions } from './state-client.ts';
@@ -67,7 +72,25 @@ async function load(id: number, params: LoadParams): Promise<void> {
       if (warnings.length < 100) warnings.push(message);
     },
   });
+  const digest = recordSetDigest(set);
   const generated = performance.now();
+  const timings = {
+    fetchMs: fetched - started,
+    resolveMs: resolvedAt - fetched,
+    generateMs: generated - resolvedAt,
+  };
+  if (digest === params.previousDigest) {
+    send({
+      type: 'unchanged',
+      id,
+      master: loaded.master,
+      leader: loaded.leader,
+      digest,
+      warnings,
+      timings,
+    });
+    return;
+  }
   transfer = { id, chunks: recordChunks(set, params.chunkBudget) };
   send({
     type: 'header',
@@ -75,12 +98,9 @@ async function load(id: number, params: LoadParams): Promise<void> {
     master: loaded.master,
     leader: loaded.leader,
     header: recordSetHeader(set),
+    digest,
     warnings,
-    timings: {
-      fetchMs: fetched - started,
-      resolveMs: resolvedAt - fetched,
-      generateMs: generated - resolvedAt,
-    },
+    timings,
   });
 }
 

@@ -7,7 +7,10 @@ import { RecordSetAssembler } from './record-transfer.ts';
 import type { FromWorker, LoadParams, LoadTimings, ToWorker } from './reload-protocol.ts';
 
 export interface LoadOutcome {
-  readonly set: RecordSet;
+  /** The new set, or null when it equals the one in service (`previousDigest` matched). */
+  readonly set: RecordSet | null;
+  /** Fingerprint of the set this load generated (see recordSetDigest). */
+  readonly digest: string;
   /** "host:port" the state came from. */
   readonly master: string;
   /** "host:port" of the leader the state names. */
@@ -36,16 +39,29 @@ interface Pending {
   transferStarted: number;
 }
 
+export interface WorkerStateLoaderOptions {
+  readonly workerUrl?: URL;
+  /**
+   * End the worker after every load (default true). A load's parsed state and generated set
+   * live in the worker's heap; a fresh worker per round gives that memory back to the OS between
+   * rounds instead of leaving it to V8's growth heuristics. Startup costs tens of ms per round,
+   * on the worker's own thread.
+   */
+  readonly recycle?: boolean;
+}
+
 export class WorkerStateLoader implements StateLoader {
   readonly #workerUrl: URL;
+  readonly #recycle: boolean;
   #worker: Worker | null = null;
   #pending: Pending | null = null;
   #nextId = 1;
   #starts = 0;
   #closed = false;
 
-  constructor(workerUrl: URL = defaultWorkerUrl) {
-    this.#workerUrl = workerUrl;
+  constructor(options: WorkerStateLoaderOptions = {}) {
+    this.#workerUrl = options.workerUrl ?? defaultWorkerUrl;
+    this.#recycle = options.recycle ?? true;
   }
 
   /** Workers started so far (1 + restarts after crashes). */
@@ -89,6 +105,7 @@ export class WorkerStateLoader implements StateLoader {
     worker.unref();
     worker.on('message', (message: FromWorker) => this.#onMessage(worker, message));
     worker.on('error', (error) => {
+      if (this.#worker !== worker) return;
       this.#fail(
         new StateWorkerError(`state load worker failed: ${error.message}`, '', { cause: error }),
       );
@@ -99,8 +116,10 @@ export class WorkerStateLoader implements StateLoader {
       );
     });
     worker.on('exit', (code) => {
-      // The next load starts a fresh worker; this round fails cleanly.
-      if (this.#worker === worker) this.#worker = null;
+      // A recycled worker ending is expected; only the current one's exit fails a round (the
+      // next load starts a fresh worker).
+      if (this.#worker !== worker) return;
+      this.#worker = null;
       this.#fail(new StateWorkerError(`state load worker exited (code ${code}) during a load`, ''));
     });
     this.#worker = worker;
@@ -116,7 +135,16 @@ export class WorkerStateLoader implements StateLoader {
     if (pending === null) return;
     this.#pending = null;
     this.#worker?.unref();
+    this.#finishRound();
     pending.reject(error);
+  }
+
+  /** With recycling on, the worker that served the round ends; the next round starts another. */
+  #finishRound(): void {
+    const worker = this.#worker;
+    if (!this.#recycle || worker === null) return;
+    this.#worker = null;
+    void worker.terminate();
   }
 
   #onMessage(worker: Worker, message: FromWorker): void {
@@ -125,6 +153,19 @@ export class WorkerStateLoader implements StateLoader {
     switch (message.type) {
       case 'error':
         this.#fail(deserializeStateError(message.error));
+        return;
+      case 'unchanged':
+        this.#pending = null;
+        worker.unref();
+        this.#finishRound();
+        pending.resolve({
+          set: null,
+          digest: message.digest,
+          master: message.master,
+          leader: message.leader,
+          warnings: message.warnings,
+          timings: { ...message.timings, transferMs: 0 },
+        });
         return;
       case 'header':
         pending.header = message;
@@ -147,8 +188,10 @@ export class WorkerStateLoader implements StateLoader {
         }
         this.#pending = null;
         worker.unref();
+        this.#finishRound();
         pending.resolve({
           set: pending.assembler.finish(),
+          digest: header.digest,
           master: header.master,
           leader: header.leader,
           warnings: header.warnings,

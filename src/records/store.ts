@@ -20,6 +20,8 @@ export interface LoadFailure {
 
 export type SwapListener = (set: RecordSet, generation: number) => void;
 export type FailureListener = (failure: LoadFailure) => void;
+/** Every good load: `changed` is false when the load confirmed the set already in service. */
+export type LoadListener = (info: LoadInfo, set: RecordSet, changed: boolean) => void;
 
 export class RecordStore {
   #current: RecordSet | null = null;
@@ -28,6 +30,7 @@ export class RecordStore {
   #lastFailure: LoadFailure | null = null;
   readonly #listeners: SwapListener[] = [];
   readonly #failureListeners: FailureListener[] = [];
+  readonly #loadListeners: LoadListener[] = [];
 
   /** The set in service, or null before the first good load (names in the domain: SERVFAIL). */
   get current(): RecordSet | null {
@@ -52,6 +55,22 @@ export class RecordStore {
     this.#generation++;
     this.#lastLoad = info;
     for (const listener of this.#listeners) listener(set, this.#generation);
+    for (const listener of this.#loadListeners) listener(info, set, true);
+  }
+
+  /**
+   * A good load that produced the set already in service: the records are fresh as of `info`,
+   * but nothing is swapped (caches keyed on the generation stay valid).
+   */
+  confirm(info: LoadInfo): void {
+    const set = this.#current;
+    if (set === null) throw new Error('RecordStore.confirm: no record set in service yet');
+    this.#lastLoad = info;
+    for (const listener of this.#loadListeners) listener(info, set, false);
+  }
+
+  onLoad(listener: LoadListener): void {
+    this.#loadListeners.push(listener);
   }
 
   recordFailure(failure: LoadFailure): void {

@@ -13,7 +13,17 @@ let sim: SimProcess;
 let server: RunningServer;
 
 before(async () => {
-  sim = await startSimProcess(['--tasks', '20000', '--agents', '200', '--instances', '4']);
+  // --churn: every load sees changed records, so each reload really transfers and swaps.
+  sim = await startSimProcess([
+    '--tasks',
+    '20000',
+    '--agents',
+    '200',
+    '--instances',
+    '4',
+    '--churn',
+    '20',
+  ]);
   const { config } = buildConfig({
     masters: [sim.address],
     port: 0,

@@ -42,6 +42,7 @@ class ManualLoader implements StateLoader {
         this.active--;
         resolve({
           set: emptySet(master),
+          digest: `digest-${this.calls.length}`,
           master,
           leader: master,
           warnings: [],
@@ -276,6 +277,44 @@ describe('StatePoller logging', () => {
       await poller.stop();
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe('StatePoller with an unchanged cluster', () => {
+  it('keeps the set in service (same generation) but counts the load as fresh', async () => {
+    const sim = await SimMaster.start({ cluster: demoCluster() });
+    const store = new RecordStore();
+    const loads: boolean[] = [];
+    store.onLoad((_info, _set, changed) => loads.push(changed));
+    const poller = new StatePoller({
+      store,
+      source: new MastersListSource([sim.address]),
+      loader: new WorkerStateLoader(),
+      refreshSeconds: 3600,
+      logger: silentLogger(),
+      params: testLoadParams([sim.address]),
+    });
+    try {
+      poller.start();
+      await until(() => store.generation === 1, 'first load');
+      const firstSet = store.current;
+      const firstLoadAt = store.lastLoad!.atMs;
+      await new Promise((r) => setTimeout(r, 20));
+      await poller.refresh();
+      assert.equal(store.generation, 1, 'nothing swapped');
+      assert.equal(store.current, firstSet);
+      assert.ok(store.lastLoad!.atMs > firstLoadAt, 'the load still counts as fresh');
+      assert.deepEqual(loads, [true, false]);
+
+      sim.startTask({ name: 'another', ports: [[31998, 31998]] });
+      await poller.refresh();
+      assert.equal(store.generation, 2);
+      assert.ok(store.current?.a.has('another.marathon.mesos.'));
+      assert.deepEqual(loads, [true, false, true]);
+    } finally {
+      await poller.stop();
+      await sim.close();
     }
   });
 });

@@ -40,7 +40,7 @@ describe('main event loop during a big state load', () => {
       rounds.push(
         await maxDelayDuring(async () => {
           const outcome = await loader.load(params);
-          tasks = outcome.set.counts.tasks;
+          tasks = outcome.set!.counts.tasks;
         }),
       );
     }

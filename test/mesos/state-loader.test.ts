@@ -39,7 +39,8 @@ describe('WorkerStateLoader', () => {
   let loader: WorkerStateLoader;
   before(async () => {
     master = await SimMaster.start({ cluster: demoCluster() });
-    loader = new WorkerStateLoader();
+    // One long-lived worker, so restarts after a crash can be counted.
+    loader = new WorkerStateLoader({ recycle: false });
   });
   after(async () => {
     await loader.close();
@@ -51,15 +52,15 @@ describe('WorkerStateLoader', () => {
     assert.equal(outcome.master, master.address);
     assert.equal(outcome.leader, master.address);
     // netinfo comes first in IPSources: web's container IPs, db's agent address.
-    assert.deepEqual([...(outcome.set.a.get('web.marathon.mesos.') ?? [])].sort(), [
+    assert.deepEqual([...(outcome.set!.a.get('web.marathon.mesos.') ?? [])].sort(), [
       '172.17.0.2',
       '172.17.0.3',
       '172.17.0.4',
     ]);
-    assert.deepEqual(outcome.set.a.get('db.marathon.mesos.'), ['10.0.2.2']);
-    assert.ok(outcome.set.aaaa.has('v6app.marathon.mesos.'));
-    assert.equal(outcome.set.counts.frameworks, 2);
-    assert.equal(outcome.set.leader, master.address);
+    assert.deepEqual(outcome.set!.a.get('db.marathon.mesos.'), ['10.0.2.2']);
+    assert.ok(outcome.set!.aaaa.has('v6app.marathon.mesos.'));
+    assert.equal(outcome.set!.counts.frameworks, 2);
+    assert.equal(outcome.set!.leader, master.address);
   });
 
   it('passes a fetch error back as the same error class', async () => {
@@ -95,7 +96,7 @@ describe('WorkerStateLoader', () => {
       },
     );
     const outcome = await loader.load(params);
-    assert.ok(outcome.set.a.has('web.marathon.mesos.'));
+    assert.ok(outcome.set!.a.has('web.marathon.mesos.'));
     assert.equal(loader.workerStarts, startsBefore + 1);
   });
 
@@ -107,8 +108,8 @@ describe('WorkerStateLoader', () => {
     try {
       const outcome = await loader.load(testLoadParams([local.address]));
       const addresses = [
-        ...(outcome.set.a.get('db.marathon.mesos.') ?? []),
-        ...(outcome.set.aaaa.get('db.marathon.mesos.') ?? []),
+        ...(outcome.set!.a.get('db.marathon.mesos.') ?? []),
+        ...(outcome.set!.aaaa.get('db.marathon.mesos.') ?? []),
       ];
       assert.ok(
         addresses.some((ip) => ip === '127.0.0.1' || ip === '::1'),
@@ -116,6 +117,59 @@ describe('WorkerStateLoader', () => {
       );
     } finally {
       await local.close();
+    }
+  });
+});
+
+describe('WorkerStateLoader: recycling and unchanged sets', () => {
+  let master: SimMaster;
+  before(async () => {
+    master = await SimMaster.start({ cluster: demoCluster() });
+  });
+  after(async () => {
+    await master.close();
+  });
+
+  it('ends the worker after each load by default, and starts a fresh one for the next', async () => {
+    const loader = new WorkerStateLoader();
+    try {
+      await loader.load(testLoadParams([master.address]));
+      assert.equal(loader.workerThreadId, null, 'no worker kept between rounds');
+      await loader.load(testLoadParams([master.address]));
+      assert.equal(loader.workerStarts, 2);
+    } finally {
+      await loader.close();
+    }
+  });
+
+  it('answers "unchanged" without a transfer when the set equals the one in service', async () => {
+    const loader = new WorkerStateLoader();
+    try {
+      const first = await loader.load(testLoadParams([master.address]));
+      assert.ok(first.set !== null);
+      assert.match(first.digest, /^[0-9a-f]{40}$/);
+
+      const same = await loader.load({
+        ...testLoadParams([master.address]),
+        previousDigest: first.digest,
+      });
+      assert.equal(same.set, null);
+      assert.equal(same.digest, first.digest);
+      assert.equal(same.timings.transferMs, 0);
+
+      const id = master.startTask({ name: 'fresh', ports: [[31999, 31999]] });
+      try {
+        const changed = await loader.load({
+          ...testLoadParams([master.address]),
+          previousDigest: first.digest,
+        });
+        assert.ok(changed.set?.a.has('fresh.marathon.mesos.'));
+        assert.notEqual(changed.digest, first.digest);
+      } finally {
+        master.killTask(id);
+      }
+    } finally {
+      await loader.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/types.ts';
-import { createForwarder } from './dns/forward.ts';
+import { forwarderFromConfig } from './dns/forward.ts';
 import type { Forwarder } from './dns/forwarding.ts';
 import { DnsServer } from './dns/server.ts';
 import { DnsThreadPool } from './dns/workers/pool.ts';
@@ -105,17 +105,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       }
     }
     if (config.dnson && config.externalon && !threaded) {
-      forwarder = createForwarder({
-        resolvers: config.resolvers,
-        zoneResolvers: config.zoneResolvers,
-        timeoutMs: config.timeout * 1000,
-        cacheSize: config.cacheSize,
-        cacheMaxTtlSeconds: config.cacheMaxTTL,
-        cacheServeStaleSeconds: config.cacheServeStale,
-        observer: metrics,
-        logger,
-        clock,
-      });
+      forwarder = forwarderFromConfig(config, { observer: metrics, logger, clock });
       const f = forwarder;
       closers.push(() => f.close());
     }

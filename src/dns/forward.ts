@@ -1,5 +1,6 @@
 // The Forwarder: names outside the cluster domain go to upstream resolvers (per-zone or
 // default), through a TTL-respecting cache; failures become SERVFAIL or a stale answer.
+import type { Config } from '../config/types.ts';
 import { randomFillSync } from 'node:crypto';
 
 import type { Clock } from '../clock.ts';
@@ -160,6 +161,22 @@ interface Attempt {
   readonly reply?: UpstreamReply;
   /** An upstream answer that is no answer (SERVFAIL, REFUSED, ...): kept as a last resort. */
   readonly unusable?: UpstreamReply;
+}
+
+/** The forwarder as the config describes it (`resolvers`, `timeout`, the cache keys). */
+export function forwarderFromConfig(
+  config: Config,
+  parts: Pick<ForwarderOptions, 'observer' | 'logger' | 'clock'>,
+): Forwarder {
+  return createForwarder({
+    resolvers: config.resolvers,
+    zoneResolvers: config.zoneResolvers,
+    timeoutMs: config.timeout * 1000,
+    cacheSize: config.cacheSize,
+    cacheMaxTtlSeconds: config.cacheMaxTTL,
+    cacheServeStaleSeconds: config.cacheServeStale,
+    ...parts,
+  });
 }
 
 export function createForwarder(options: ForwarderOptions): Forwarder {

@@ -6,7 +6,7 @@ import { systemClock } from '../../clock.ts';
 import { RecordSetAssembler } from '../../mesos/record-transfer.ts';
 import type { LoadInfo } from '../../records/store.ts';
 import { RecordStore } from '../../records/store.ts';
-import { createForwarder } from '../forward.ts';
+import { forwarderFromConfig } from '../forward.ts';
 import type { DnsThreadData, FromDnsThread, ToDnsThread } from './protocol.ts';
 import { QueryTally } from './query-tally.ts';
 import { BindError, SharedPortServer } from './shared-port-server.ts';
@@ -35,17 +35,7 @@ const logger = pino(
 const tally = new QueryTally();
 const store = new RecordStore();
 const forwarder = config.externalon
-  ? createForwarder({
-      resolvers: config.resolvers,
-      zoneResolvers: config.zoneResolvers,
-      timeoutMs: config.timeout * 1000,
-      cacheSize: config.cacheSize,
-      cacheMaxTtlSeconds: config.cacheMaxTTL,
-      cacheServeStaleSeconds: config.cacheServeStale,
-      observer: tally,
-      logger,
-      clock: systemClock,
-    })
+  ? forwarderFromConfig(config, { observer: tally, logger, clock: systemClock })
   : null;
 const server = new SharedPortServer({ config, store, forwarder, observer: tally, logger });
 

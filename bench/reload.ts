@@ -24,6 +24,7 @@ import { writeSection } from './results-file.ts';
 import { markdownTable } from './table.ts';
 import type { LoadReport } from './udp-load.ts';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const UDP_LOAD = fileURLToPath(new URL('udp-load.ts', import.meta.url));
 const DEFAULT_SERVER_CPU = '0';
 const LOAD_CPU = 1;
@@ -93,12 +94,18 @@ async function offerLoad(
   };
 }
 
+/** A command line with the repository's absolute path taken out. */
+export function relative(root: string, command: string): string {
+  return command.split(root).join('');
+}
+
 function median(values: readonly number[]): number {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
+const whole = (v: number): string => (Number.isFinite(v) ? v.toFixed(0) : '–');
 
 export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
   const children = new Children();
@@ -206,20 +213,28 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
         ? `met (${ms(r.p99Ms)} ms)`
         : `MISSED (${ms(r.p99Ms)} ms, ${(((r.p99Ms - P99_TARGET_MS) / P99_TARGET_MS) * 100).toFixed(0)} % over)`;
     const lossVerdict = r.lost === 0 && r.answered === r.sent ? 'met' : `MISSED (${r.lost} lost)`;
-    const reloadsMs = loads.map((l) => ({ at: l.atMs - r.startedAtMs, ...l }));
-    const nearest = (atMs: number): string => {
-      let best: (typeof reloadsMs)[number] | undefined;
-      for (const l of reloadsMs)
-        if (!best || Math.abs(l.at - atMs) < Math.abs(best.at - atMs)) best = l;
-      return best ? `${best.at - atMs >= 0 ? '+' : ''}${best.at - atMs} ms` : '–';
+    // Each load ran from (log time - durationMs) to its log time, relative to the load start.
+    const intervals = loads.map((l) => ({
+      from: l.atMs - l.durationMs - r.startedAtMs,
+      to: l.atMs - r.startedAtMs,
+    }));
+    const whereIn = (atMs: number): string => {
+      const during = intervals.find((i) => atMs >= i.from && atMs <= i.to);
+      if (during) return `during a state load, ${Math.round(atMs - during.from)} ms after it began`;
+      const before = intervals.filter((i) => i.to < atMs).at(-1);
+      return before
+        ? `${Math.round(atMs - before.to)} ms after a load finished`
+        : 'before any load';
     };
     const body = [
-      '## Reload latency (`node bench/reload.ts`, or `npm run bench -- --reload`)',
+      serverCpu === DEFAULT_SERVER_CPU
+        ? '## Reload latency (`node bench/reload.ts`, or `npm run bench -- --reload`)'
+        : `## Reload latency, diagnostic: server on CPUs ${serverCpu} (\`node bench/reload.ts --server-cpu ${serverCpu}\`)`,
       '',
       ...machineLines(machineInfo('n/a')).filter((l) => !l.includes('dnsperf')),
       `- master: ${o.tasks} tasks, state body ${(stateBytes / 1e6).toFixed(1)} MB; server \`refreshSeconds\` ${REFRESH_SECONDS}, pinned to CPU ${serverCpu}; load generator and master on CPU ${LOAD_CPU}`,
       `- load: bench/udp-load.ts, open loop at ${o.rate} queries/s for ${o.durationS} s (mixed file: A, SRV, 20 % NXDOMAIN, SOA, NS, leader, master); latency from each query's send to its reply, matched by ID; a query without a reply 2 s after the last send is lost`,
-      `- state loads (server log): median total ${ms(median(inWindow.map((l) => l.durationMs)))} ms, fetch ${ms(median(inWindow.map((l) => l.fetchMs)))} ms, generate ${ms(median(inWindow.map((l) => l.generateMs)))} ms, transfer ${ms(median(inWindow.map((l) => l.transferMs)))} ms`,
+      `- state loads (server log): median total ${whole(median(inWindow.map((l) => l.durationMs)))} ms, fetch ${whole(median(inWindow.map((l) => l.fetchMs)))} ms, generate ${whole(median(inWindow.map((l) => l.generateMs)))} ms, transfer ${whole(median(inWindow.map((l) => l.transferMs)))} ms`,
       '',
       table,
       '',
@@ -229,23 +244,23 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}; stray replies ${r.strays}.`,
       '',
-      'Slowest replies (ms after load start → latency; distance to the nearest "state loaded" log line):',
-      ...r.worst
-        .slice(0, 8)
-        .map((w) => `- ${w.atMs} ms → ${ms(w.ms)} ms (nearest reload ${nearest(w.atMs)})`),
+      'Slowest replies (sent at ms after the load generator started → latency; where it fell relative to the state loads in the server log):',
+      ...r.worst.slice(0, 8).map((w) => `- ${w.atMs} ms → ${ms(w.ms)} ms (${whereIn(w.atMs)})`),
       '',
       'Commands:',
       '```',
-      `taskset -c ${LOAD_CPU} node ${sim.args.join(' ')}`,
-      server.command,
+      `taskset -c ${LOAD_CPU} node ${relative(ROOT, sim.args.join(' '))}`,
+      relative(ROOT, server.command),
       run.command,
       '```',
     ].join('\n');
     process.stdout.write(
       `\n${table}\n\np99 < ${P99_TARGET_MS} ms: ${p99Verdict}; nothing lost: ${lossVerdict}\n`,
     );
-    writeSection('reload', body);
-    process.stderr.write('wrote bench/results.md (section reload)\n');
+    // A diagnostic run on other CPUs gets its own section instead of replacing the standard one.
+    const section = serverCpu === DEFAULT_SERVER_CPU ? 'reload' : `reload-cpus-${serverCpu}`;
+    writeSection(section, body);
+    process.stderr.write(`wrote bench/results.md (section ${section})\n`);
   } finally {
     await children.stopAll();
     rmSync(dir, { recursive: true, force: true });

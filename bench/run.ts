@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { MesosState } from '../src/mesos/types.ts';
 import { generate } from '../src/records/generate.ts';
@@ -20,12 +21,14 @@ import {
   type StartedServer,
 } from './processes.ts';
 import { buildQuerySets, writeQueryFile } from './query-files.ts';
+import { relative } from './reload.ts';
 import { writeSection } from './results-file.ts';
 import { servingTable, verdict, type ServingRow } from './table.ts';
 
 export const CASES = ['a', 'srv', 'mixed'] as const;
 export type Case = (typeof CASES)[number];
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 const CEILING_TARGET = 0.75;
@@ -184,8 +187,8 @@ async function runServing(o: RunOptions): Promise<void> {
       '',
       'Commands:',
       '```',
-      `node ${sim.args.join(' ')}   # pinned: taskset -c ${LOAD_CPU}`,
-      server.command,
+      `taskset -c ${LOAD_CPU} node ${relative(ROOT, sim.args.join(' '))}`,
+      relative(ROOT, server.command),
       `taskset -c ${SERVER_CPU} node bench/bare-udp.ts`,
       ceiling.command.replace(/-d \S+/, '-d a.txt'),
       ...[...results].map(([c, r]) => r.command.replace(/-d \S+/, `-d ${c}.txt`)),

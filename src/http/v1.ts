@@ -1,5 +1,6 @@
 // mesos-dns's v1 HTTP API over the record set in service: same paths and JSON shapes as its
 // resolver.go, except that a name with no records answers [] rather than one empty entry.
+import { enumerationJson } from '../records/enumeration-json.ts';
 import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
@@ -104,16 +105,12 @@ export function services(ctx: ApiContext, raw: string): Reply {
 export function enumerate(ctx: ApiContext): Reply {
   const set = ctx.store.current;
   if (set === null) return notLoaded();
-  return json(200, {
-    frameworks: set.enumeration.map((framework) => ({
-      tasks: framework.tasks.map((task) => ({
-        name: task.name,
-        id: task.id,
-        records: task.records.map((r) => ({ name: r.name, host: r.host, rtype: r.rtype })),
-      })),
-      name: framework.frameworkname,
-    })),
-  });
+  const fragments = set.enumerationJson ?? enumerationJson(set.enumeration);
+  return {
+    status: 200,
+    body: null,
+    text: { contentType: 'application/json; charset=utf-8', content: `${fragments.join('')}\n` },
+  };
 }
 
 function sortedObject<V>(map: ReadonlyMap<string, readonly V[]>, show: (v: V) => string) {

@@ -2,38 +2,39 @@
 // holds at most a few thousand entries, so no single structured-clone deserialisation (which
 // runs on the receiving thread's event loop) blocks DNS answers for more than a few ms.
 import { createHash } from 'node:crypto';
-import type { EnumerationTask, RecordSet, SrvRecord } from '../records/recordset.ts';
+import { enumerationJson } from '../records/enumeration-json.ts';
+import type { RecordSet, SrvRecord } from '../records/recordset.ts';
 
 /** The small first message: everything except the maps and the enumeration. */
 export interface RecordSetHeader {
   readonly domain: string;
   readonly leader: string;
   readonly counts: RecordSet['counts'];
-  readonly frameworknames: readonly string[];
 }
 
 export type RecordChunk =
   | { readonly kind: 'a' | 'aaaa'; readonly entries: [string, readonly string[]][] }
   | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
-  | { readonly kind: 'enum'; readonly framework: number; readonly tasks: EnumerationTask[] };
+  /** A fragment of the pre-rendered /v1/enumerate body (see enumeration-json.ts). */
+  | { readonly kind: 'enumjson'; readonly fragment: string };
 
 /** Weighted budget per chunk: a map entry or a task costs 1 plus its values or records. */
 export const DEFAULT_CHUNK_BUDGET = 2000;
 
 export function recordSetHeader(set: RecordSet): RecordSetHeader {
-  return {
-    domain: set.domain,
-    leader: set.leader,
-    counts: set.counts,
-    frameworknames: set.enumeration.map((f) => f.frameworkname),
-  };
+  return { domain: set.domain, leader: set.leader, counts: set.counts };
+}
+
+export interface ChunkOptions {
+  /** Weighted entries per chunk (DEFAULT_CHUNK_BUDGET). */
+  readonly budget?: number;
+  /** Send the enumeration too (default true); DNS threads do not need it. */
+  readonly enumeration?: boolean;
 }
 
 /** Splits a set into chunks lazily; the worker sends one per request from the main thread. */
-export function* recordChunks(
-  set: RecordSet,
-  budget = DEFAULT_CHUNK_BUDGET,
-): Generator<RecordChunk> {
+export function* recordChunks(set: RecordSet, options: ChunkOptions = {}): Generator<RecordChunk> {
+  const budget = options.budget ?? DEFAULT_CHUNK_BUDGET;
   for (const kind of ['a', 'aaaa'] as const) {
     let entries: [string, readonly string[]][] = [];
     let cost = 0;
@@ -61,20 +62,10 @@ export function* recordChunks(
     }
   }
   if (srv.length > 0) yield { kind: 'srv', entries: srv };
-  for (let framework = 0; framework < set.enumeration.length; framework++) {
-    const all = set.enumeration[framework]!.tasks;
-    let tasks: EnumerationTask[] = [];
-    let taskCost = 0;
-    for (const task of all) {
-      tasks.push(task);
-      taskCost += 1 + 3 * task.records.length;
-      if (taskCost >= budget) {
-        yield { kind: 'enum', framework, tasks };
-        tasks = [];
-        taskCost = 0;
-      }
-    }
-    if (tasks.length > 0) yield { kind: 'enum', framework, tasks };
+  if (options.enumeration === false) return;
+  // Rendered here, on the sending thread, one fragment per message.
+  for (const fragment of set.enumerationJson ?? enumerationJson(set.enumeration)) {
+    yield { kind: 'enumjson', fragment };
   }
 }
 
@@ -84,11 +75,10 @@ export class RecordSetAssembler {
   readonly #a = new Map<string, readonly string[]>();
   readonly #aaaa = new Map<string, readonly string[]>();
   readonly #srv = new Map<string, readonly SrvRecord[]>();
-  readonly #tasks: EnumerationTask[][];
+  readonly #enumerationJson: string[] = [];
 
   constructor(header: RecordSetHeader) {
     this.#header = header;
-    this.#tasks = header.frameworknames.map(() => []);
   }
 
   add(chunk: RecordChunk): void {
@@ -102,16 +92,9 @@ export class RecordSetAssembler {
       case 'srv':
         for (const [name, values] of chunk.entries) this.#srv.set(name, values);
         break;
-      case 'enum': {
-        const tasks = this.#tasks[chunk.framework];
-        if (tasks === undefined) {
-          throw new Error(
-            `record transfer: chunk for framework ${chunk.framework}, which the header does not list`,
-          );
-        }
-        for (const task of chunk.tasks) tasks.push(task);
+      case 'enumjson':
+        this.#enumerationJson.push(chunk.fragment);
         break;
-      }
     }
   }
 
@@ -124,10 +107,9 @@ export class RecordSetAssembler {
       a: this.#a,
       aaaa: this.#aaaa,
       srv: this.#srv,
-      enumeration: h.frameworknames.map((frameworkname, i) => ({
-        frameworkname,
-        tasks: this.#tasks[i] ?? [],
-      })),
+      enumeration: [],
+      // Sets sent without their enumeration (to DNS threads) serve no /v1/enumerate.
+      ...(this.#enumerationJson.length > 0 ? { enumerationJson: this.#enumerationJson } : {}),
     };
   }
 }

@@ -91,7 +91,13 @@ async function load(id: number, params: LoadParams): Promise<void> {
     });
     return;
   }
-  transfer = { id, chunks: recordChunks(set, params.chunkBudget) };
+  transfer = {
+    id,
+    chunks: recordChunks(
+      set,
+      params.chunkBudget === undefined ? {} : { budget: params.chunkBudget },
+    ),
+  };
   send({
     type: 'header',
     id,

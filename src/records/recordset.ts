@@ -37,5 +37,11 @@ export interface RecordSet {
   /** Leading master as "ip:port" ("" when unknown). */
   readonly leader: string;
   readonly enumeration: readonly EnumerationFramework[];
+  /**
+   * /v1/enumerate's body pre-rendered in fragments (records/enumeration-json.ts). Sets that
+   * crossed from the load worker carry this instead of `enumeration` (then empty): a few strings
+   * are cheap to hold and collect on the serving thread; a million small objects are not.
+   */
+  readonly enumerationJson?: readonly string[];
   readonly counts: { readonly tasks: number; readonly frameworks: number; readonly agents: number };
 }

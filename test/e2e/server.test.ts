@@ -89,6 +89,15 @@ describe('server end to end (simulated master)', () => {
     const hosts = (await (await fetch(`${base}/v1/hosts/web.marathon.mesos`)).json()) as unknown[];
     assert.equal(hosts.length, 3);
 
+    // The enumeration crossed from the load worker pre-rendered; it must still be the document.
+    const enumerated = (await (await fetch(`${base}/v1/enumerate`)).json()) as {
+      frameworks: { name: string; tasks: { name: string; records: { rtype: string }[] }[] }[];
+    };
+    const marathon = enumerated.frameworks.find((f) => f.name === 'marathon');
+    const web = marathon?.tasks.filter((t) => t.name === 'web') ?? [];
+    assert.equal(web.length, 3);
+    assert.ok(web.every((t) => t.records.some((r) => r.rtype === 'A')));
+
     const scrape = async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
       const line = text

@@ -25,12 +25,29 @@ describe('record transfer', () => {
     const set = generate(structuredClone(state), testLoadParams(['127.0.0.1:5050']).generate);
     const assembler = new RecordSetAssembler(structuredClone(recordSetHeader(set)));
     let chunks = 0;
-    for (const chunk of recordChunks(set, 50)) {
+    for (const chunk of recordChunks(set, { budget: 50 })) {
       assembler.add(structuredClone(chunk));
       chunks++;
     }
     assert.ok(chunks > 10, `expected many chunks, got ${chunks}`);
-    assert.deepEqual(assembler.finish(), set);
+    const { enumeration, enumerationJson: fragments, ...rest } = assembler.finish();
+    const { enumeration: original, ...originalRest } = set;
+    assert.deepEqual(rest, originalRest);
+    // The enumeration crosses pre-rendered: the same document /v1/enumerate serves.
+    assert.deepEqual(enumeration, []);
+    assert.deepEqual(JSON.parse(fragments!.join('')), {
+      frameworks: original.map((f) => ({ tasks: f.tasks, name: f.frameworkname })),
+    });
+  });
+
+  it('leaves the enumeration out for DNS threads', () => {
+    const set = generate(
+      { leader: 'master@127.0.0.1:5050', frameworks: [], slaves: [] },
+      testLoadParams(['127.0.0.1:5050']).generate,
+    );
+    const kinds = [...recordChunks(set, { enumeration: false })].map((c) => c.kind);
+    assert.ok(!kinds.includes('enumjson'));
+    assert.ok([...recordChunks(set)].some((c) => c.kind === 'enumjson'));
   });
 });
 

@@ -371,7 +371,10 @@ export class DnsThreadPool {
       tasks: set.counts.tasks,
       records: 0,
     };
-    slot.transfer = { gen, chunks: recordChunks(set, this.#chunkBudget) };
+    slot.transfer = {
+      gen,
+      chunks: recordChunks(set, { budget: this.#chunkBudget, enumeration: false }),
+    };
     this.#post(slot, { type: 'set-begin', gen, header: recordSetHeader(set), info });
   }
 

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { enumerationJson } from '../../src/records/enumeration-json.ts';
+import type { EnumerationFramework } from '../../src/records/recordset.ts';
+
+const frameworks: EnumerationFramework[] = [
+  {
+    frameworkname: 'marathon',
+    tasks: [
+      {
+        name: 'web',
+        id: 'web.1',
+        records: [
+          { name: 'web.marathon.mesos.', host: '10.0.0.1', rtype: 'A' },
+          {
+            name: '_web._tcp.marathon.mesos.',
+            host: 'web-x-s0.marathon.slave.mesos.:31000',
+            rtype: 'SRV',
+          },
+        ],
+      },
+      { name: 'db', id: 'db.1', records: [] },
+    ],
+  },
+  { frameworkname: 'my "quoted" fw', tasks: [] },
+];
+
+it('renders mesos-dns enumerate JSON, split into fragments that join to the document', () => {
+  const whole = enumerationJson(frameworks).join('');
+  // Byte for byte as Go's encoding/json orders the struct fields.
+  assert.equal(
+    whole,
+    '{"frameworks":[{"tasks":[{"name":"web","id":"web.1","records":[' +
+      '{"name":"web.marathon.mesos.","host":"10.0.0.1","rtype":"A"},' +
+      '{"name":"_web._tcp.marathon.mesos.","host":"web-x-s0.marathon.slave.mesos.:31000","rtype":"SRV"}]},' +
+      '{"name":"db","id":"db.1","records":[]}],"name":"marathon"},' +
+      '{"tasks":[],"name":"my \\"quoted\\" fw"}]}',
+  );
+  const small = enumerationJson(frameworks, 16);
+  assert.ok(small.length > 3, `expected several fragments, got ${small.length}`);
+  assert.equal(small.join(''), whole);
+  assert.equal(enumerationJson([]).join(''), '{"frameworks":[]}');
+});

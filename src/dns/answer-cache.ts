@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { PreparedAnswer } from './authority.ts';
 
 export class AnswerCache {
-  readonly #max: number;
+  #max: number;
   /** One LRU per qtype: the key stays the name string the parser already built. */
   readonly #byType = new Map<number, LRUCache<string, PreparedAnswer>>();
 
@@ -28,6 +28,16 @@ export class AnswerCache {
 
   clear(): void {
     this.#byType.clear();
+  }
+
+  /** Empties the cache and sets a new bound per qtype (for the next generation's size). */
+  reset(maxPerType: number): void {
+    this.#byType.clear();
+    this.#max = Math.max(1, maxPerType);
+  }
+
+  get maxPerType(): number {
+    return this.#max;
   }
 
   get size(): number {

@@ -2,6 +2,7 @@
 // future worker threads share it. Hot path: parse, cache hit, copy slices; nothing else.
 import type { Config } from '../config/types.ts';
 import type { Logger } from '../log.ts';
+import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
 import type { Forwarder } from './forwarding.ts';
 import type { DnsObserver, QueryOutcome, Transport } from './observer.ts';
@@ -31,6 +32,18 @@ export interface HandlerOptions {
 }
 
 const TCP_MAX = 65535;
+/** Prepared answers kept per qtype at most, whatever the record set's size (memory bound). */
+const ANSWER_CACHE_CEILING = 500_000;
+
+/**
+ * Room for every name of the set (plus misses) per qtype: a cache smaller than the set makes
+ * clients that walk all names (monitoring, a benchmark cycling through a query file) miss on
+ * every query, since LRU evicts each entry just before its next use.
+ */
+export function answerCacheCapacity(set: RecordSet, minimum: number): number {
+  const names = set.a.size + set.aaaa.size + set.srv.size;
+  return Math.min(ANSWER_CACHE_CEILING, Math.max(minimum, Math.ceil(names * 1.25)));
+}
 
 export class QueryHandler {
   readonly zone: Zone;
@@ -40,8 +53,12 @@ export class QueryHandler {
   readonly #observer: DnsObserver;
   readonly #logger: Logger;
   readonly #cache: AnswerCache | null;
+  readonly #cacheMinimum: number;
   readonly #q = new ParsedQuery();
-  #closed = false;
+  readonly #onSwap = (set: RecordSet): void => {
+    this.#nextSerial();
+    this.#cache?.reset(answerCacheCapacity(set, this.#cacheMinimum));
+  };
 
   constructor(options: HandlerOptions) {
     this.#config = options.config;
@@ -50,19 +67,24 @@ export class QueryHandler {
     this.#observer = options.observer;
     this.#logger = options.logger;
     this.zone = new Zone(options.config);
-    const size = options.answerCacheSize ?? 20_000;
-    this.#cache = size > 0 ? new AnswerCache(size) : null;
-    if (this.#store.current) this.#nextSerial();
-    this.#store.onSwap(() => {
-      if (this.#closed) return;
+    this.#cacheMinimum = options.answerCacheSize ?? 20_000;
+    this.#cache = this.#cacheMinimum > 0 ? new AnswerCache(this.#cacheMinimum) : null;
+    const current = this.#store.current;
+    if (current) {
       this.#nextSerial();
-      this.#cache?.clear();
-    });
+      this.#cache?.reset(answerCacheCapacity(current, this.#cacheMinimum));
+    }
+    this.#store.onSwap(this.#onSwap);
   }
 
-  /** Stops reacting to record set swaps (the store has no way to unsubscribe). */
+  /** Prepared answers held for the set in service (0 with the fast path off). */
+  get preparedAnswers(): number {
+    return this.#cache?.size ?? 0;
+  }
+
+  /** Stops reacting to record set swaps and drops the prepared answers. */
   close(): void {
-    this.#closed = true;
+    this.#store.offSwap(this.#onSwap);
     this.#cache?.clear();
   }
 

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.ts';
 import type { QueryHandler } from './handler.ts';
 
+const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
+
 export interface BindOptions {
   readonly reusePort?: boolean;
 }
@@ -36,7 +38,14 @@ export class UdpListener {
    */
   bind(address: string, port: number, options: BindOptions = {}): Promise<AddressInfo> {
     const type = address.includes(':') ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, reusePort: options.reusePort === true });
+    const socket = dgram.createSocket({
+      type,
+      reusePort: options.reusePort === true,
+      // Room for queries that arrive while the thread is busy (a GC pause, a record swap): the
+      // default (~208 KB, ~300 queries) overflows in tens of ms at high rates and drops them.
+      // The kernel caps this at net.core.rmem_max; raise that sysctl to get all of it.
+      recvBufferSize: RECV_BUFFER_BYTES,
+    });
     return new Promise<AddressInfo>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();

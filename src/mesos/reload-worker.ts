@@ -1,5 +1,6 @@
 // The load worker: fetches, parses and validates the master's state, resolves host names and
 // generates the RecordSet off the main thread, then hands it over chunk by chunk on request.
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { GenerateOptions } from '../records/generate.ts';
 import type { RecordSet } from '../records/recordset.ts';
@@ -20,6 +21,16 @@ type Generate = (state: MesosState, options: GenerateOptions) => RecordSet;
 
 const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
 const defaultGenerator = new URL(`../records/generate${ownExtension}`, import.meta.url).href;
+
+// A load is background work next to the thread answering DNS. On Linux a nice value belongs to
+// one thread, so this lowers only the load worker: where both share a core (a 1-CPU container,
+// a busy host) the scheduler runs the DNS thread the moment a query arrives instead of
+// time-slicing it with a second of JSON parsing. Failure (no permission, other OSes) is harmless.
+try {
+  setPriority(19);
+} catch {
+  // Keep the default priority.
+}
 
 let client: StateClient | null = null;
 let clientKey = '';

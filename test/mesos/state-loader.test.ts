@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
@@ -187,6 +188,36 @@ describe('WorkerStateLoader: recycling and unchanged sets', () => {
       }
     } finally {
       await loader.close();
+    }
+  });
+});
+
+describe('WorkerStateLoader: priority', () => {
+  it('runs loads at the lowest CPU priority, leaving the DNS thread at normal priority', async () => {
+    const master = await SimMaster.start({ cluster: demoCluster() });
+    master.setFailing('hang');
+    const loader = new WorkerStateLoader();
+    const nices = (): number[] =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        // Field 19 (nice) counted after the ")" that ends the command name.
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    try {
+      const pending = loader.load({
+        ...testLoadParams([master.address]),
+        client: { ...testLoadParams([master.address]).client, timeoutMs: 3000 },
+      });
+      const deadline = Date.now() + 5000;
+      while (!nices().includes(19) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(nices().includes(19), 'a thread at nice 19 while the load runs');
+      assert.equal(nices()[0], 0, 'the main thread keeps its priority');
+      await pending.catch(() => undefined);
+    } finally {
+      await loader.close();
+      await master.close();
     }
   });
 });

@@ -15,6 +15,8 @@ export interface SimCounts {
   readonly tasks: number;
   readonly instances: number;
   readonly agents: number;
+  /** Tasks the sim replaces before each state request (so every reload has new records). */
+  readonly churn?: number;
 }
 
 export interface StartedSim {
@@ -39,6 +41,7 @@ export async function startSim(
     String(counts.agents),
     '--port',
     '0',
+    ...(counts.churn ? ['--churn', String(counts.churn)] : []),
   ];
   const child = children.spawn(process.execPath, args, { cpu });
   const address = await new LineTap(child).waitFor(

@@ -1,7 +1,7 @@
 // Reload latency: a 50,000-task simulated master, the server reloading it every 2 s, and queries
 // offered open-loop at a fixed 5,000/s for 20 s; reports latency percentiles, losses, peak RSS
 // and the reloads inside the window. Same load against the bare UDP responder gives the floor.
-//   node bench/reload.ts [--duration 20] [--rate 5000] [--tasks 50000] [--profile DIR]
+//   node bench/reload.ts [--duration 20] [--rate 5000] [--tasks 50000] [--churn 100] [--profile DIR]
 //   (or npm run bench -- --reload)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,11 +30,18 @@ const DEFAULT_SERVER_CPU = '0';
 const LOAD_CPU = 1;
 const REFRESH_SECONDS = 2;
 const P99_TARGET_MS = 5;
+const DEFAULT_CHURN = 100;
 
 export interface ReloadBenchOptions {
   readonly durationS: number;
   readonly rate: number;
   readonly tasks: number;
+  /**
+   * Tasks the master replaces before each state request (default 100): every reload then has
+   * new records to transfer and swap, as in a busy cluster. 0 measures an unchanged cluster,
+   * where the server skips the transfer.
+   */
+  readonly churn?: number;
   /** CPUs for the server's taskset (default "0"; "0,1" to see what pinning costs). */
   readonly serverCpu?: string;
   /** Write a V8 CPU profile of the server here (node --cpu-prof). */
@@ -114,7 +121,12 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
     process.stderr.write(`reload: starting the simulated master (${o.tasks} tasks)\n`);
     const sim = await startSim(
       children,
-      { tasks: o.tasks, instances: 4, agents: Math.max(1, Math.round(o.tasks / 50)) },
+      {
+        tasks: o.tasks,
+        instances: 4,
+        agents: Math.max(1, Math.round(o.tasks / 50)),
+        churn: o.churn ?? DEFAULT_CHURN,
+      },
       LOAD_CPU,
     );
     const stateRes = await fetch(`http://${sim.address}/master/state`);
@@ -227,12 +239,14 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
         : 'before any load';
     };
     const body = [
-      serverCpu === DEFAULT_SERVER_CPU
-        ? '## Reload latency (`node bench/reload.ts`, or `npm run bench -- --reload`)'
-        : `## Reload latency, diagnostic: server on CPUs ${serverCpu} (\`node bench/reload.ts --server-cpu ${serverCpu}\`)`,
+      (o.churn ?? DEFAULT_CHURN) === 0
+        ? '## Reload latency, unchanged cluster (`node bench/reload.ts --churn 0`)'
+        : serverCpu === DEFAULT_SERVER_CPU
+          ? '## Reload latency (`node bench/reload.ts`, or `npm run bench -- --reload`)'
+          : `## Reload latency, diagnostic: server on CPUs ${serverCpu} (\`node bench/reload.ts --server-cpu ${serverCpu}\`)`,
       '',
       ...machineLines(machineInfo('n/a')).filter((l) => !l.includes('dnsperf')),
-      `- master: ${o.tasks} tasks, state body ${(stateBytes / 1e6).toFixed(1)} MB; server \`refreshSeconds\` ${REFRESH_SECONDS}, pinned to CPU ${serverCpu}; load generator and master on CPU ${LOAD_CPU}`,
+      `- master: ${o.tasks} tasks, state body ${(stateBytes / 1e6).toFixed(1)} MB; server \`refreshSeconds\` ${REFRESH_SECONDS}, pinned to CPU ${serverCpu}; load generator and master on CPU ${LOAD_CPU}; the master replaces ${o.churn ?? DEFAULT_CHURN} tasks before each state request, so every reload carries changed records`,
       `- load: bench/udp-load.ts, open loop at ${o.rate} queries/s for ${o.durationS} s (mixed file: A, SRV, 20 % NXDOMAIN, SOA, NS, leader, master); latency from each query's send to its reply, matched by ID; a query without a reply 2 s after the last send is lost`,
       `- state loads (server log): median total ${whole(median(inWindow.map((l) => l.durationMs)))} ms, fetch ${whole(median(inWindow.map((l) => l.fetchMs)))} ms, generate ${whole(median(inWindow.map((l) => l.generateMs)))} ms, transfer ${whole(median(inWindow.map((l) => l.transferMs)))} ms`,
       '',
@@ -258,7 +272,10 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
       `\n${table}\n\np99 < ${P99_TARGET_MS} ms: ${p99Verdict}; nothing lost: ${lossVerdict}\n`,
     );
     // A diagnostic run on other CPUs gets its own section instead of replacing the standard one.
-    const section = serverCpu === DEFAULT_SERVER_CPU ? 'reload' : `reload-cpus-${serverCpu}`;
+    const churn = o.churn ?? DEFAULT_CHURN;
+    const section =
+      (serverCpu === DEFAULT_SERVER_CPU ? 'reload' : `reload-cpus-${serverCpu}`) +
+      (churn === 0 ? '-unchanged' : '');
     writeSection(section, body);
     process.stderr.write(`wrote bench/results.md (section ${section})\n`);
   } finally {
@@ -275,6 +292,7 @@ if (import.meta.main) {
       tasks: { type: 'string', default: '50000' },
       profile: { type: 'string' },
       'server-cpu': { type: 'string', default: DEFAULT_SERVER_CPU },
+      churn: { type: 'string', default: String(DEFAULT_CHURN) },
     },
   });
   const num = (name: string, text: string): number => {
@@ -290,6 +308,7 @@ if (import.meta.main) {
     rate: num('rate', values.rate),
     tasks: num('tasks', values.tasks),
     serverCpu: values['server-cpu'],
+    churn: values.churn === '0' ? 0 : num('churn', values.churn),
     ...(values.profile === undefined ? {} : { profileDir: values.profile }),
   }).catch((err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -216,8 +216,10 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '1' },
       only: { type: 'string', default: CASES.join(',') },
       quick: { type: 'boolean', default: false },
-      clients: { type: 'string', default: '8' },
-      outstanding: { type: 'string', default: '200' },
+      // Enough concurrency that dnsperf's one thread, not the responder, is never the limit
+      // (with -c 8 -q 200 the SRV run measured dnsperf: 84k qps, against 107k with 16 / 500).
+      clients: { type: 'string', default: '16' },
+      outstanding: { type: 'string', default: '500' },
       reload: { type: 'boolean', default: false },
       generate: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },

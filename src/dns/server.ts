@@ -71,10 +71,6 @@ export class DnsServer {
     }
   }
 
-  get udpSendErrors(): number {
-    return this.#udp.sendErrors;
-  }
-
   async close(): Promise<void> {
     this.handler.close();
     await Promise.all([this.#udp.close(), this.#tcp.close()]);

@@ -1,5 +1,6 @@
 // Decides what the server says about a name in its domain and encodes it once, as RR byte slices
 // that response.ts can send in any order. This is the slow path; answer-cache.ts memoises it.
+import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { QueryOutcome } from './observer.ts';
@@ -81,29 +82,14 @@ export interface PreparedAnswer {
 
 const emptyNames = new WeakMap<RecordSet, ReadonlySet<string>>();
 
-/**
- * Names that own no records but have descendants that do (RFC 8020 empty non-terminals, e.g.
- * "_tcp.marathon.mesos."): they exist, so queries for them get NODATA, not NXDOMAIN.
- */
-export function emptyNonTerminals(set: RecordSet, apexKey: string): ReadonlySet<string> {
-  const known = emptyNames.get(set);
-  if (known) return known;
-  const found = new Set<string>();
-  const suffix = '.' + apexKey;
-  const visit = (name: string): void => {
-    if (!name.endsWith(suffix)) return;
-    let parent = name;
-    for (;;) {
-      const dot = parent.indexOf('.');
-      parent = parent.slice(dot + 1);
-      if (parent.length <= apexKey.length || found.has(parent)) break;
-      found.add(parent);
-    }
-  };
-  for (const name of set.a.keys()) visit(name);
-  for (const name of set.aaaa.keys()) visit(name);
-  for (const name of set.srv.keys()) visit(name);
-  emptyNames.set(set, found);
+/** The set's empty non-terminals: shipped with it by the load worker, else found once here. */
+export function emptyNonTerminals(set: RecordSet): ReadonlySet<string> {
+  if (set.emptyNonTerminals !== undefined) return set.emptyNonTerminals;
+  let found = emptyNames.get(set);
+  if (found === undefined) {
+    found = new Set(findEmptyNonTerminals(set));
+    emptyNames.set(set, found);
+  }
   return found;
 }
 
@@ -113,7 +99,7 @@ function nameExists(set: RecordSet, zone: Zone, key: string): boolean {
     set.a.has(key) ||
     set.aaaa.has(key) ||
     set.srv.has(key) ||
-    emptyNonTerminals(set, zone.apexKey).has(key)
+    emptyNonTerminals(set).has(key)
   );
 }
 

@@ -2,6 +2,7 @@
 // holds at most a few thousand entries, so no single structured-clone deserialisation (which
 // runs on the receiving thread's event loop) blocks DNS answers for more than a few ms.
 import { createHash } from 'node:crypto';
+import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import { enumerationJson } from '../records/enumeration-json.ts';
 import type { RecordSet, SrvRecord } from '../records/recordset.ts';
 
@@ -10,6 +11,8 @@ export interface RecordSetHeader {
   readonly domain: string;
   readonly leader: string;
   readonly counts: RecordSet['counts'];
+  /** Few names (one per framework and protocol label): computed by the sender, not the receiver. */
+  readonly emptyNonTerminals: readonly string[];
 }
 
 export type RecordChunk =
@@ -22,7 +25,14 @@ export type RecordChunk =
 export const DEFAULT_CHUNK_BUDGET = 2000;
 
 export function recordSetHeader(set: RecordSet): RecordSetHeader {
-  return { domain: set.domain, leader: set.leader, counts: set.counts };
+  return {
+    domain: set.domain,
+    leader: set.leader,
+    counts: set.counts,
+    emptyNonTerminals: set.emptyNonTerminals
+      ? [...set.emptyNonTerminals]
+      : findEmptyNonTerminals(set),
+  };
 }
 
 export interface ChunkOptions {
@@ -108,6 +118,7 @@ export class RecordSetAssembler {
       aaaa: this.#aaaa,
       srv: this.#srv,
       enumeration: [],
+      emptyNonTerminals: new Set(h.emptyNonTerminals),
       // Sets sent without their enumeration (to DNS threads) serve no /v1/enumerate.
       ...(this.#enumerationJson.length > 0 ? { enumerationJson: this.#enumerationJson } : {}),
     };

@@ -43,5 +43,10 @@ export interface RecordSet {
    * are cheap to hold and collect on the serving thread; a million small objects are not.
    */
   readonly enumerationJson?: readonly string[];
+  /**
+   * Empty non-terminals (records/empty-non-terminals.ts), found by the load worker. When absent
+   * (sets built in code), the DNS layer finds them itself on first use.
+   */
+  readonly emptyNonTerminals?: ReadonlySet<string>;
   readonly counts: { readonly tasks: number; readonly frameworks: number; readonly agents: number };
 }

@@ -10,6 +10,7 @@ import {
   recordSetHeader,
 } from '../../src/mesos/record-transfer.ts';
 import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
+import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
 import { generate } from '../../src/records/generate.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
 
@@ -31,9 +32,17 @@ describe('record transfer', () => {
       chunks++;
     }
     assert.ok(chunks > 10, `expected many chunks, got ${chunks}`);
-    const { enumeration, enumerationJson: fragments, ...rest } = assembler.finish();
+    const {
+      enumeration,
+      enumerationJson: fragments,
+      emptyNonTerminals,
+      ...rest
+    } = assembler.finish();
     const { enumeration: original, ...originalRest } = set;
     assert.deepEqual(rest, originalRest);
+    // Found by the sender, so the serving thread never walks every name.
+    assert.deepEqual(emptyNonTerminals, new Set(findEmptyNonTerminals(set)));
+    assert.ok(emptyNonTerminals?.has('_tcp.marathon.mesos.'));
     // The enumeration crosses pre-rendered: the same document /v1/enumerate serves.
     assert.deepEqual(enumeration, []);
     assert.deepEqual(JSON.parse(fragments!.join('')), {

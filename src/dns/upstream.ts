@@ -29,6 +29,43 @@ function matches(query: Uint8Array, questionEnd: number, reply: Uint8Array): Rep
   return info;
 }
 
+/**
+ * What both transports share: the exchange settles once, on a reply, an error, its deadline or
+ * the forwarder closing, and always releases its socket.
+ */
+function settleOnce(
+  resolver: ResolverAddress,
+  transport: 'udp' | 'tcp',
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  release: () => void,
+  resolve: (reply: UpstreamReply) => void,
+  reject: (error: Error) => void,
+): (err: Error | undefined, reply?: UpstreamReply) => void {
+  let done = false;
+  const finish = (err: Error | undefined, reply?: UpstreamReply): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    release();
+    if (reply) resolve(reply);
+    else reject(err ?? new Error(`resolver ${resolver.label}: exchange failed`));
+  };
+  const timer = setTimeout(() => {
+    finish(new UpstreamTimeout(resolver, transport, timeoutMs));
+  }, timeoutMs);
+  const onAbort = (): void => {
+    finish(new Error(`resolver ${resolver.label} (${transport}): forwarder closed`));
+  };
+  if (signal?.aborted) {
+    queueMicrotask(onAbort);
+  } else {
+    signal?.addEventListener('abort', onAbort, { once: true });
+  }
+  return finish;
+}
+
 /** Sends `query` over UDP; resolves with the first matching reply, rejects on timeout or error. */
 export function exchangeUdp(
   resolver: ResolverAddress,
@@ -39,27 +76,15 @@ export function exchangeUdp(
 ): Promise<UpstreamReply> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(resolver.family === 6 ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (err: Error | undefined, reply?: UpstreamReply): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.close();
-      if (reply) resolve(reply);
-      else reject(err ?? new Error(`resolver ${resolver.label}: exchange failed`));
-    };
-    const timer = setTimeout(() => {
-      finish(new UpstreamTimeout(resolver, 'udp', timeoutMs));
-    }, timeoutMs);
-    const onAbort = (): void => {
-      finish(new Error(`resolver ${resolver.label} (udp): forwarder closed`));
-    };
-    if (signal?.aborted) {
-      queueMicrotask(onAbort);
-    } else {
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }
+    const finish = settleOnce(
+      resolver,
+      'udp',
+      timeoutMs,
+      signal,
+      () => socket.close(),
+      resolve,
+      reject,
+    );
     socket.on('error', (err) => {
       finish(new Error(`resolver ${resolver.label} (udp): ${err.message}`));
     });
@@ -90,29 +115,17 @@ export function exchangeTcp(
 ): Promise<UpstreamReply> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: resolver.host, port: resolver.port, noDelay: true });
-    let done = false;
     let chunks: Buffer[] = [];
     let buffered = 0;
-    const finish = (err: Error | undefined, reply?: UpstreamReply): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (reply) resolve(reply);
-      else reject(err ?? new Error(`resolver ${resolver.label}: exchange failed`));
-    };
-    const timer = setTimeout(() => {
-      finish(new UpstreamTimeout(resolver, 'tcp', timeoutMs));
-    }, timeoutMs);
-    const onAbort = (): void => {
-      finish(new Error(`resolver ${resolver.label} (tcp): forwarder closed`));
-    };
-    if (signal?.aborted) {
-      queueMicrotask(onAbort);
-    } else {
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }
+    const finish = settleOnce(
+      resolver,
+      'tcp',
+      timeoutMs,
+      signal,
+      () => socket.destroy(),
+      resolve,
+      reject,
+    );
     socket.on('error', (err) => {
       finish(new Error(`resolver ${resolver.label} (tcp): ${err.message}`));
     });

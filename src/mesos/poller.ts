@@ -1,10 +1,10 @@
 // Reloads the records every refreshSeconds, and at once when the leader changes. Rounds never
 // overlap; a failed round keeps the last good records in service and is retried next round.
+import { totalRecords } from '../records/record-counts.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import { systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
 import { candidateMasters, hasLeaderHint } from './masters-list.ts';
@@ -35,15 +35,6 @@ export interface PollerStatus {
   readonly leader: string | null;
   readonly lastError: string | null;
   readonly running: boolean;
-}
-
-/** Total values under all names: what /v1/... and logs call "records". */
-export function countRecords(set: RecordSet): number {
-  let n = 0;
-  for (const values of set.a.values()) n += values.length;
-  for (const values of set.aaaa.values()) n += values.length;
-  for (const values of set.srv.values()) n += values.length;
-  return n;
 }
 
 export class StatePoller {
@@ -174,7 +165,7 @@ export class StatePoller {
         throw new Error('state load reported no change, but no records are in service');
       const durationMs = Math.round(performance.now() - started);
       const tasks = set.counts.tasks;
-      const records = countRecords(set);
+      const records = totalRecords(set);
       const info = { atMs: this.#clock.now(), durationMs, master: outcome.master, tasks, records };
       if (outcome.set === null) {
         // Same records as in service: keep them (and the answer caches built on them), but the

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import { enumerationJson } from '../records/enumeration-json.ts';
-import type { RecordSet, SrvRecord } from '../records/recordset.ts';
+import { recordCounts } from '../records/record-counts.ts';
+import type { RecordCounts, RecordSet, SrvRecord } from '../records/recordset.ts';
 
 /** The small first message: everything except the maps and the enumeration. */
 export interface RecordSetHeader {
@@ -13,6 +14,7 @@ export interface RecordSetHeader {
   readonly counts: RecordSet['counts'];
   /** Few names (one per framework and protocol label): computed by the sender, not the receiver. */
   readonly emptyNonTerminals: readonly string[];
+  readonly recordCounts: RecordCounts;
 }
 
 export type RecordChunk =
@@ -32,6 +34,7 @@ export function recordSetHeader(set: RecordSet): RecordSetHeader {
     emptyNonTerminals: set.emptyNonTerminals
       ? [...set.emptyNonTerminals]
       : findEmptyNonTerminals(set),
+    recordCounts: recordCounts(set),
   };
 }
 
@@ -119,6 +122,7 @@ export class RecordSetAssembler {
       srv: this.#srv,
       enumeration: [],
       emptyNonTerminals: new Set(h.emptyNonTerminals),
+      recordCounts: h.recordCounts,
       // Sets sent without their enumeration (to DNS threads) serve no /v1/enumerate.
       ...(this.#enumerationJson.length > 0 ? { enumerationJson: this.#enumerationJson } : {}),
     };

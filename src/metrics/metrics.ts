@@ -1,5 +1,6 @@
 // The process's Prometheus metrics, on a registry of its own. It is the DnsObserver the query
 // path calls (counting costs a few property look-ups), and the poller reports loads to it.
+import { recordCounts } from '../records/record-counts.ts';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DnsObserver, QueryOutcome, Transport, UpstreamResult } from '../dns/observer.ts';
 import type { RecordSet } from '../records/recordset.ts';
@@ -301,9 +302,10 @@ export class Metrics implements DnsObserver {
     this.#loadOk.value++;
     this.#lastLoadTime.set(info.atMs / 1000);
     this.#lastLoadDuration.set(info.durationMs / 1000);
-    this.#records.set({ type: 'A' }, countValues(set.a));
-    this.#records.set({ type: 'AAAA' }, countValues(set.aaaa));
-    this.#records.set({ type: 'SRV' }, countValues(set.srv));
+    const counts = recordCounts(set);
+    this.#records.set({ type: 'A' }, counts.a);
+    this.#records.set({ type: 'AAAA' }, counts.aaaa);
+    this.#records.set({ type: 'SRV' }, counts.srv);
     this.#tasks.set(set.counts.tasks);
     if (set.leader !== '') this.leaderChanged(set.leader);
   }
@@ -360,10 +362,4 @@ function mergeHistogram(cell: HistogramCell<string>, delta: HistogramDelta): voi
   for (let i = 0; i < n; i++) cell.counts[i]! += delta.buckets[i]!;
   cell.sum += delta.sum;
   cell.count += delta.count;
-}
-
-function countValues(map: ReadonlyMap<string, readonly unknown[]>): number {
-  let n = 0;
-  for (const values of map.values()) n += values.length;
-  return n;
 }

@@ -27,6 +27,12 @@ export interface EnumerationFramework {
   readonly tasks: readonly EnumerationTask[];
 }
 
+export interface RecordCounts {
+  readonly a: number;
+  readonly aaaa: number;
+  readonly srv: number;
+}
+
 export interface RecordSet {
   /** Lower-case, no trailing dot, e.g. "mesos". */
   readonly domain: string;
@@ -48,5 +54,7 @@ export interface RecordSet {
    * (sets built in code), the DNS layer finds them itself on first use.
    */
   readonly emptyNonTerminals?: ReadonlySet<string>;
+  /** Values per type (records/record-counts.ts), counted by the load worker. */
+  readonly recordCounts?: RecordCounts;
   readonly counts: { readonly tasks: number; readonly frameworks: number; readonly agents: number };
 }

@@ -36,8 +36,15 @@ describe('record transfer', () => {
       enumeration,
       enumerationJson: fragments,
       emptyNonTerminals,
+      recordCounts,
       ...rest
     } = assembler.finish();
+    // Counted by the sender too: the serving thread never walks the maps to count.
+    assert.deepEqual(recordCounts, {
+      a: [...set.a.values()].reduce((n, v) => n + v.length, 0),
+      aaaa: [...set.aaaa.values()].reduce((n, v) => n + v.length, 0),
+      srv: [...set.srv.values()].reduce((n, v) => n + v.length, 0),
+    });
     const { enumeration: original, ...originalRest } = set;
     assert.deepEqual(rest, originalRest);
     // Found by the sender, so the serving thread never walks every name.

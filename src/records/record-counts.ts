@@ -1,0 +1,25 @@
+// How many records a set holds, by type. Counting walks every name, so sets from the load worker
+// carry the counts it made (RecordSet.recordCounts); the serving thread only reads them.
+import type { RecordCounts, RecordSet } from './recordset.ts';
+
+function countValues(map: ReadonlyMap<string, readonly unknown[]>): number {
+  let n = 0;
+  for (const values of map.values()) n += values.length;
+  return n;
+}
+
+export function recordCounts(set: RecordSet): RecordCounts {
+  return (
+    set.recordCounts ?? {
+      a: countValues(set.a),
+      aaaa: countValues(set.aaaa),
+      srv: countValues(set.srv),
+    }
+  );
+}
+
+/** Every value under every name: what logs and /ready call "records". */
+export function totalRecords(set: RecordSet): number {
+  const c = recordCounts(set);
+  return c.a + c.aaaa + c.srv;
+}

@@ -153,12 +153,15 @@ export class StatePoller {
     try {
       // Only a set this poller put in service can be "unchanged" against.
       const inService = this.#swapped !== null && this.#swapped.generation === store.generation;
-      const outcome = await this.#loader.load({
-        ...params,
-        candidates,
-        generate: { ...params.generate, masters },
-        ...(inService ? { previousDigest: this.#swapped!.digest } : {}),
-      });
+      const outcome = await this.#loader.load(
+        {
+          ...params,
+          candidates,
+          generate: { ...params.generate, masters },
+          ...(inService ? { previousDigest: this.#swapped!.digest } : {}),
+        },
+        inService ? store.current : null,
+      );
       if (this.#stopped) return;
       const set = outcome.set ?? store.current;
       if (set === null)
@@ -196,7 +199,7 @@ export class StatePoller {
           fetchMs: Math.round(t.fetchMs),
           generateMs: Math.round(t.generateMs),
           transferMs: Math.round(t.transferMs),
-          unchanged: outcome.set === null,
+          transfer: outcome.transfer,
         },
         'state loaded',
       );

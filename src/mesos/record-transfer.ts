@@ -15,13 +15,28 @@ export interface RecordSetHeader {
   /** Few names (one per framework and protocol label): computed by the sender, not the receiver. */
   readonly emptyNonTerminals: readonly string[];
   readonly recordCounts: RecordCounts;
+  /**
+   * Digest of the set this transfer is a delta against (the receiver's set in service); absent
+   * for a full transfer. See deltaChunks.
+   */
+  readonly base?: string;
 }
+
+type MapKind = 'a' | 'aaaa' | 'srv';
+const MAP_KINDS: readonly MapKind[] = ['a', 'aaaa', 'srv'];
 
 export type RecordChunk =
   | { readonly kind: 'a' | 'aaaa'; readonly entries: [string, readonly string[]][] }
   | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
   /** A fragment of the pre-rendered /v1/enumerate body (see enumeration-json.ts). */
-  | { readonly kind: 'enumjson'; readonly fragment: string };
+  | { readonly kind: 'enumjson'; readonly fragment: string }
+  /** Delta: copy the next `count` entries of the base set's map (values shared, not cloned). */
+  | { readonly kind: 'copy'; readonly map: MapKind; readonly count: number }
+  /** Delta: names the new set no longer has. */
+  | { readonly kind: 'remove'; readonly map: MapKind; readonly names: string[] };
+
+/** Base entries copied per message on the receiving side: about a millisecond of Map.set. */
+export const COPY_BATCH = 10_000;
 
 /** Weighted budget per chunk: a map entry or a task costs 1 plus its values or records. */
 export const DEFAULT_CHUNK_BUDGET = 2000;
@@ -82,6 +97,71 @@ export function* recordChunks(set: RecordSet, options: ChunkOptions = {}): Gener
   }
 }
 
+function sameValues(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    const s = x as SrvRecord;
+    const t = y as SrvRecord;
+    if (s.target !== t.target || s.port !== t.port || s.priority !== t.priority) return false;
+    if (s.weight !== t.weight) return false;
+  }
+  return true;
+}
+
+/**
+ * `set` as changes against `base`, a set the receiver holds: it copies base's entries (sharing
+ * their values, so it allocates no per-record objects), then applies the changed and removed
+ * names. Between loads of a busy cluster a few hundred names change out of hundreds of
+ * thousands; a full transfer would make the serving thread rebuild, and later collect, them all.
+ */
+export function* deltaChunks(
+  base: RecordSet,
+  set: RecordSet,
+  options: ChunkOptions = {},
+): Generator<RecordChunk> {
+  const budget = options.budget ?? DEFAULT_CHUNK_BUDGET;
+  for (const map of MAP_KINDS) {
+    for (let left = base[map].size; left > 0; left -= COPY_BATCH) {
+      yield { kind: 'copy', map, count: Math.min(COPY_BATCH, left) };
+    }
+  }
+  for (const map of MAP_KINDS) {
+    const before = base[map] as ReadonlyMap<string, readonly unknown[]>;
+    let entries: [string, readonly unknown[]][] = [];
+    let cost = 0;
+    for (const entry of set[map] as ReadonlyMap<string, readonly unknown[]>) {
+      if (sameValues(before.get(entry[0]), entry[1])) continue;
+      entries.push(entry);
+      cost += 1 + 3 * entry[1].length;
+      if (cost >= budget) {
+        // The map kind fixes the value type (string[] for a/aaaa, SrvRecord[] for srv).
+        yield { kind: map, entries } as RecordChunk;
+        entries = [];
+        cost = 0;
+      }
+    }
+    if (entries.length > 0) yield { kind: map, entries } as RecordChunk;
+    let names: string[] = [];
+    for (const name of before.keys()) {
+      if (set[map].has(name)) continue;
+      names.push(name);
+      if (names.length >= budget) {
+        yield { kind: 'remove', map, names };
+        names = [];
+      }
+    }
+    if (names.length > 0) yield { kind: 'remove', map, names };
+  }
+  if (options.enumeration === false) return;
+  for (const fragment of set.enumerationJson ?? enumerationJson(set.enumeration)) {
+    yield { kind: 'enumjson', fragment };
+  }
+}
+
 /** Rebuilds a set from a header and its chunks, on the receiving side. */
 export class RecordSetAssembler {
   readonly #header: RecordSetHeader;
@@ -89,9 +169,41 @@ export class RecordSetAssembler {
   readonly #aaaa = new Map<string, readonly string[]>();
   readonly #srv = new Map<string, readonly SrvRecord[]>();
   readonly #enumerationJson: string[] = [];
+  /** For a delta: where each map's copy of the base set has got to. */
+  readonly #copying: {
+    a: Iterator<[string, readonly string[]]>;
+    aaaa: Iterator<[string, readonly string[]]>;
+    srv: Iterator<[string, readonly SrvRecord[]]>;
+  } | null;
 
-  constructor(header: RecordSetHeader) {
+  /** `base` is the set in service; a delta header (`header.base`) requires it. */
+  constructor(header: RecordSetHeader, base: RecordSet | null = null) {
     this.#header = header;
+    if (header.base === undefined) {
+      this.#copying = null;
+    } else {
+      if (base === null) {
+        throw new Error(
+          'record transfer: a delta arrived, but there is no set in service to apply it to',
+        );
+      }
+      this.#copying = { a: base.a.entries(), aaaa: base.aaaa.entries(), srv: base.srv.entries() };
+    }
+  }
+
+  #copy(map: MapKind, count: number): void {
+    if (this.#copying === null) throw new Error('record transfer: copy chunk in a full transfer');
+    const from = this.#copying[map] as Iterator<[string, readonly unknown[]]>;
+    const to = this.#mapOf(map);
+    for (let i = 0; i < count; i++) {
+      const step = from.next();
+      if (step.done === true) break;
+      to.set(step.value[0], step.value[1]);
+    }
+  }
+
+  #mapOf(map: MapKind): Map<string, readonly unknown[]> {
+    return map === 'a' ? this.#a : map === 'aaaa' ? this.#aaaa : this.#srv;
   }
 
   add(chunk: RecordChunk): void {
@@ -108,6 +220,14 @@ export class RecordSetAssembler {
       case 'enumjson':
         this.#enumerationJson.push(chunk.fragment);
         break;
+      case 'copy':
+        this.#copy(chunk.map, chunk.count);
+        break;
+      case 'remove': {
+        const map = this.#mapOf(chunk.map);
+        for (const name of chunk.names) map.delete(name);
+        break;
+      }
     }
   }
 

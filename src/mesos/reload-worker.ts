@@ -7,6 +7,7 @@ import type { RecordSet } from '../records/recordset.ts';
 import { serializeStateError } from './errors.ts';
 import { loadState } from './load-state.ts';
 import {
+  deltaChunks,
   recordChunks,
   recordSetDigest,
   recordSetHeader,
@@ -35,6 +36,11 @@ try {
 let client: StateClient | null = null;
 let clientKey = '';
 const generators = new Map<string, Generate>();
+/**
+ * The last set this worker sent (or confirmed unchanged), so the next load can go as a delta
+ * when the main thread still serves it (its digest comes back as `previousDigest`).
+ */
+let base: { readonly digest: string; readonly set: RecordSet } | null = null;
 /** The transfer in progress: one load at a time, pulled by the main thread. */
 let transfer: { id: number; chunks: Iterator<RecordChunk> } | null = null;
 
@@ -90,6 +96,8 @@ async function load(id: number, params: LoadParams): Promise<void> {
     resolveMs: resolvedAt - fetched,
     generateMs: generated - resolvedAt,
   };
+  const previous = base;
+  base = { digest, set };
   if (digest === params.previousDigest) {
     send({
       type: 'unchanged',
@@ -102,19 +110,18 @@ async function load(id: number, params: LoadParams): Promise<void> {
     });
     return;
   }
+  const options = params.chunkBudget === undefined ? {} : { budget: params.chunkBudget };
+  const delta = previous !== null && previous.digest === params.previousDigest;
   transfer = {
     id,
-    chunks: recordChunks(
-      set,
-      params.chunkBudget === undefined ? {} : { budget: params.chunkBudget },
-    ),
+    chunks: delta ? deltaChunks(previous.set, set, options) : recordChunks(set, options),
   };
   send({
     type: 'header',
     id,
     master: loaded.master,
     leader: loaded.leader,
-    header: recordSetHeader(set),
+    header: delta ? { ...recordSetHeader(set), base: previous.digest } : recordSetHeader(set),
     digest,
     warnings,
     timings,

@@ -11,6 +11,8 @@ export interface LoadOutcome {
   readonly set: RecordSet | null;
   /** Fingerprint of the set this load generated (see recordSetDigest). */
   readonly digest: string;
+  /** How the set crossed: whole, as changes against `base`, or not at all (unchanged). */
+  readonly transfer: 'full' | 'delta' | 'none';
   /** "host:port" the state came from. */
   readonly master: string;
   /** "host:port" of the leader the state names. */
@@ -22,7 +24,8 @@ export interface LoadOutcome {
 
 /** What the poller needs from a loader; tests may substitute an in-process one. */
 export interface StateLoader {
-  load(params: LoadParams): Promise<LoadOutcome>;
+  /** `base`: the set in service (digest `params.previousDigest`), which a delta applies to. */
+  load(params: LoadParams, base?: RecordSet | null): Promise<LoadOutcome>;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ interface Pending {
   readonly id: number;
   readonly resolve: (outcome: LoadOutcome) => void;
   readonly reject: (error: Error) => void;
+  readonly base: RecordSet | null;
   assembler: RecordSetAssembler | null;
   header: Extract<FromWorker, { type: 'header' }> | null;
   transferStarted: number;
@@ -42,10 +46,10 @@ interface Pending {
 export interface WorkerStateLoaderOptions {
   readonly workerUrl?: URL;
   /**
-   * End the worker after every load (default true). A load's parsed state and generated set
-   * live in the worker's heap; a fresh worker per round gives that memory back to the OS between
-   * rounds instead of leaving it to V8's growth heuristics. Startup costs tens of ms per round,
-   * on the worker's own thread.
+   * End the worker after every load (default false). A fresh worker per round gives the parsed
+   * state's memory back to the OS between rounds, but forgets the last set it sent, so every
+   * changed load is a full transfer instead of a delta (deltaChunks) — which costs the serving
+   * thread far more than the worker's memory costs the host.
    */
   readonly recycle?: boolean;
 }
@@ -61,7 +65,7 @@ export class WorkerStateLoader implements StateLoader {
 
   constructor(options: WorkerStateLoaderOptions = {}) {
     this.#workerUrl = options.workerUrl ?? defaultWorkerUrl;
-    this.#recycle = options.recycle ?? true;
+    this.#recycle = options.recycle ?? false;
   }
 
   /** Workers started so far (1 + restarts after crashes). */
@@ -74,17 +78,28 @@ export class WorkerStateLoader implements StateLoader {
     return this.#worker?.threadId ?? null;
   }
 
-  load(params: LoadParams): Promise<LoadOutcome> {
+  load(params: LoadParams, base: RecordSet | null = null): Promise<LoadOutcome> {
     if (this.#closed) return Promise.reject(new StateWorkerError('state loader is closed', ''));
     if (this.#pending !== null) {
       return Promise.reject(
         new StateWorkerError('a state load is already running; rounds must not overlap', ''),
       );
     }
+    // "Unchanged" and deltas are both relative to a set the caller serves: without one, ask for
+    // a full transfer.
+    if (base === null) params = { ...params, previousDigest: undefined };
     const worker = this.#ensureWorker();
     return new Promise<LoadOutcome>((resolve, reject) => {
       const id = this.#nextId++;
-      this.#pending = { id, resolve, reject, assembler: null, header: null, transferStarted: 0 };
+      this.#pending = {
+        id,
+        resolve,
+        reject,
+        base,
+        assembler: null,
+        header: null,
+        transferStarted: 0,
+      };
       worker.ref();
       this.#post({ type: 'load', id, params });
     });
@@ -161,6 +176,7 @@ export class WorkerStateLoader implements StateLoader {
         pending.resolve({
           set: null,
           digest: message.digest,
+          transfer: 'none',
           master: message.master,
           leader: message.leader,
           warnings: message.warnings,
@@ -169,7 +185,12 @@ export class WorkerStateLoader implements StateLoader {
         return;
       case 'header':
         pending.header = message;
-        pending.assembler = new RecordSetAssembler(message.header);
+        try {
+          pending.assembler = new RecordSetAssembler(message.header, pending.base);
+        } catch (error) {
+          this.#fail(new StateWorkerError(String(error), ''));
+          return;
+        }
         pending.transferStarted = performance.now();
         break;
       case 'chunk':
@@ -192,6 +213,7 @@ export class WorkerStateLoader implements StateLoader {
         pending.resolve({
           set: pending.assembler.finish(),
           digest: header.digest,
+          transfer: header.header.base === undefined ? 'full' : 'delta',
           master: header.master,
           leader: header.leader,
           warnings: header.warnings,

@@ -43,6 +43,7 @@ class ManualLoader implements StateLoader {
         resolve({
           set: emptySet(master),
           digest: `digest-${this.calls.length}`,
+          transfer: 'full',
           master,
           leader: master,
           warnings: [],

@@ -5,6 +5,7 @@ import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
 import {
+  deltaChunks,
   RecordSetAssembler,
   recordChunks,
   recordSetHeader,
@@ -164,8 +165,8 @@ describe('WorkerStateLoader: recycling and unchanged sets', () => {
     await master.close();
   });
 
-  it('ends the worker after each load by default, and starts a fresh one for the next', async () => {
-    const loader = new WorkerStateLoader();
+  it('with recycle, ends the worker after each load and starts a fresh one for the next', async () => {
+    const loader = new WorkerStateLoader({ recycle: true });
     try {
       await loader.load(testLoadParams([master.address]));
       assert.equal(loader.workerThreadId, null, 'no worker kept between rounds');
@@ -183,20 +184,20 @@ describe('WorkerStateLoader: recycling and unchanged sets', () => {
       assert.ok(first.set !== null);
       assert.match(first.digest, /^[0-9a-f]{40}$/);
 
-      const same = await loader.load({
-        ...testLoadParams([master.address]),
-        previousDigest: first.digest,
-      });
+      const same = await loader.load(
+        { ...testLoadParams([master.address]), previousDigest: first.digest },
+        first.set,
+      );
       assert.equal(same.set, null);
       assert.equal(same.digest, first.digest);
       assert.equal(same.timings.transferMs, 0);
 
       const id = master.startTask({ name: 'fresh', ports: [[31999, 31999]] });
       try {
-        const changed = await loader.load({
-          ...testLoadParams([master.address]),
-          previousDigest: first.digest,
-        });
+        const changed = await loader.load(
+          { ...testLoadParams([master.address]), previousDigest: first.digest },
+          first.set,
+        );
         assert.ok(changed.set?.a.has('fresh.marathon.mesos.'));
         assert.notEqual(changed.digest, first.digest);
       } finally {
@@ -231,6 +232,83 @@ describe('WorkerStateLoader: priority', () => {
       assert.ok(nices().includes(19), 'a thread at nice 19 while the load runs');
       assert.equal(nices()[0], 0, 'the main thread keeps its priority');
       await pending.catch(() => undefined);
+    } finally {
+      await loader.close();
+      await master.close();
+    }
+  });
+});
+
+describe('record transfer: deltas', () => {
+  const options = testLoadParams(['127.0.0.1:5050']).generate;
+  const stateOf = (cluster: ReturnType<typeof buildCluster>) => ({
+    leader: 'master@127.0.0.1:5050',
+    frameworks: structuredClone(cluster.frameworks),
+    slaves: structuredClone(cluster.slaves),
+  });
+  const sorted = (map: ReadonlyMap<string, readonly unknown[]>) =>
+    [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+  it('rebuilds the new set from the base plus only what changed', () => {
+    const cluster = buildCluster({ apps: 60, instancesPerApp: 3, agents: 9, discoveryEvery: 3 });
+    const base = generate(stateOf(cluster), options);
+    // A task dies, another moves to a different agent, and a new app appears.
+    const tasks = cluster.frameworks[0]!.tasks;
+    tasks.splice(0, 1);
+    tasks[0]!.slave_id = cluster.slaves[5]!.id;
+    const fresh = { ...structuredClone(tasks[1]!), id: 'fresh.1', name: 'fresh' };
+    delete fresh.discovery;
+    tasks.push(fresh);
+    const next = generate(stateOf(cluster), options);
+    const frameworkLabel = cluster.frameworks[0]!.name;
+
+    const header = { ...recordSetHeader(next), base: 'digest-of-base' };
+    const assembler = new RecordSetAssembler(structuredClone(header), base);
+    let changed = 0;
+    for (const chunk of deltaChunks(base, next, { budget: 50 })) {
+      if (chunk.kind === 'a' || chunk.kind === 'aaaa' || chunk.kind === 'srv') {
+        changed += chunk.entries.length;
+      }
+      assembler.add(structuredClone(chunk));
+    }
+    const rebuilt = assembler.finish();
+    for (const kind of ['a', 'aaaa', 'srv'] as const) {
+      assert.deepEqual(sorted(rebuilt[kind]), sorted(next[kind]), kind);
+    }
+    assert.ok(rebuilt.a.has(`fresh.${frameworkLabel}.mesos.`));
+    const total = next.a.size + next.aaaa.size + next.srv.size;
+    assert.ok(changed > 0 && changed < total / 5, `${changed} of ${total} names sent`);
+    // The base set in service is left as it was.
+    assert.ok(!base.a.has(`fresh.${frameworkLabel}.mesos.`));
+  });
+
+  it('refuses a delta with no set in service to apply it to', () => {
+    const set = generate(stateOf(buildCluster({ apps: 2 })), options);
+    assert.throws(
+      () => new RecordSetAssembler({ ...recordSetHeader(set), base: 'x' }, null),
+      /no set in service/,
+    );
+  });
+
+  it('goes as a delta from the worker when the main thread still serves the last set', async () => {
+    const master = await SimMaster.start({ cluster: demoCluster() });
+    const loader = new WorkerStateLoader();
+    try {
+      const first = await loader.load(testLoadParams([master.address]));
+      assert.equal(first.transfer, 'full');
+      master.startTask({ name: 'later', ports: [[31777, 31777]] });
+      const second = await loader.load(
+        { ...testLoadParams([master.address]), previousDigest: first.digest },
+        first.set,
+      );
+      assert.equal(second.transfer, 'delta');
+      const fresh = await new WorkerStateLoader({ recycle: true }).load(
+        testLoadParams([master.address]),
+      );
+      for (const kind of ['a', 'aaaa', 'srv'] as const) {
+        assert.deepEqual(sorted(second.set![kind]), sorted(fresh.set![kind]), kind);
+      }
+      assert.ok(second.set!.a.has('later.marathon.mesos.'));
     } finally {
       await loader.close();
       await master.close();

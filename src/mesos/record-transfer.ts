@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import { enumerationJson } from '../records/enumeration-json.ts';
+import { overlay } from '../records/overlay-map.ts';
 import { recordCounts } from '../records/record-counts.ts';
 import type { RecordCounts, RecordSet, SrvRecord } from '../records/recordset.ts';
 
@@ -30,13 +31,8 @@ export type RecordChunk =
   | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
   /** A fragment of the pre-rendered /v1/enumerate body (see enumeration-json.ts). */
   | { readonly kind: 'enumjson'; readonly fragment: string }
-  /** Delta: copy the next `count` entries of the base set's map (values shared, not cloned). */
-  | { readonly kind: 'copy'; readonly map: MapKind; readonly count: number }
   /** Delta: names the new set no longer has. */
   | { readonly kind: 'remove'; readonly map: MapKind; readonly names: string[] };
-
-/** Base entries copied per message on the receiving side: about a millisecond of Map.set. */
-export const COPY_BATCH = 10_000;
 
 /** Weighted budget per chunk: a map entry or a task costs 1 plus its values or records. */
 export const DEFAULT_CHUNK_BUDGET = 2000;
@@ -112,29 +108,51 @@ function sameValues(a: readonly unknown[] | undefined, b: readonly unknown[]): b
   return true;
 }
 
+export interface RecordDelta {
+  readonly changed: Readonly<Record<MapKind, [string, readonly unknown[]][]>>;
+  readonly removed: Readonly<Record<MapKind, string[]>>;
+  /** Changed plus removed names. */
+  readonly size: number;
+}
+
+/** The names whose records differ between `base` and `set`, and those `set` no longer has. */
+export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
+  const changed = { a: [], aaaa: [], srv: [] } as Record<MapKind, [string, readonly unknown[]][]>;
+  const removed = { a: [], aaaa: [], srv: [] } as Record<MapKind, string[]>;
+  let size = 0;
+  for (const map of MAP_KINDS) {
+    const before = base[map] as ReadonlyMap<string, readonly unknown[]>;
+    const after = set[map] as ReadonlyMap<string, readonly unknown[]>;
+    for (const entry of after) {
+      if (sameValues(before.get(entry[0]), entry[1])) continue;
+      changed[map].push(entry);
+      size++;
+    }
+    for (const name of before.keys()) {
+      if (after.has(name)) continue;
+      removed[map].push(name);
+      size++;
+    }
+  }
+  return { changed, removed, size };
+}
+
 /**
- * `set` as changes against `base`, a set the receiver holds: it copies base's entries (sharing
- * their values, so it allocates no per-record objects), then applies the changed and removed
- * names. Between loads of a busy cluster a few hundred names change out of hundreds of
- * thousands; a full transfer would make the serving thread rebuild, and later collect, them all.
+ * A set as a delta (recordDelta) against the receiver's set in service: only changed and removed
+ * names cross, and the receiver lays them over its current maps (records/overlay-map.ts). Between
+ * loads of a busy cluster a few hundred names change out of hundreds of thousands; a full
+ * transfer would make the serving thread rebuild, and later collect, them all.
  */
 export function* deltaChunks(
-  base: RecordSet,
   set: RecordSet,
+  delta: RecordDelta,
   options: ChunkOptions = {},
 ): Generator<RecordChunk> {
   const budget = options.budget ?? DEFAULT_CHUNK_BUDGET;
   for (const map of MAP_KINDS) {
-    for (let left = base[map].size; left > 0; left -= COPY_BATCH) {
-      yield { kind: 'copy', map, count: Math.min(COPY_BATCH, left) };
-    }
-  }
-  for (const map of MAP_KINDS) {
-    const before = base[map] as ReadonlyMap<string, readonly unknown[]>;
     let entries: [string, readonly unknown[]][] = [];
     let cost = 0;
-    for (const entry of set[map] as ReadonlyMap<string, readonly unknown[]>) {
-      if (sameValues(before.get(entry[0]), entry[1])) continue;
+    for (const entry of delta.changed[map]) {
       entries.push(entry);
       cost += 1 + 3 * entry[1].length;
       if (cost >= budget) {
@@ -145,16 +163,9 @@ export function* deltaChunks(
       }
     }
     if (entries.length > 0) yield { kind: map, entries } as RecordChunk;
-    let names: string[] = [];
-    for (const name of before.keys()) {
-      if (set[map].has(name)) continue;
-      names.push(name);
-      if (names.length >= budget) {
-        yield { kind: 'remove', map, names };
-        names = [];
-      }
+    for (let i = 0; i < delta.removed[map].length; i += budget) {
+      yield { kind: 'remove', map, names: delta.removed[map].slice(i, i + budget) };
     }
-    if (names.length > 0) yield { kind: 'remove', map, names };
   }
   if (options.enumeration === false) return;
   for (const fragment of set.enumerationJson ?? enumerationJson(set.enumeration)) {
@@ -169,41 +180,19 @@ export class RecordSetAssembler {
   readonly #aaaa = new Map<string, readonly string[]>();
   readonly #srv = new Map<string, readonly SrvRecord[]>();
   readonly #enumerationJson: string[] = [];
-  /** For a delta: where each map's copy of the base set has got to. */
-  readonly #copying: {
-    a: Iterator<[string, readonly string[]]>;
-    aaaa: Iterator<[string, readonly string[]]>;
-    srv: Iterator<[string, readonly SrvRecord[]]>;
-  } | null;
+  /** For a delta: the set in service, and the changes and removals laid over it at the end. */
+  readonly #base: RecordSet | null;
+  readonly #removed: Record<MapKind, string[]> = { a: [], aaaa: [], srv: [] };
 
   /** `base` is the set in service; a delta header (`header.base`) requires it. */
   constructor(header: RecordSetHeader, base: RecordSet | null = null) {
     this.#header = header;
-    if (header.base === undefined) {
-      this.#copying = null;
-    } else {
-      if (base === null) {
-        throw new Error(
-          'record transfer: a delta arrived, but there is no set in service to apply it to',
-        );
-      }
-      this.#copying = { a: base.a.entries(), aaaa: base.aaaa.entries(), srv: base.srv.entries() };
+    if (header.base !== undefined && base === null) {
+      throw new Error(
+        'record transfer: a delta arrived, but there is no set in service to apply it to',
+      );
     }
-  }
-
-  #copy(map: MapKind, count: number): void {
-    if (this.#copying === null) throw new Error('record transfer: copy chunk in a full transfer');
-    const from = this.#copying[map] as Iterator<[string, readonly unknown[]]>;
-    const to = this.#mapOf(map);
-    for (let i = 0; i < count; i++) {
-      const step = from.next();
-      if (step.done === true) break;
-      to.set(step.value[0], step.value[1]);
-    }
-  }
-
-  #mapOf(map: MapKind): Map<string, readonly unknown[]> {
-    return map === 'a' ? this.#a : map === 'aaaa' ? this.#aaaa : this.#srv;
+    this.#base = header.base === undefined ? null : base;
   }
 
   add(chunk: RecordChunk): void {
@@ -220,15 +209,21 @@ export class RecordSetAssembler {
       case 'enumjson':
         this.#enumerationJson.push(chunk.fragment);
         break;
-      case 'copy':
-        this.#copy(chunk.map, chunk.count);
+      case 'remove':
+        for (const name of chunk.names) this.#removed[chunk.map].push(name);
         break;
-      case 'remove': {
-        const map = this.#mapOf(chunk.map);
-        for (const name of chunk.names) map.delete(name);
-        break;
-      }
     }
+  }
+
+  /** A full transfer's maps as received; a delta's laid over the base set's (no copying). */
+  #maps(): Pick<RecordSet, 'a' | 'aaaa' | 'srv'> {
+    const base = this.#base;
+    if (base === null) return { a: this.#a, aaaa: this.#aaaa, srv: this.#srv };
+    return {
+      a: overlay(base.a, this.#a, this.#removed.a),
+      aaaa: overlay(base.aaaa, this.#aaaa, this.#removed.aaaa),
+      srv: overlay(base.srv, this.#srv, this.#removed.srv),
+    };
   }
 
   finish(): RecordSet {
@@ -237,9 +232,7 @@ export class RecordSetAssembler {
       domain: h.domain,
       leader: h.leader,
       counts: h.counts,
-      a: this.#a,
-      aaaa: this.#aaaa,
-      srv: this.#srv,
+      ...this.#maps(),
       enumeration: [],
       emptyNonTerminals: new Set(h.emptyNonTerminals),
       recordCounts: h.recordCounts,

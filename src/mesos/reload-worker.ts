@@ -9,6 +9,7 @@ import { loadState } from './load-state.ts';
 import {
   deltaChunks,
   recordChunks,
+  recordDelta,
   recordSetDigest,
   recordSetHeader,
   type RecordChunk,
@@ -40,7 +41,18 @@ const generators = new Map<string, Generate>();
  * The last set this worker sent (or confirmed unchanged), so the next load can go as a delta
  * when the main thread still serves it (its digest comes back as `previousDigest`).
  */
-let base: { readonly digest: string; readonly set: RecordSet } | null = null;
+let base: {
+  readonly digest: string;
+  readonly set: RecordSet;
+  /** Names the receiver has laid over its last full set since then (records/overlay-map.ts). */
+  readonly overlaid: number;
+} | null = null;
+
+/**
+ * Past this share of changed names, a full transfer beats making every lookup on the serving
+ * thread check a large overlay; it also starts the next overlay from scratch.
+ */
+const MAX_OVERLAY_SHARE = 0.15;
 /** The transfer in progress: one load at a time, pulled by the main thread. */
 let transfer: { id: number; chunks: Iterator<RecordChunk> } | null = null;
 
@@ -97,7 +109,7 @@ async function load(id: number, params: LoadParams): Promise<void> {
     generateMs: generated - resolvedAt,
   };
   const previous = base;
-  base = { digest, set };
+  base = { digest, set, overlaid: previous?.digest === digest ? previous.overlaid : 0 };
   if (digest === params.previousDigest) {
     send({
       type: 'unchanged',
@@ -111,17 +123,23 @@ async function load(id: number, params: LoadParams): Promise<void> {
     return;
   }
   const options = params.chunkBudget === undefined ? {} : { budget: params.chunkBudget };
-  const delta = previous !== null && previous.digest === params.previousDigest;
+  const nameCount = set.a.size + set.aaaa.size + set.srv.size;
+  const diff =
+    previous !== null && previous.digest === params.previousDigest
+      ? recordDelta(previous.set, set)
+      : null;
+  const delta = diff !== null && previous!.overlaid + diff.size <= MAX_OVERLAY_SHARE * nameCount;
+  base = { digest, set, overlaid: delta ? previous!.overlaid + diff.size : 0 };
   transfer = {
     id,
-    chunks: delta ? deltaChunks(previous.set, set, options) : recordChunks(set, options),
+    chunks: delta ? deltaChunks(set, diff, options) : recordChunks(set, options),
   };
   send({
     type: 'header',
     id,
     master: loaded.master,
     leader: loaded.leader,
-    header: delta ? { ...recordSetHeader(set), base: previous.digest } : recordSetHeader(set),
+    header: delta ? { ...recordSetHeader(set), base: previous!.digest } : recordSetHeader(set),
     digest,
     warnings,
     timings,

@@ -6,6 +6,7 @@ import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
 import {
   deltaChunks,
+  recordDelta,
   RecordSetAssembler,
   recordChunks,
   recordSetHeader,
@@ -265,7 +266,7 @@ describe('record transfer: deltas', () => {
     const header = { ...recordSetHeader(next), base: 'digest-of-base' };
     const assembler = new RecordSetAssembler(structuredClone(header), base);
     let changed = 0;
-    for (const chunk of deltaChunks(base, next, { budget: 50 })) {
+    for (const chunk of deltaChunks(next, recordDelta(base, next), { budget: 50 })) {
       if (chunk.kind === 'a' || chunk.kind === 'aaaa' || chunk.kind === 'srv') {
         changed += chunk.entries.length;
       }
@@ -291,7 +292,10 @@ describe('record transfer: deltas', () => {
   });
 
   it('goes as a delta from the worker when the main thread still serves the last set', async () => {
-    const master = await SimMaster.start({ cluster: demoCluster() });
+    // Large enough that a few changed names stay under the overlay limit (15 % of names).
+    const master = await SimMaster.start({
+      cluster: buildCluster({ apps: 100, instancesPerApp: 3, agents: 10 }),
+    });
     const loader = new WorkerStateLoader();
     try {
       const first = await loader.load(testLoadParams([master.address]));
@@ -309,6 +313,22 @@ describe('record transfer: deltas', () => {
         assert.deepEqual(sorted(second.set![kind]), sorted(fresh.set![kind]), kind);
       }
       assert.ok(second.set!.a.has('later.marathon.mesos.'));
+
+      // A delta on a delta: laid over the same base, reading as a full load would.
+      const id = master.startTask({ name: 'latest', ports: [[31778, 31778]] });
+      master.killTask(id);
+      master.startTask({ name: 'third', ports: [[31779, 31779]] });
+      const third = await loader.load(
+        { ...testLoadParams([master.address]), previousDigest: second.digest },
+        second.set,
+      );
+      assert.equal(third.transfer, 'delta');
+      const fresh3 = await new WorkerStateLoader({ recycle: true }).load(
+        testLoadParams([master.address]),
+      );
+      for (const kind of ['a', 'aaaa', 'srv'] as const) {
+        assert.deepEqual(sorted(third.set![kind]), sorted(fresh3.set![kind]), kind);
+      }
     } finally {
       await loader.close();
       await master.close();

@@ -1,0 +1,90 @@
+// A read-only map that is a base map plus a small set of changes: how a record set built as a
+// delta shares the bulk of its names with the set before it. Rebuilding a 200k-name Map after
+// every load would allocate, rehash and later collect all of it on the serving thread; an
+// overlay costs only what changed. Overlays never stack: one built on an overlay takes that
+// overlay's base and merged changes (see `overlay`).
+
+export class OverlayMap<V> implements ReadonlyMap<string, V> {
+  readonly base: ReadonlyMap<string, V>;
+  /** Names added or changed relative to `base`. */
+  readonly changed: ReadonlyMap<string, V>;
+  /** Names of `base` that are gone (never also in `changed`). */
+  readonly removed: ReadonlySet<string>;
+  readonly size: number;
+
+  constructor(
+    base: ReadonlyMap<string, V>,
+    changed: ReadonlyMap<string, V>,
+    removed: ReadonlySet<string>,
+  ) {
+    this.base = base;
+    this.changed = changed;
+    this.removed = removed;
+    let size = base.size;
+    for (const name of changed.keys()) if (!base.has(name)) size++;
+    for (const name of removed) if (base.has(name)) size--;
+    this.size = size;
+  }
+
+  get(name: string): V | undefined {
+    const value = this.changed.get(name);
+    if (value !== undefined) return value;
+    return this.removed.has(name) ? undefined : this.base.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.changed.has(name) || (!this.removed.has(name) && this.base.has(name));
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const entry of this.base) {
+      if (this.removed.has(entry[0])) continue;
+      const value = this.changed.get(entry[0]);
+      yield value === undefined ? entry : [entry[0], value];
+    }
+    for (const entry of this.changed) if (!this.base.has(entry[0])) yield entry;
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values(): MapIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+
+  forEach(
+    callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this);
+  }
+}
+
+/**
+ * `previous` with `changes` applied and `removals` dropped, as an overlay on the plain base map
+ * underneath (merging with `previous`'s own changes when it is an overlay already).
+ */
+export function overlay<V>(
+  previous: ReadonlyMap<string, V>,
+  changes: Iterable<readonly [string, V]>,
+  removals: Iterable<string>,
+): OverlayMap<V> {
+  const base =
+    previous instanceof OverlayMap ? (previous.base as ReadonlyMap<string, V>) : previous;
+  const changed = new Map<string, V>(previous instanceof OverlayMap ? previous.changed : []);
+  const removed = new Set<string>(previous instanceof OverlayMap ? previous.removed : []);
+  for (const [name, value] of changes) {
+    changed.set(name, value);
+    removed.delete(name);
+  }
+  for (const name of removals) {
+    changed.delete(name);
+    if (base.has(name)) removed.add(name);
+  }
+  return new OverlayMap(base, changed, removed);
+}

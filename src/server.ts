@@ -126,6 +126,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       dnsListening = true;
     }
 
+    let poller: StatePoller | null = null;
     let http: HttpServerHandle | null = null;
     if (config.httpon) {
       http = await startHttpServer({
@@ -136,6 +137,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         isDnsListening: () => (pool ? pool.listening : dnsListening || !config.dnson),
         version: VERSION,
         clock,
+        // The load worker keeps the enumeration; the poller starts below.
+        enumeration: () => poller?.enumerationJson() ?? Promise.resolve(null),
       });
       const h = http;
       closers.push(() => h.close());
@@ -153,7 +156,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       config.listener,
       (options.interfaces ?? networkInterfaces)(),
     );
-    const poller = new StatePoller({
+    poller = new StatePoller({
       store,
       source,
       params: loadParamsFromConfig(config, addresses),

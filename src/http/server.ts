@@ -43,6 +43,8 @@ export interface HttpServerOptions {
   readonly isDnsListening: () => boolean;
   readonly version: string;
   readonly limits?: Partial<HttpLimits>;
+  /** Where /v1/enumerate gets the enumeration when the set in service does not carry it. */
+  readonly enumeration?: () => Promise<readonly string[] | null>;
   readonly clock?: Clock;
 }
 
@@ -62,6 +64,7 @@ function routes(options: HttpServerOptions, clock: Clock): Route<RouteHandler>[]
     store: options.store,
     version: options.version,
     startedAtMs: clock.now(),
+    ...(options.enumeration ? { enumeration: options.enumeration } : {}),
   };
   const get = (path: string, handler: RouteHandler): Route<RouteHandler> => ({
     path,

@@ -14,6 +14,8 @@ export interface ApiContext {
   readonly version: string;
   /** Wall-clock ms the process started; the zone serial before the first load. */
   readonly startedAtMs: number;
+  /** The enumeration of the set in service when the set does not carry it (the load worker keeps it). */
+  readonly enumeration?: () => Promise<readonly string[] | null>;
 }
 
 /** Like mesos-dns, the serial is the Unix time of the last good load. */
@@ -102,10 +104,22 @@ export function services(ctx: ApiContext, raw: string): Reply {
   return json(200, records);
 }
 
-export function enumerate(ctx: ApiContext): Reply {
+export async function enumerate(ctx: ApiContext): Promise<Reply> {
   const set = ctx.store.current;
   if (set === null) return notLoaded();
-  const fragments = set.enumerationJson ?? enumerationJson(set.enumeration);
+  const fragments =
+    set.enumerationJson ??
+    (set.enumeration.length > 0 || ctx.enumeration === undefined
+      ? enumerationJson(set.enumeration)
+      : await ctx.enumeration());
+  if (fragments === null) {
+    return errorReply(
+      503,
+      'enumeration_unavailable',
+      'the enumeration of the records in service is being reloaded; retry in a moment',
+      { 'Retry-After': '1' },
+    );
+  }
   return {
     status: 200,
     body: null,

@@ -78,6 +78,16 @@ export class StatePoller {
     };
   }
 
+  /**
+   * /v1/enumerate's body for the set in service, from the loader that keeps it; null when the
+   * set is not one this poller loaded or the loader no longer has it.
+   */
+  async enumerationJson(): Promise<readonly string[] | null> {
+    const swapped = this.#swapped;
+    if (swapped === null || swapped.generation !== this.#options.store.generation) return null;
+    return (await this.#loader.enumeration?.(swapped.digest)) ?? null;
+  }
+
   /** Runs the first round now and schedules the rest. */
   start(): void {
     if (!this.#stopped) return;

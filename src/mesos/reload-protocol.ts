@@ -30,9 +30,17 @@ export interface LoadTimings {
 
 export type ToWorker =
   | { readonly type: 'load'; readonly id: number; readonly params: LoadParams }
-  | { readonly type: 'next'; readonly id: number };
+  | { readonly type: 'next'; readonly id: number }
+  /** /v1/enumerate's body for the set with this digest, rendered on request. */
+  | { readonly type: 'enumerate'; readonly id: number; readonly digest: string };
 
 export type FromWorker =
+  | {
+      readonly type: 'enumeration';
+      readonly id: number;
+      /** null when the worker no longer holds that set. */
+      readonly fragments: readonly string[] | null;
+    }
   | {
       readonly type: 'header';
       readonly id: number;

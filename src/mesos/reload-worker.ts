@@ -4,6 +4,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { GenerateOptions } from '../records/generate.ts';
 import type { RecordSet } from '../records/recordset.ts';
+import { enumerationJson } from '../records/enumeration-json.ts';
 import { serializeStateError } from './errors.ts';
 import { loadState } from './load-state.ts';
 import {
@@ -110,6 +111,7 @@ async function load(id: number, params: LoadParams): Promise<void> {
   };
   const previous = base;
   base = { digest, set, overlaid: previous?.digest === digest ? previous.overlaid : 0 };
+  remember(digest, set);
   if (digest === params.previousDigest) {
     send({
       type: 'unchanged',
@@ -122,7 +124,10 @@ async function load(id: number, params: LoadParams): Promise<void> {
     });
     return;
   }
-  const options = params.chunkBudget === undefined ? {} : { budget: params.chunkBudget };
+  const options = {
+    enumeration: false,
+    ...(params.chunkBudget === undefined ? {} : { budget: params.chunkBudget }),
+  };
   const nameCount = set.a.size + set.aaaa.size + set.srv.size;
   const diff =
     previous !== null && previous.digest === params.previousDigest
@@ -157,9 +162,32 @@ function next(id: number): void {
   }
 }
 
+/**
+ * The sets the main thread may be serving: the last one sent and the one before it (a load in
+ * progress replaces `base` before the main thread has swapped it in).
+ */
+const recent: { digest: string; set: RecordSet }[] = [];
+
+function remember(digest: string, set: RecordSet): void {
+  if (recent.some((r) => r.digest === digest)) return;
+  recent.unshift({ digest, set });
+  recent.length = Math.min(recent.length, 2);
+}
+
 parentPort?.on('message', (message: ToWorker) => {
   if (message.type === 'next') {
     next(message.id);
+    return;
+  }
+  if (message.type === 'enumerate') {
+    // The enumeration never crosses with a load: the serving thread would hold (and collect)
+    // tens of MB per reload for an endpoint that is rarely asked. It is rendered when asked.
+    const held = recent.find((r) => r.digest === message.digest);
+    send({
+      type: 'enumeration',
+      id: message.id,
+      fragments: held ? enumerationJson(held.set.enumeration) : null,
+    });
     return;
   }
   transfer = null;

@@ -24,6 +24,11 @@ export interface LoadOutcome {
 
 /** What the poller needs from a loader; tests may substitute an in-process one. */
 export interface StateLoader {
+  /**
+   * /v1/enumerate's body (enumeration-json.ts fragments) for the set with `digest`, from where
+   * it is kept; null when no longer available. Optional: loaders that send it with the set omit it.
+   */
+  enumeration?(digest: string): Promise<readonly string[] | null>;
   /** `base`: the set in service (digest `params.previousDigest`), which a delta applies to. */
   load(params: LoadParams, base?: RecordSet | null): Promise<LoadOutcome>;
   close(): Promise<void>;
@@ -59,6 +64,8 @@ export class WorkerStateLoader implements StateLoader {
   readonly #recycle: boolean;
   #worker: Worker | null = null;
   #pending: Pending | null = null;
+  /** Enumeration requests in flight; answered null when the worker goes away. */
+  readonly #enumerations = new Map<number, (fragments: readonly string[] | null) => void>();
   #nextId = 1;
   #starts = 0;
   #closed = false;
@@ -135,6 +142,8 @@ export class WorkerStateLoader implements StateLoader {
       // next load starts a fresh worker).
       if (this.#worker !== worker) return;
       this.#worker = null;
+      for (const resolve of this.#enumerations.values()) resolve(null);
+      this.#enumerations.clear();
       this.#fail(new StateWorkerError(`state load worker exited (code ${code}) during a load`, ''));
     });
     this.#worker = worker;
@@ -162,7 +171,22 @@ export class WorkerStateLoader implements StateLoader {
     void worker.terminate();
   }
 
+  enumeration(digest: string): Promise<readonly string[] | null> {
+    const worker = this.#worker;
+    if (worker === null || this.#closed) return Promise.resolve(null);
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#enumerations.set(id, resolve);
+      worker.postMessage({ type: 'enumerate', id, digest } satisfies ToWorker);
+    });
+  }
+
   #onMessage(worker: Worker, message: FromWorker): void {
+    if (message.type === 'enumeration') {
+      this.#enumerations.get(message.id)?.(message.fragments);
+      this.#enumerations.delete(message.id);
+      return;
+    }
     const pending = this.#pending;
     if (pending?.id !== message.id || worker !== this.#worker) return;
     switch (message.type) {

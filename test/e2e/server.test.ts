@@ -139,6 +139,11 @@ describe('server end to end (simulated master)', () => {
     await server.poller.refresh();
     let reply = await udpExchange(server.dns!.port, encodeQuery('late.marathon.mesos'));
     assert.equal(answersOf(reply).length, 1);
+    // The enumeration (kept by the load worker) follows the reload too.
+    const enumerated = (await (
+      await fetch(`http://127.0.0.1:${server.http!.port}/v1/enumerate`)
+    ).json()) as { frameworks: { tasks: { name: string }[] }[] };
+    assert.ok(enumerated.frameworks.some((f) => f.tasks.some((t) => t.name === 'late')));
     sim.killTask(id);
     await server.poller.refresh();
     reply = await udpExchange(server.dns!.port, encodeQuery('late.marathon.mesos'));

@@ -124,6 +124,7 @@ export async function startHarness(
     loaded?: boolean;
     logger?: Logger;
     limits?: Partial<HttpLimits>;
+    enumeration?: () => Promise<readonly string[] | null>;
   } = {},
 ): Promise<Harness> {
   const store = new RecordStore();
@@ -138,6 +139,7 @@ export async function startHarness(
     isDnsListening: () => state.dnsListening,
     version: '9.9.9-test',
     limits: options.limits,
+    ...(options.enumeration ? { enumeration: options.enumeration } : {}),
   });
   const host =
     server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;

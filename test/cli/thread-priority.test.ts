@@ -1,0 +1,39 @@
+// The CLI lowers every pre-existing background thread (V8's platform workers) to nice 19 and
+// leaves the main thread, which answers DNS, alone. Checked in a child process, since it changes
+// the process it runs in.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { it } from 'node:test';
+
+const MODULE = new URL('../../src/thread-priority.ts', import.meta.url).href;
+const SCRIPT = `
+import { readdirSync, readFileSync } from 'node:fs';
+const { lowerBackgroundThreads } = await import(${JSON.stringify(MODULE)});
+const changed = lowerBackgroundThreads();
+const nice = (tid) => {
+  const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+};
+const others = readdirSync('/proc/self/task').filter((t) => Number(t) !== process.pid).map(nice);
+console.log(JSON.stringify({ changed, main: nice(process.pid), others }));
+`;
+
+it('renices every thread but the main one', () => {
+  assert.ok(existsSync('/proc/self/task'), 'Linux /proc is needed (the production target)');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+    encoding: 'utf8',
+  });
+  const { changed, main, others } = JSON.parse(out) as {
+    changed: number;
+    main: number;
+    others: number[];
+  };
+  assert.ok(changed > 0, 'V8 starts background threads before any user code');
+  assert.equal(main, 0);
+  assert.ok(others.length >= changed);
+  assert.ok(
+    others.every((n) => n === 19),
+    `nice values of the other threads: ${others.join(', ')}`,
+  );
+});

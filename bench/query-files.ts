@@ -1,5 +1,6 @@
 // Builds dnsperf query files ("name TYPE" lines) from the RecordSet the server will answer
 // from: task A names, task SRV names, and a mix with NXDOMAIN and infrastructure names.
+import { enumerationRecords } from '../src/records/enumeration-json.ts';
 import { writeFileSync } from 'node:fs';
 import type { RecordSet } from '../src/records/recordset.ts';
 
@@ -74,7 +75,7 @@ export function buildQuerySets(set: RecordSet, options: QuerySetOptions = {}): Q
   const srvNames = new Set<string>();
   for (const framework of set.enumeration) {
     for (const task of framework.tasks) {
-      for (const record of task.records) {
+      for (const record of enumerationRecords(task)) {
         if (record.rtype === 'A') aNames.add(bare(record.name));
         else if (record.rtype === 'SRV' && record.name.includes('._tcp.')) {
           srvNames.add(bare(record.name));

@@ -265,7 +265,7 @@ export function recordSetDigest(set: RecordSet): string {
     hash.update(`F ${framework.frameworkname}\n`);
     for (const task of framework.tasks) {
       let line = `T ${task.id} ${task.name}`;
-      for (const r of task.records) line += ` ${r.rtype} ${r.name} ${r.host}`;
+      for (const field of task.records) line += ` ${field}`;
       hash.update(`${line}\n`);
     }
   }

@@ -9,13 +9,7 @@ import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
 import { RecordBuilder } from './record-builder.ts';
-import type {
-  EnumerationFramework,
-  EnumerationRecord,
-  EnumerationTask,
-  RecordSet,
-  SrvRecord,
-} from './recordset.ts';
+import type { EnumerationFramework, EnumerationTask, RecordSet, SrvRecord } from './recordset.ts';
 import { taskHash } from './task-hash.ts';
 import { taskIps } from './task-ips.ts';
 
@@ -211,7 +205,7 @@ class Generation {
       const agentIps = this.#agentIps.get(task.slave_id);
       if (agentIps === undefined) continue;
       count++;
-      const records: EnumerationRecord[] = [];
+      const records: string[] = [];
       out.push({ name: typeof task.name === 'string' ? task.name : '', id: task.id, records });
       if (fname === '') {
         if (!warned) {
@@ -231,7 +225,7 @@ class Generation {
     task: MesosTask,
     fw: FrameworkNames,
     agentIps: readonly ParsedIp[],
-    records: EnumerationRecord[],
+    records: string[],
   ): void {
     const discoveryName = task.discovery?.name;
     const discovery = typeof discoveryName === 'string' && discoveryName !== '';
@@ -358,15 +352,12 @@ class Generation {
     }
   }
 
-  #address(name: string, ip: ParsedIp, records: EnumerationRecord[]): void {
-    if (this.b.addAddress(name, ip)) {
-      records.push({ name, host: ip.address, rtype: ip.family === 4 ? 'A' : 'AAAA' });
-    }
+  #address(name: string, ip: ParsedIp, records: string[]): void {
+    if (this.b.addAddress(name, ip)) records.push(ip.family === 4 ? 'A' : 'AAAA', name, ip.address);
   }
 
-  #srvRecord(name: string, srv: SrvRecord, host: string, records: EnumerationRecord[]): void {
-    // Plain objects: the set crosses a worker boundary by structured clone.
-    if (this.b.addSrv(name, srv)) records.push({ name, host, rtype: 'SRV' });
+  #srvRecord(name: string, srv: SrvRecord, host: string, records: string[]): void {
+    if (this.b.addSrv(name, srv)) records.push('SRV', name, host);
   }
 
   #srv(target: string, port: number): SrvRecord {
@@ -438,7 +429,7 @@ interface TaskContext {
   readonly ports: readonly number[];
   /** The task, when it has DiscoveryInfo with a name. */
   readonly discovery: MesosTask | null;
-  readonly records: EnumerationRecord[];
+  readonly records: string[];
 }
 
 /** Lower-case with exactly one trailing dot. */

@@ -19,7 +19,12 @@ export interface EnumerationRecord {
 export interface EnumerationTask {
   readonly name: string;
   readonly id: string;
-  readonly records: readonly EnumerationRecord[];
+  /**
+   * The task's records as flat triples: rtype, name, host, rtype, name, host, ... One array per
+   * task instead of an object per record: at 50,000 tasks that is 550,000 fewer allocations per
+   * generation. `enumerationRecords` (enumeration-json.ts) gives them as EnumerationRecords.
+   */
+  readonly records: readonly string[];
 }
 
 export interface EnumerationFramework {

@@ -13,6 +13,7 @@ import {
 } from '../../src/mesos/record-transfer.ts';
 import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
 import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
+import { enumerationRecords } from '../../src/records/enumeration-json.ts';
 import { generate } from '../../src/records/generate.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
 
@@ -55,7 +56,10 @@ describe('record transfer', () => {
     // The enumeration crosses pre-rendered: the same document /v1/enumerate serves.
     assert.deepEqual(enumeration, []);
     assert.deepEqual(JSON.parse(fragments!.join('')), {
-      frameworks: original.map((f) => ({ tasks: f.tasks, name: f.frameworkname })),
+      frameworks: original.map((f) => ({
+        tasks: f.tasks.map((t) => ({ name: t.name, id: t.id, records: enumerationRecords(t) })),
+        name: f.frameworkname,
+      })),
     });
   });
 

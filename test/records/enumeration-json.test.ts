@@ -11,12 +11,12 @@ const frameworks: EnumerationFramework[] = [
         name: 'web',
         id: 'web.1',
         records: [
-          { name: 'web.marathon.mesos.', host: '10.0.0.1', rtype: 'A' },
-          {
-            name: '_web._tcp.marathon.mesos.',
-            host: 'web-x-s0.marathon.slave.mesos.:31000',
-            rtype: 'SRV',
-          },
+          'A',
+          'web.marathon.mesos.',
+          '10.0.0.1',
+          'SRV',
+          '_web._tcp.marathon.mesos.',
+          'web-x-s0.marathon.slave.mesos.:31000',
         ],
       },
       { name: 'db', id: 'db.1', records: [] },

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { MesosState } from '../../src/mesos/types.ts';
+import { enumerationRecords } from '../../src/records/enumeration-json.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { taskHash } from '../../src/records/task-hash.ts';
@@ -412,7 +413,7 @@ describe('generate: enumeration', () => {
         host: `${c}.marathon.slave.mesos.:${port}`,
         rtype: 'SRV' as const,
       }));
-    assert.deepEqual(web1.records, [
+    assert.deepEqual(enumerationRecords(web1), [
       { name: 'web.marathon.mesos.', host: '172.17.0.2', rtype: 'A' },
       { name: `${c}.marathon.mesos.`, host: '172.17.0.2', rtype: 'A' },
       { name: 'web.marathon.slave.mesos.', host: '10.0.1.10', rtype: 'A' },
@@ -422,11 +423,15 @@ describe('generate: enumeration', () => {
     ]);
     const api = set.enumeration[0]!.tasks.find((t) => t.id === API)!;
     assert.equal(api.name, 'api-server');
-    const httpSrv = api.records.find((r) => r.name === '_http._api._tcp.marathon.mesos.');
+    const httpSrv = enumerationRecords(api).find(
+      (r) => r.name === '_http._api._tcp.marathon.mesos.',
+    );
     assert.equal(httpSrv?.rtype, 'SRV');
     assert.equal(httpSrv.host, `${canon('api', API, 's0')}.marathon.mesos.:8080`);
     const toy = set.enumeration[0]!.tasks.find((t) => t.id === TOY)!;
-    assert.ok(toy.records.some((r) => r.rtype === 'AAAA' && r.host === 'fd01:b::1:8000:2'));
+    assert.ok(
+      enumerationRecords(toy).some((r) => r.rtype === 'AAAA' && r.host === 'fd01:b::1:8000:2'),
+    );
   });
 
   it('a record another task already added is not listed again (mesos-dns insertTaskRR)', () => {
@@ -449,9 +454,9 @@ describe('generate: enumeration', () => {
     };
     const set2 = generate(s, options({ ipSources: ['host'] }));
     const [t1, t2] = set2.enumeration[0]!.tasks;
-    assert.equal(t1!.records.length, 4);
+    assert.equal(enumerationRecords(t1!).length, 4);
     assert.deepEqual(
-      t2!.records.map((r) => r.name),
+      enumerationRecords(t2!).map((r) => r.name),
       [
         `db-${taskHash('db.2')}-s1.marathon.mesos.`,
         `db-${taskHash('db.2')}-s1.marathon.slave.mesos.`,

@@ -157,6 +157,7 @@ function normalizeZone(zone: string): string {
   return zone.trim().toLowerCase().replace(/\.+$/, '');
 }
 
+/** What one attempt, or one round of attempts, came to: a usable reply, an unusable one, or none. */
 interface Attempt {
   readonly reply?: UpstreamReply;
   /** An upstream answer that is no answer (SERVFAIL, REFUSED, ...): kept as a last resort. */
@@ -262,26 +263,19 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     return { reply };
   }
 
-  async function resolve(
+  /** Upstream exchanges in flight, by transport and cache key: identical queries share one. */
+  const inflight = new Map<string, Promise<Attempt>>();
+
+  /** Asks the resolvers for `query` in order until one answers usably, within the deadline. */
+  async function askUpstream(
     query: Uint8Array,
+    info: QueryInfo,
     transport: Transport,
-    clientUdpSize: number,
-  ): Promise<Uint8Array> {
-    const info = scanQuery(query);
-    if (!info) return errorReply(query, undefined, RCODE_FORMERR);
-    const finish = (bytes: Uint8Array): Uint8Array => {
-      const out = restoreClientView(bytes, query, info);
-      return transport === 'udp' ? fitUdp(out, info.questionEnd, clientUdpSize) : out;
-    };
-
-    const key = cache.enabled ? cacheKey(query, info) : '';
-    if (cache.enabled) {
-      const hit = cache.lookup(key);
-      observer.cache(hit.kind === 'fresh' ? 'hit' : 'miss', cache.size);
-      if (hit.kind === 'fresh') return finish(hit.bytes);
-    }
-
+  ): Promise<Attempt> {
     const candidates = pool.order(resolversForName(info.qname, zones, defaults));
+    if (candidates.length === 0) {
+      logger.debug({ qname: info.qname }, 'no upstream resolvers configured for this name');
+    }
     const deadline = performance.now() + timeoutMs * Math.max(1, candidates.length);
     const upstreamQuery = new Uint8Array(query);
     let unusable: UpstreamReply | undefined;
@@ -298,12 +292,46 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         transport,
         Math.min(timeoutMs, left),
       );
-      if (result.reply) {
-        const { bytes, info: replyInfo } = result.reply;
-        if (cache.enabled) cache.store(key, bytes, replyInfo);
-        return finish(bytes);
-      }
+      if (result.reply) return { reply: result.reply };
       unusable = result.unusable ?? unusable;
+    }
+    return unusable ? { unusable } : {};
+  }
+
+  async function resolve(
+    query: Uint8Array,
+    transport: Transport,
+    clientUdpSize: number,
+  ): Promise<Uint8Array> {
+    const info = scanQuery(query);
+    if (!info) return errorReply(query, undefined, RCODE_FORMERR);
+    // Replies from the cache or a shared exchange are copied before the client's view is put in.
+    const finish = (bytes: Uint8Array): Uint8Array => {
+      const out = restoreClientView(new Uint8Array(bytes), query, info);
+      return transport === 'udp' ? fitUdp(out, info.questionEnd, clientUdpSize) : out;
+    };
+
+    const key = cacheKey(query, info);
+    if (cache.enabled) {
+      const hit = cache.lookup(key);
+      observer.cache(hit.kind === 'fresh' ? 'hit' : 'miss', cache.size);
+      if (hit.kind === 'fresh') return finish(hit.bytes);
+    }
+
+    // A burst of clients asking the same name on a miss (a popular name expiring) costs the
+    // upstream one query, not one per client.
+    const flightKey = `${transport} ${key}`;
+    let flight = inflight.get(flightKey);
+    const leader = flight === undefined;
+    if (flight === undefined) {
+      flight = askUpstream(query, info, transport).finally(() => inflight.delete(flightKey));
+      inflight.set(flightKey, flight);
+    }
+    const outcome = await flight;
+    if (outcome.reply) {
+      const { bytes, info: replyInfo } = outcome.reply;
+      if (leader && cache.enabled) cache.store(key, bytes, replyInfo);
+      return finish(bytes);
     }
 
     if (cache.enabled) {
@@ -313,10 +341,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         return finish(stale);
       }
     }
-    if (unusable) return finish(unusable.bytes);
-    if (candidates.length === 0) {
-      logger.debug({ qname: info.qname }, 'no upstream resolvers configured for this name');
-    }
+    if (outcome.unusable) return finish(outcome.unusable.bytes);
     return errorReply(query, info, RCODE_SERVFAIL);
   }
 

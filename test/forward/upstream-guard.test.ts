@@ -151,3 +151,32 @@ describe('upstream exchange', () => {
     assert.equal(reply[reply.length - 4]! & 0x80, 0x80, 'DO echoed');
   });
 });
+
+describe('identical queries in flight', () => {
+  it('share one upstream exchange; each client gets its own ID and question case', async () => {
+    const up = await startFakeUpstream((q) => [answerA(q, 60, [192, 0, 2, 7])]);
+    const f = make([up.resolver]);
+    try {
+      const names = ['www.example.org', 'WWW.Example.ORG', 'www.EXAMPLE.org'];
+      const queries = Array.from({ length: 30 }, (_, i) =>
+        buildQuery(names[i % names.length]!, 1, { id: 1000 + i }),
+      );
+      // All issued in one tick: the first opens the exchange, the rest join it.
+      const replies = await Promise.all(queries.map((q) => f.forward(q, 'udp', 512)));
+      assert.equal(up.seen.length, 1, 'one query went upstream');
+      replies.forEach((reply, i) => {
+        const query = queries[i]!;
+        assert.equal(idOf(reply), 1000 + i);
+        assert.equal(rcodeOf(reply), 0);
+        const end = scanQuery(query)!.questionEnd;
+        assert.deepEqual(reply.subarray(12, end), query.subarray(12, end), 'question as sent');
+      });
+      // Once answered, the next miss asks again (no cache here).
+      await f.forward(buildQuery('www.example.org', 1, { id: 1 }), 'udp', 512);
+      assert.equal(up.seen.length, 2);
+    } finally {
+      await f.close();
+      await up.close();
+    }
+  });
+});

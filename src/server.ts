@@ -121,6 +121,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     } else if (config.dnson) {
       const dns = new DnsServer({ config, store, forwarder, observer: metrics, logger });
       const bound = await dns.listen();
+      logger.info({ address: bound.udp.address, port: bound.udp.port }, 'dns listening (udp, tcp)');
       closers.push(() => dns.close());
       dnsAddress = bound.udp;
       dnsListening = true;

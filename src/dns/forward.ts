@@ -6,16 +6,14 @@ import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Forwarder } from './forwarding.ts';
+import { scanQuery, scanReply, type QueryInfo } from './message-scan.ts';
 import {
   HEADER_SIZE,
   RCODE_FORMERR,
   RCODE_NOERROR,
   RCODE_NXDOMAIN,
   RCODE_SERVFAIL,
-  scanQuery,
-  scanReply,
-  type QueryInfo,
-} from './message-scan.ts';
+} from './wire.ts';
 import type { DnsObserver, Transport } from './observer.ts';
 import { ResponseCache } from './response-cache.ts';
 import {

@@ -1,15 +1,7 @@
 // Minimal wire reading for the forwarder: where the question ends, where every TTL lives, the
 // rcode and the RFC 2308 negative TTL, found with one pass over the bytes and no full decode.
 
-export const HEADER_SIZE = 12;
-export const TYPE_OPT = 41;
-export const TYPE_SOA = 6;
-
-export const RCODE_NOERROR = 0;
-export const RCODE_FORMERR = 1;
-export const RCODE_SERVFAIL = 2;
-export const RCODE_NXDOMAIN = 3;
-export const RCODE_REFUSED = 5;
+import { HEADER_SIZE, skipName, TYPE_OPT, TYPE_SOA } from './wire.ts';
 
 /** What the forwarder needs to know about a client's query. */
 export interface QueryInfo {
@@ -39,20 +31,6 @@ export interface ReplyInfo {
   /** The OPT RR's bytes [start, end) in the additional section, if any. */
   readonly optStart: number;
   readonly optEnd: number;
-}
-
-/** Offset just past the (possibly compressed) name starting at `offset`; -1 if malformed. */
-export function skipName(buf: Uint8Array, offset: number): number {
-  let pos = offset;
-  for (let labels = 0; labels < 128; labels++) {
-    if (pos >= buf.length) return -1;
-    const len = buf[pos]!;
-    if (len === 0) return pos + 1;
-    if ((len & 0xc0) === 0xc0) return pos + 2 <= buf.length ? pos + 2 : -1;
-    if ((len & 0xc0) !== 0) return -1;
-    pos += 1 + len;
-  }
-  return -1;
 }
 
 function readU16(buf: Uint8Array, offset: number): number {

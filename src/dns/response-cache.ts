@@ -4,13 +4,8 @@
 import { LRUCache } from 'lru-cache';
 
 import type { Clock } from '../clock.ts';
-import {
-  RCODE_NOERROR,
-  RCODE_NXDOMAIN,
-  readTtl,
-  writeU32,
-  type ReplyInfo,
-} from './message-scan.ts';
+import { readTtl, writeU32, type ReplyInfo } from './message-scan.ts';
+import { RCODE_NOERROR, RCODE_NXDOMAIN } from './wire.ts';
 
 /** TTL given to every record of a stale answer (RFC 8767 recommends 30 seconds). */
 export const STALE_TTL = 30;

@@ -1,24 +1,26 @@
 // The authoritative DNS server: one QueryHandler served over UDP and TCP on config.listener and
-// config.port. With port 0 both transports share the ephemeral port UDP was given.
+// a port. With port 0 both transports share the ephemeral port UDP was given. With `reusePort`
+// several servers (one per DNS thread) bind the same port and the kernel spreads clients.
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/types.ts';
-import type { Logger } from '../log.ts';
-import type { RecordStore } from '../records/store.ts';
-import type { Forwarder } from './forwarding.ts';
-import type { DnsObserver } from './observer.ts';
-import { QueryHandler } from './handler.ts';
+import { QueryHandler, type HandlerOptions } from './handler.ts';
 import { defaultTcpOptions, TcpListener, type TcpOptions } from './tcp.ts';
 import { UdpListener } from './udp.ts';
 
-export interface DnsServerOptions {
-  readonly config: Config;
-  readonly store: RecordStore;
-  readonly forwarder: Forwarder | null;
-  readonly observer: DnsObserver;
-  readonly logger: Logger;
-  /** Prepared answers cached per qtype; 0 disables the fast path. */
-  readonly answerCacheSize?: number;
+export interface DnsServerOptions extends HandlerOptions {
   readonly tcp?: Partial<TcpOptions>;
+  /** Open both sockets with SO_REUSEPORT (Linux), so other threads can bind the same port. */
+  readonly reusePort?: boolean;
+}
+
+/** A bind failure with the errno code kept, so a caller can tell a port collision apart. */
+export class BindError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'BindError';
+    this.code = code;
+  }
 }
 
 const BIND_ATTEMPTS = 10;
@@ -26,13 +28,13 @@ const BIND_ATTEMPTS = 10;
 export class DnsServer {
   readonly handler: QueryHandler;
   readonly #config: Config;
-  readonly #logger: Logger;
   readonly #udp: UdpListener;
   readonly #tcp: TcpListener;
+  readonly #reusePort: boolean;
 
   constructor(options: DnsServerOptions) {
     this.#config = options.config;
-    this.#logger = options.logger;
+    this.#reusePort = options.reusePort === true;
     this.handler = new QueryHandler(options);
     this.#udp = new UdpListener(this.handler, options.logger);
     this.#tcp = new TcpListener(this.handler, options.logger, {
@@ -41,30 +43,34 @@ export class DnsServer {
     });
   }
 
-  async listen(): Promise<{ udp: AddressInfo; tcp: AddressInfo }> {
+  /**
+   * Binds UDP, then TCP on the port UDP got (`port` defaults to config.port; 0 picks one and
+   * retries when TCP finds it taken). Rejects with a BindError naming the address and the fix.
+   */
+  async listen(port = this.#config.port): Promise<{ udp: AddressInfo; tcp: AddressInfo }> {
     const host = this.#config.listener === '' ? '0.0.0.0' : this.#config.listener;
-    const port = this.#config.port;
+    const options = { reusePort: this.#reusePort };
     for (let attempt = 1; ; attempt++) {
-      const udp = await this.#udp.bind(host, port).catch((err: unknown) => {
-        throw new Error(
+      const udp = await this.#udp.bind(host, port, options).catch((err: unknown) => {
+        throw new BindError(
           `cannot listen for DNS on udp ${host}:${port}: ${String(err)}; ` +
             'check "listener" and "port" in the config (ports below 1024 need privileges)',
-          { cause: err },
+          codeOf(err),
+          err,
         );
       });
       try {
-        const tcp = await this.#tcp.bind(host, udp.port);
-        this.#logger.info({ address: udp.address, port: udp.port }, 'dns listening (udp, tcp)');
+        const tcp = await this.#tcp.bind(host, udp.port, options);
         return { udp, tcp };
       } catch (err) {
         await this.#udp.close();
-        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
         // An ephemeral UDP port may be taken on TCP by someone else: try another one.
-        if (port !== 0 || !inUse || attempt >= BIND_ATTEMPTS) {
-          throw new Error(
+        if (port !== 0 || codeOf(err) !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) {
+          throw new BindError(
             `cannot listen for DNS on tcp ${host}:${udp.port}: ${String(err)}; ` +
               'check "listener" and "port" in the config',
-            { cause: err },
+            codeOf(err),
+            err,
           );
         }
       }
@@ -75,4 +81,9 @@ export class DnsServer {
     this.handler.close();
     await Promise.all([this.#udp.close(), this.#tcp.close()]);
   }
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' ? code : '';
 }

@@ -80,7 +80,7 @@ function reset(q: ParsedQuery): void {
 }
 
 /** Skips a (possibly compressed) name; returns the offset after it, or -1 when malformed. */
-function skipName(buf: Uint8Array, offset: number): number {
+export function skipName(buf: Uint8Array, offset: number): number {
   let pos = offset;
   for (;;) {
     if (pos >= buf.length) return -1;

@@ -9,7 +9,7 @@ import { RecordStore } from '../../records/store.ts';
 import { forwarderFromConfig } from '../forward.ts';
 import type { DnsThreadData, FromDnsThread, ToDnsThread } from './protocol.ts';
 import { QueryTally } from './query-tally.ts';
-import { BindError, SharedPortServer } from './shared-port-server.ts';
+import { BindError, DnsServer } from '../server.ts';
 
 if (parentPort === null) {
   throw new Error('dns-thread.ts runs as a worker thread started by the DNS thread pool');
@@ -37,7 +37,14 @@ const store = new RecordStore();
 const forwarder = config.externalon
   ? forwarderFromConfig(config, { observer: tally, logger, clock: systemClock })
   : null;
-const server = new SharedPortServer({ config, store, forwarder, observer: tally, logger });
+const server = new DnsServer({
+  config,
+  store,
+  forwarder,
+  observer: tally,
+  logger,
+  reusePort: true,
+});
 
 let assembly: { gen: number; assembler: RecordSetAssembler; info: LoadInfo } | null = null;
 let closing = false;
@@ -79,7 +86,7 @@ function onMessage(message: ToDnsThread): void {
     }
     case 'listen':
       server.listen(message.port).then(
-        (address) => post({ type: 'listening', ...address }),
+        ({ udp }) => post({ type: 'listening', ...udp }),
         (err: unknown) =>
           post({
             type: 'listen-failed',

@@ -1,5 +1,8 @@
 // Semantic checks and normalisation of typed config values: each problem becomes one ConfigError
 // line naming where the value came from, the key, what is wrong and how to fix it.
+import { parseResolver } from '../dns/resolver-pool.ts';
+import { parseZkUrl } from '../mesos/zk-url.ts';
+import { splitHostPort } from '../records/host-port.ts';
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { CONFIG_SCHEMA, IP_SOURCES, type FileKey } from './schema.ts';
@@ -20,17 +23,6 @@ export type SourceLabel = (key: FileKey) => string;
 export function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** Splits "host:port" / "[v6]:port" as Go's net.SplitHostPort does; undefined if malformed. */
-export function splitHostPort(value: string): { host: string; port: string } | undefined {
-  if (value.startsWith('[')) {
-    const m = /^\[([^\]]*)\]:([^:]*)$/.exec(value);
-    return m ? { host: m[1] ?? '', port: m[2] ?? '' } : undefined;
-  }
-  const i = value.lastIndexOf(':');
-  if (i < 0 || value.indexOf(':') !== i) return undefined;
-  return { host: value.slice(0, i), port: value.slice(i + 1) };
 }
 
 function validPort(port: string): boolean {
@@ -55,11 +47,14 @@ export function dnsNameProblem(name: string): string | undefined {
 }
 
 /** Normalised "ip:port" of a resolver written as ip, ip:port or [v6]:port; undefined if invalid. */
+/** "ip", "ip:port" or "[v6]:port" as "ip:port" / "[v6]:port" (the forwarder's parser); undefined if invalid. */
 export function normalizeResolver(value: string): string | undefined {
-  if (isIP(value) !== 0) return isIP(value) === 6 ? `[${value}]:53` : `${value}:53`;
-  const hp = splitHostPort(value);
-  if (!hp || isIP(hp.host) === 0 || !validPort(hp.port)) return undefined;
-  return isIP(hp.host) === 6 ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+  try {
+    const { host, port, family } = parseResolver(value);
+    return family === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function validHost(host: string): boolean {
@@ -101,23 +96,13 @@ function checkMasters(where: string, masters: readonly string[]): void {
 }
 
 function checkZk(where: string, zk: string): void {
-  const fail = (): never => {
+  // The detector's own parser decides what is valid; the message keeps the config's one form.
+  try {
+    parseZkUrl(zk);
+  } catch {
     throw new ConfigError(
       `${where}: "zk" must be zk://host:port[,host:port...]/path (e.g. "zk://10.0.0.1:2181/mesos"), got ${show(zk)}`,
     );
-  };
-  if (!zk.startsWith('zk://')) fail();
-  const rest = zk.slice('zk://'.length);
-  const slash = rest.indexOf('/');
-  if (slash < 0 || slash === rest.length - 1) fail();
-  let hosts = rest.slice(0, slash);
-  const at = hosts.lastIndexOf('@'); // zk://user:pass@host:2181/mesos carries digest credentials
-  if (at >= 0) hosts = hosts.slice(at + 1);
-  if (hosts === '') fail();
-  for (const h of hosts.split(',')) {
-    const hp = splitHostPort(h);
-    const ok = hp ? validHost(hp.host) && validPort(hp.port) : validHost(h);
-    if (!ok) fail();
   }
 }
 

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, ConfigError } from '../../src/config/load.ts';
-import { normalizeResolver, splitHostPort } from '../../src/config/validate.ts';
+import { normalizeResolver } from '../../src/config/validate.ts';
+import { splitHostPort } from '../../src/records/host-port.ts';
 
 let dir = '';
 before(() => {
@@ -226,8 +227,8 @@ describe('address helpers', () => {
   it('splitHostPort follows Go', () => {
     assert.deepEqual(splitHostPort('a:1'), { host: 'a', port: '1' });
     assert.deepEqual(splitHostPort('[::1]:53'), { host: '::1', port: '53' });
-    assert.equal(splitHostPort('::1'), undefined);
-    assert.equal(splitHostPort('a'), undefined);
+    assert.equal(splitHostPort('::1'), null);
+    assert.equal(splitHostPort('a'), null);
   });
 
   it('normalizeResolver adds port 53 and brackets', () => {

@@ -39,15 +39,29 @@ let client: StateClient | null = null;
 let clientKey = '';
 const generators = new Map<string, Generate>();
 /**
- * The last set this worker sent (or confirmed unchanged), so the next load can go as a delta
- * when the main thread still serves it (its digest comes back as `previousDigest`).
+ * The sets the main thread may be serving: the last one sent (or confirmed unchanged) and the
+ * one before it, since a load replaces the newest before the main thread has swapped it in.
+ * A load whose `previousDigest` names one of them goes as a delta against it, and
+ * /v1/enumerate is rendered from them.
  */
-let base: {
+interface Held {
   readonly digest: string;
   readonly set: RecordSet;
-  /** Names the receiver has laid over its last full set since then (records/overlay-map.ts). */
+  /** Names the receiver has laid over its last full set when it holds this one (overlay-map.ts). */
   readonly overlaid: number;
-} | null = null;
+}
+const recent: Held[] = [];
+
+function held(digest: string | undefined): Held | undefined {
+  return digest === undefined ? undefined : recent.find((r) => r.digest === digest);
+}
+
+function remember(entry: Held): void {
+  const at = recent.findIndex((r) => r.digest === entry.digest);
+  if (at >= 0) recent.splice(at, 1);
+  recent.unshift(entry);
+  recent.length = Math.min(recent.length, 2);
+}
 
 /**
  * Past this share of changed names, a full transfer beats making every lookup on the serving
@@ -109,10 +123,9 @@ async function load(id: number, params: LoadParams): Promise<void> {
     resolveMs: resolvedAt - fetched,
     generateMs: generated - resolvedAt,
   };
-  const previous = base;
-  base = { digest, set, overlaid: previous?.digest === digest ? previous.overlaid : 0 };
-  remember(digest, set);
+  const inService = held(params.previousDigest);
   if (digest === params.previousDigest) {
+    remember({ digest, set, overlaid: inService?.overlaid ?? 0 });
     send({
       type: 'unchanged',
       id,
@@ -129,12 +142,12 @@ async function load(id: number, params: LoadParams): Promise<void> {
     ...(params.chunkBudget === undefined ? {} : { budget: params.chunkBudget }),
   };
   const nameCount = set.a.size + set.aaaa.size + set.srv.size;
-  const diff =
-    previous !== null && previous.digest === params.previousDigest
-      ? recordDelta(previous.set, set)
-      : null;
-  const delta = diff !== null && previous!.overlaid + diff.size <= MAX_OVERLAY_SHARE * nameCount;
-  base = { digest, set, overlaid: delta ? previous!.overlaid + diff.size : 0 };
+  const diff = inService ? recordDelta(inService.set, set) : null;
+  const delta =
+    inService !== undefined &&
+    diff !== null &&
+    inService.overlaid + diff.size <= MAX_OVERLAY_SHARE * nameCount;
+  remember({ digest, set, overlaid: delta ? inService.overlaid + diff.size : 0 });
   transfer = {
     id,
     chunks: delta ? deltaChunks(set, diff, options) : recordChunks(set, options),
@@ -144,7 +157,7 @@ async function load(id: number, params: LoadParams): Promise<void> {
     id,
     master: loaded.master,
     leader: loaded.leader,
-    header: delta ? { ...recordSetHeader(set), base: previous!.digest } : recordSetHeader(set),
+    header: delta ? { ...recordSetHeader(set), base: inService.digest } : recordSetHeader(set),
     digest,
     warnings,
     timings,
@@ -162,18 +175,6 @@ function next(id: number): void {
   }
 }
 
-/**
- * The sets the main thread may be serving: the last one sent and the one before it (a load in
- * progress replaces `base` before the main thread has swapped it in).
- */
-const recent: { digest: string; set: RecordSet }[] = [];
-
-function remember(digest: string, set: RecordSet): void {
-  if (recent.some((r) => r.digest === digest)) return;
-  recent.unshift({ digest, set });
-  recent.length = Math.min(recent.length, 2);
-}
-
 parentPort?.on('message', (message: ToWorker) => {
   if (message.type === 'next') {
     next(message.id);
@@ -182,11 +183,11 @@ parentPort?.on('message', (message: ToWorker) => {
   if (message.type === 'enumerate') {
     // The enumeration never crosses with a load: the serving thread would hold (and collect)
     // tens of MB per reload for an endpoint that is rarely asked. It is rendered when asked.
-    const held = recent.find((r) => r.digest === message.digest);
+    const entry = held(message.digest);
     send({
       type: 'enumeration',
       id: message.id,
-      fragments: held ? enumerationJson(held.set.enumeration) : null,
+      fragments: entry ? enumerationJson(entry.set.enumeration) : null,
     });
     return;
   }

@@ -1,53 +1,24 @@
 // Shared test fixtures for the DNS layer: a config, a hand-made record set, a decoder.
 import { Packet } from 'dns2';
+import { schemaDefaults } from '../../src/config/schema.ts';
 import type { Config } from '../../src/config/types.ts';
 import type { RecordSet, SrvRecord } from '../../src/records/recordset.ts';
 import { RecordStore } from '../../src/records/store.ts';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
+  // Defaults come from the schema; only what these tests need differs.
   return {
-    zk: '',
-    zkDetectionTimeout: 30,
-    masters: ['127.0.0.1:5050'],
-    refreshSeconds: 60,
-    stateTimeoutSeconds: 300,
-    ttl: 60,
-    domain: 'mesos',
-    port: 0,
-    resolvers: [],
-    zoneResolvers: {},
-    timeout: 5,
-    listener: '127.0.0.1',
-    dnson: true,
-    httpon: false,
-    httpport: 8123,
-    externalon: true,
-    SOAMname: 'ns1.mesos',
-    SOARname: 'root.ns1.mesos',
-    SOARefresh: 60,
-    SOARetry: 600,
-    SOAExpire: 86400,
-    SOAMinttl: 30,
-    recurseon: true,
-    enforceRFC952: false,
-    IPSources: ['netinfo', 'mesos', 'host'],
-    EnumerationOn: true,
-    srvRecordDefaultWeight: 1,
-    SetTruncateBit: true,
-    mesosCredentials: { principal: '', secret: '' },
-    mesosAuthentication: '',
-    mesosHTTPSOn: false,
-    CACertFile: '',
-    CertFile: '',
-    KeyFile: '',
-    HTTPListener: '0.0.0.0',
-    cacheSize: 0,
-    cacheMaxTTL: 300,
-    cacheServeStale: 0,
-    stateMaxBytes: 1 << 26,
-    workers: 1,
+    ...schemaDefaults(),
     verbose: 0,
     configFile: '',
+    masters: ['127.0.0.1:5050'],
+    port: 0,
+    resolvers: [],
+    listener: '127.0.0.1',
+    httpon: false,
+    SOAMinttl: 30,
+    cacheSize: 0,
+    cacheMaxTTL: 300,
     ...overrides,
   };
 }

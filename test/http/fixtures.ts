@@ -1,6 +1,7 @@
 // Hand-made inputs for the HTTP tests: a complete Config on loopback and a small RecordSet.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { schemaDefaults } from '../../src/config/schema.ts';
 import type { Config } from '../../src/config/types.ts';
 import type { Logger } from '../../src/log.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -12,49 +13,23 @@ import { startHttpServer, type HttpLimits, type HttpServerHandle } from '../../s
 export const SECRET = 'sup3r-s3cret-Pa55word';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
+  // Defaults come from the schema; these tests add credentials and paths that must not leak.
   return {
-    zk: 'zk://dns:zkpass@127.0.0.1:2181/mesos',
-    zkDetectionTimeout: 30,
-    masters: ['127.0.0.1:5050'],
-    refreshSeconds: 60,
-    stateTimeoutSeconds: 300,
-    ttl: 60,
-    domain: 'mesos',
-    port: 0,
-    resolvers: ['127.0.0.1'],
-    zoneResolvers: {},
-    timeout: 5,
-    listener: '127.0.0.1',
-    dnson: true,
-    httpon: true,
-    httpport: 0,
-    externalon: true,
-    SOAMname: 'ns1.mesos',
-    SOARname: 'root@ns1.mesos',
-    SOARefresh: 60,
-    SOARetry: 600,
-    SOAExpire: 86400,
-    SOAMinttl: 60,
-    recurseon: true,
-    enforceRFC952: false,
-    IPSources: ['netinfo', 'mesos', 'host'],
-    EnumerationOn: true,
-    srvRecordDefaultWeight: 1,
-    SetTruncateBit: true,
-    mesosCredentials: { principal: 'dns-principal', secret: SECRET },
-    mesosAuthentication: 'basic',
-    mesosHTTPSOn: false,
-    CACertFile: '',
-    CertFile: '',
-    KeyFile: '/etc/mesos-dns/client.key',
-    HTTPListener: '127.0.0.1',
-    cacheSize: 10000,
-    cacheMaxTTL: 3600,
-    cacheServeStale: 0,
-    stateMaxBytes: 64 * 1024 * 1024,
-    workers: 1,
+    ...schemaDefaults(),
     verbose: 0,
     configFile: '/etc/mesos-dns/config.json',
+    zk: 'zk://dns:zkpass@127.0.0.1:2181/mesos',
+    masters: ['127.0.0.1:5050'],
+    port: 0,
+    resolvers: ['127.0.0.1'],
+    listener: '127.0.0.1',
+    httpport: 0,
+    SOARname: 'root@ns1.mesos',
+    mesosCredentials: { principal: 'dns-principal', secret: SECRET },
+    mesosAuthentication: 'basic',
+    KeyFile: '/etc/mesos-dns/client.key',
+    HTTPListener: '127.0.0.1',
+    stateMaxBytes: 64 * 1024 * 1024,
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 // Metrics: what each DnsObserver and poller call does to the Prometheus exposition.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Metrics } from '../../src/metrics.ts';
+import { Metrics } from '../../src/metrics/metrics.ts';
 import { QTYPE_LABELS, qtypeIndex } from '../../src/metrics/qtype-labels.ts';
 import { loadInfo, testRecordSet } from '../http/fixtures.ts';
 import { parseExposition, type Sample } from './exposition.ts';

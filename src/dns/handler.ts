@@ -52,6 +52,8 @@ export class QueryHandler {
   readonly #forwarder: Forwarder | null;
   readonly #observer: DnsObserver;
   readonly #logger: Logger;
+  /** -v=2: a line per query. The level is fixed at start, so it is read once, not per packet. */
+  readonly #traceQueries: boolean;
   readonly #cache: AnswerCache | null;
   readonly #cacheMinimum: number;
   readonly #q = new ParsedQuery();
@@ -66,6 +68,7 @@ export class QueryHandler {
     this.#forwarder = options.forwarder;
     this.#observer = options.observer;
     this.#logger = options.logger;
+    this.#traceQueries = options.logger.isLevelEnabled('trace');
     this.zone = new Zone(options.config);
     this.#cacheMinimum = options.answerCacheSize ?? 20_000;
     this.#cache = this.#cacheMinimum > 0 ? new AnswerCache(this.#cacheMinimum) : null;
@@ -130,7 +133,7 @@ export class QueryHandler {
         break;
     }
     this.#observer.query(transport, q.qtype, outcome, (performance.now() - start) / 1000);
-    if (this.#logger.isLevelEnabled('trace')) this.#trace(transport, q, outcome);
+    if (this.#traceQueries) this.#trace(transport, q, outcome);
     return response;
   }
 
@@ -170,7 +173,7 @@ export class QueryHandler {
     if (this.#forwarder === null || !this.#config.externalon) {
       const refused = buildEmptyResponse(packet, q, RCODE_REFUSED, false, this.#config.recurseon);
       this.#observer.query(transport, qtype, 'refused', (performance.now() - start) / 1000);
-      if (this.#logger.isLevelEnabled('trace')) this.#trace(transport, q, 'refused');
+      if (this.#traceQueries) this.#trace(transport, q, 'refused');
       return refused;
     }
     const fallback = buildEmptyResponse(packet, q, RCODE_SERVFAIL, false, this.#config.recurseon);
@@ -181,9 +184,8 @@ export class QueryHandler {
         const rcode = reply.length >= 4 ? reply[3]! & 0xf : RCODE_SERVFAIL;
         const outcome: QueryOutcome = rcode === RCODE_SERVFAIL ? 'servfail' : 'forwarded';
         this.#observer.query(transport, qtype, outcome, (performance.now() - start) / 1000);
-        if (this.#logger.isLevelEnabled('trace')) {
+        if (this.#traceQueries)
           this.#logger.trace({ transport, name: key, qtype, outcome }, 'query');
-        }
         return reply;
       },
       (err: unknown) => {

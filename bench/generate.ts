@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildCluster } from '../sim/cluster.ts';
 import { SimMaster } from '../sim/master.ts';
-import type { MesosState } from '../src/mesos/types.ts';
+import type { MesosState } from '../src/state/types.ts';
 import { generate } from '../src/records/generate.ts';
 import { Children, jsonLine, LineTap } from './children.ts';
 import { machineInfo, machineLines } from './machine.ts';

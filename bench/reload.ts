@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { MesosState } from '../src/mesos/types.ts';
+import type { MesosState } from '../src/state/types.ts';
 import { generate } from '../src/records/generate.ts';
 import { Children, jsonLine, LineTap, peakRssMb } from './children.ts';
 import { machineInfo, machineLines } from './machine.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { MesosState } from '../src/mesos/types.ts';
+import type { MesosState } from '../src/state/types.ts';
 import { generate } from '../src/records/generate.ts';
 import { Children, peakRssMb } from './children.ts';
 import { ensureDnsperf, runDnsperf, type DnsperfResult } from './dnsperf.ts';

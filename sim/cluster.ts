@@ -1,6 +1,6 @@
 // Builds Mesos clusters for the simulated master: the frameworks, tasks and agents of a
 // /master/state, shaped as Mesos 1.x writes them, at any size, deterministically.
-import type { MesosAgent, MesosFramework, MesosTask } from '../src/mesos/types.ts';
+import type { MesosAgent, MesosFramework, MesosTask } from '../src/state/types.ts';
 
 /** A task as Mesos 1.x serialises it (more fields than mesos-dns reads). */
 export interface SimTask extends MesosTask {

@@ -1,7 +1,7 @@
 // Finds the leading master's state: asks each candidate in order; when the one that answers
 // names (or redirects to) another leader, asks that leader once. No redirect loops.
 import { NoMasterError, StateInvalidError, StateRedirectError } from './errors.ts';
-import type { MesosState } from './types.ts';
+import type { MesosState } from '../state/types.ts';
 
 export interface LoadedState {
   readonly state: MesosState;

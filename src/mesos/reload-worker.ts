@@ -18,7 +18,7 @@ import {
 import type { FromWorker, LoadParams, ToWorker } from './reload-protocol.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import { StateClient, type StateClientOptions } from './state-client.ts';
-import type { MesosState } from './types.ts';
+import type { MesosState } from '../state/types.ts';
 
 type Generate = (state: MesosState, options: GenerateOptions) => RecordSet;
 

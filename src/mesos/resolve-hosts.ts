@@ -2,7 +2,7 @@
 // before generation, which is pure and does no lookups. Each lookup has its own deadline.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { MesosState } from './types.ts';
+import type { MesosState } from '../state/types.ts';
 
 export type Lookup = (hostname: string) => Promise<readonly string[]>;
 

@@ -14,7 +14,7 @@ import {
   StateTlsError,
   StateTooLargeError,
 } from './errors.ts';
-import type { MesosState } from './types.ts';
+import type { MesosState } from '../state/types.ts';
 import { validateState } from './validate-state.ts';
 
 export interface StateClientOptions {

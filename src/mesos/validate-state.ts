@@ -1,7 +1,7 @@
 // Checks that parsed JSON is a Mesos /master/state with the shape record generation relies
 // on. Extra fields are ignored; a missing or mistyped required field fails with its path.
 import { StateInvalidError } from './errors.ts';
-import type { MesosState } from './types.ts';
+import type { MesosState } from '../state/types.ts';
 
 type Json = Record<string, unknown>;
 

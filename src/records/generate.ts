@@ -2,7 +2,7 @@
 // names exactly (records/generator.go, chains.go). Pure: no I/O, no clock, no lookups — host
 // names are resolved by the caller beforehand and passed in `resolvedHosts`.
 import type { IPSource } from '../config/types.ts';
-import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../mesos/types.ts';
+import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
 import { parseUpid, splitHostPort } from './host-port.ts';
 import { firstOfEachFamily, parseIp, type ParsedIp } from './ip.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';

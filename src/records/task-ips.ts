@@ -1,7 +1,7 @@
 // A task's own addresses from the configured IP sources, as mesos-dns's Task.IPs followed by
 // ipsTo4And6: every source is read in order and the first IPv4 and first IPv6 found win.
 import type { IPSource } from '../config/types.ts';
-import type { MesosLabel, MesosNetworkInfo, MesosTask, MesosTaskStatus } from '../mesos/types.ts';
+import type { MesosLabel, MesosNetworkInfo, MesosTask, MesosTaskStatus } from '../state/types.ts';
 import { parseIp, type ParsedIp } from './ip.ts';
 import { listOf } from './list-of.ts';
 

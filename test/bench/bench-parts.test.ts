@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildCluster } from '../../sim/cluster.ts';
-import type { MesosState } from '../../src/mesos/types.ts';
+import type { MesosState } from '../../src/state/types.ts';
 import { generate } from '../../src/records/generate.ts';
 import { dnsperfArgs, parseDnsperfSummary, parseVerboseLine } from '../../bench/dnsperf.ts';
 import { LatencySamples } from '../../bench/latency.ts';

@@ -3,7 +3,7 @@
 import type { GenerateOptions } from '../../src/records/generate.ts';
 import { generate as realGenerate } from '../../src/records/generate.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
-import type { MesosState } from '../../src/mesos/types.ts';
+import type { MesosState } from '../../src/state/types.ts';
 
 export function generate(state: MesosState, options: GenerateOptions): RecordSet {
   if (options.domain === 'crash') process.exit(7);

@@ -2,7 +2,7 @@
 // the machine is shared). Duration is printed for the record.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MesosFramework, MesosState, MesosTask } from '../../src/mesos/types.ts';
+import type { MesosFramework, MesosState, MesosTask } from '../../src/state/types.ts';
 import { generate } from '../../src/records/generate.ts';
 import { taskHash } from '../../src/records/task-hash.ts';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { MesosState } from '../../src/mesos/types.ts';
+import type { MesosState } from '../../src/state/types.ts';
 import { enumerationRecords } from '../../src/records/enumeration-json.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildCluster, countTasks, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
-import type { MesosState } from '../../src/mesos/types.ts';
+import type { MesosState } from '../../src/state/types.ts';
 
 async function get(
   url: string,

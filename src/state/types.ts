@@ -1,5 +1,5 @@
 // TypeScript shape of the parts of Mesos's GET /master/state that mesos-dns reads. Every field
-// is optional on the wire: validation (mesos/validate.ts) checks what generation relies on.
+// is optional on the wire: validation (mesos/validate-state.ts) checks what generation relies on.
 
 export interface MesosLabel {
   key: string;

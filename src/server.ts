@@ -11,7 +11,7 @@ import { DnsThreadPool } from './dns/workers/pool.ts';
 import { startHttpServer, type HttpServerHandle } from './http/server.ts';
 import type { Logger } from './log.ts';
 import type { LeaderSource } from './mesos/leader.ts';
-import { createZkLeaderSource } from './mesos/leader-fallback.ts';
+import { createZkLeaderSource } from './mesos/zk/leader-source.ts';
 import { MastersListSource } from './mesos/masters-list.ts';
 import { StatePoller, loadParamsFromConfig } from './mesos/poller.ts';
 import { Metrics } from './metrics/metrics.ts';

@@ -2,7 +2,6 @@
 // master registered) the view comes from the fallback source; once it has one again, it wins.
 import type { Logger } from '../log.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
-import { ZkDetector, type ZkDetectorOptions } from './zk-detector.ts';
 
 export class LeaderFallback implements LeaderSource {
   private readonly primary: LeaderSource;
@@ -113,21 +112,4 @@ export class LeaderFallback implements LeaderSource {
       }
     }
   }
-}
-
-export interface ZkLeaderSourceOptions extends Omit<ZkDetectorOptions, 'detectionTimeoutSeconds'> {
-  /** zkDetectionTimeout; ignored (no fatal timeout) when a fallback is given. */
-  readonly detectionTimeoutSeconds: number;
-  /** The static masters source (MastersListSource), when `masters` is configured too. */
-  readonly fallback?: LeaderSource | null;
-}
-
-/** ZooKeeper detection, wrapped in LeaderFallback when a masters list is configured as well. */
-export function createZkLeaderSource(options: ZkLeaderSourceOptions): LeaderSource {
-  const { fallback, ...rest } = options;
-  if (!fallback) {
-    return new ZkDetector(rest);
-  }
-  const detector = new ZkDetector({ ...rest, detectionTimeoutSeconds: 0 });
-  return new LeaderFallback(detector, fallback, options.logger);
 }

@@ -5,7 +5,7 @@ import {
   jsonInfoChildren,
   masterAddress,
   MasterInfoError,
-} from '../../src/mesos/zk-master-info.ts';
+} from '../../src/mesos/zk/master-info.ts';
 
 const info = {
   id: '20240101-000000-16777343-5050-1',

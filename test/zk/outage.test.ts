@@ -2,8 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/log.ts';
 import type { LeaderSource, MasterView } from '../../src/mesos/leader.ts';
-import { ZkDetector } from '../../src/mesos/zk-detector.ts';
-import { LeaderFallback, createZkLeaderSource } from '../../src/mesos/leader-fallback.ts';
+import { ZkDetector } from '../../src/mesos/zk/detector.ts';
+import { LeaderFallback } from '../../src/mesos/leader-fallback.ts';
+import { createZkLeaderSource } from '../../src/mesos/zk/leader-source.ts';
 import {
   masterInfo,
   registerMaster,

@@ -2,10 +2,10 @@
 // lowest-sequence master as leader, and gives up via onFatal after zkDetectionTimeout without one.
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event, Exception, State } from 'node-zookeeper-client';
-import type { Logger } from '../log.ts';
-import type { LeaderSource, MasterView } from './leader.ts';
-import { parseZkUrl, formatHost, type ZkUrl, type ZkHost } from './zk-url.ts';
-import { classifyChild, jsonInfoChildren, masterAddress } from './zk-master-info.ts';
+import type { Logger } from '../../log.ts';
+import type { LeaderSource, MasterView } from '../leader.ts';
+import { parseZkUrl, formatHost, type ZkUrl, type ZkHost } from './url.ts';
+import { classifyChild, jsonInfoChildren, masterAddress } from './master-info.ts';
 
 export interface ZkDetectorOptions {
   /** The `zk` setting, or an already parsed URL. */

@@ -151,6 +151,12 @@ export function parseQuery(buf: Uint8Array, domainWire: Uint8Array, out: ParsedQ
       out.ednsUdpSize = (buf[pos + 2]! << 8) | buf[pos + 3]!;
       out.ednsVersion = buf[pos + 5]!;
       out.ednsDo = (buf[pos + 6]! & 0x80) !== 0;
+      const rdStart = pos + 10;
+      const rdEnd = rdStart + ((buf[pos + 8]! << 8) | buf[pos + 9]!);
+      if (rdEnd > buf.length || !validOptions(buf, rdStart, rdEnd)) {
+        out.status = 'formerr';
+        return;
+      }
     }
     pos += 10 + ((buf[pos + 8]! << 8) | buf[pos + 9]!);
     if (pos > buf.length) {
@@ -160,6 +166,27 @@ export function parseQuery(buf: Uint8Array, domainWire: Uint8Array, out: ParsedQ
   }
   // Trailing bytes after the counted records are ignored, as most servers do.
   out.status = out.hasEdns && out.ednsVersion > 0 ? 'badvers' : 'ok';
+}
+
+/** EDNS COOKIE option code (RFC 7873). */
+export const OPTION_COOKIE = 10;
+
+/**
+ * True when the OPT RDATA [start, end) is a whole number of well-formed options: each header
+ * (code, length) complete and each body inside the RDATA (RFC 6891 6.1.2), and any COOKIE either
+ * a client cookie alone (8 bytes) or with a server cookie of 8 to 32 bytes (RFC 7873 5.2.2).
+ */
+function validOptions(buf: Uint8Array, start: number, end: number): boolean {
+  let pos = start;
+  while (pos < end) {
+    if (pos + 4 > end) return false;
+    const code = (buf[pos]! << 8) | buf[pos + 1]!;
+    const length = (buf[pos + 2]! << 8) | buf[pos + 3]!;
+    pos += 4 + length;
+    if (pos > end) return false;
+    if (code === OPTION_COOKIE && length !== 8 && (length < 16 || length > 40)) return false;
+  }
+  return true;
 }
 
 function readQuestion(buf: Uint8Array, domainWire: Uint8Array, out: ParsedQuery): void {

@@ -90,6 +90,8 @@ export interface QueryOptions {
   edns?: number;
   ednsVersion?: number;
   do?: boolean;
+  /** OPT RDATA bytes as sent (options, possibly malformed); RDLENGTH is their length. */
+  ednsOptions?: Uint8Array;
 }
 
 /** Encodes a query by hand (independent of the code under test). */
@@ -118,7 +120,9 @@ export function encodeQuery(name: string, opts: QueryOptions = {}): Buffer {
     opt.writeUInt16BE(opts.edns, 3);
     opt[6] = opts.ednsVersion ?? 0;
     opt[7] = opts.do ? 0x80 : 0;
+    opt.writeUInt16BE(opts.ednsOptions?.length ?? 0, 9);
     parts.push(opt);
+    if (opts.ednsOptions) parts.push(Buffer.from(opts.ednsOptions));
   }
   return Buffer.concat(parts);
 }

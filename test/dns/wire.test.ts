@@ -76,6 +76,45 @@ test('EDNS0: size, version, DO bit; one OPT only', () => {
   assert.equal(parse(two).status, 'formerr');
 });
 
+/** One EDNS option: code, declared length, body bytes (which may be fewer than declared). */
+function option(code: number, length: number, body: number[] = []): number[] {
+  return [code >> 8, code & 0xff, length >> 8, length & 0xff, ...body];
+}
+
+test('EDNS0 options: well-formed pass; one running past the OPT or a bad COOKIE is FORMERR', () => {
+  const withOptions = (bytes: number[]) =>
+    parse(encodeQuery('a.mesos', { edns: 1232, ednsOptions: Uint8Array.from(bytes) })).status;
+  const eight = Array.from({ length: 8 }, (_, i) => i + 1);
+  assert.equal(withOptions([]), 'ok');
+  assert.equal(withOptions(option(10, 8, eight)), 'ok'); // client cookie only
+  assert.equal(withOptions(option(10, 16, [...eight, ...eight])), 'ok'); // with a server cookie
+  assert.equal(withOptions([...option(8, 4, [0, 1, 24, 0]), ...option(10, 8, eight)]), 'ok');
+  assert.equal(withOptions(option(65001, 0)), 'ok'); // unknown options are ignored
+  // RFC 6891 6.1.2: an option whose length runs past the RDATA.
+  assert.equal(withOptions(option(8, 9, [0, 1, 24, 0])), 'formerr');
+  // A partial option header at the end of the RDATA.
+  assert.equal(withOptions([...option(10, 8, eight), 0, 10]), 'formerr');
+  // RFC 7873 5.2.2: COOKIE of 3 bytes, of 9..15 bytes, or over 40 bytes.
+  assert.equal(withOptions(option(10, 3, [1, 2, 3])), 'formerr');
+  assert.equal(withOptions(option(10, 12, [...eight, 1, 2, 3, 4])), 'formerr');
+  assert.equal(
+    withOptions(
+      option(
+        10,
+        41,
+        Array.from({ length: 41 }, () => 7),
+      ),
+    ),
+    'formerr',
+  );
+  // RDLENGTH itself longer than the packet.
+  const cut = encodeQuery('a.mesos', {
+    edns: 1232,
+    ednsOptions: Uint8Array.from(option(10, 8, eight)),
+  });
+  assert.equal(parse(cut.subarray(0, cut.length - 3)).status, 'formerr');
+});
+
 test('drops short packets and responses; NOTIMP for other opcodes; FORMERR for bad bodies', () => {
   assert.equal(parse(new Uint8Array(11)).status, 'drop');
   const resp = encodeQuery('a.mesos');

@@ -383,6 +383,17 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     origin: 'ours',
   },
   {
+    key: 'udpMaxSize',
+    kind: 'integer',
+    default: 1232,
+    flag: 'udp-max-size',
+    description:
+      'Largest DNS answer sent over UDP, bytes, whatever EDNS size a client offers; longer answers are truncated (TC) and go over TCP',
+    min: 512,
+    max: 65535,
+    origin: 'ours',
+  },
+  {
     key: 'workers',
     kind: 'integer',
     default: 1,

@@ -65,6 +65,8 @@ export interface Config {
   readonly cacheServeStale: number;
   /** ours: largest accepted /master/state body, bytes. */
   readonly stateMaxBytes: number;
+  /** ours: cap on any UDP answer, bytes (amplification guard; 1232 as Knot, BIND, Unbound). */
+  readonly udpMaxSize: number;
   /** ours: DNS serving threads sharing the port. */
   readonly workers: number;
   /** ours: 0 (info), 1 (debug), 2 (debug + a line per query); set by -v / --verbose. */

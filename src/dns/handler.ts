@@ -151,7 +151,7 @@ export class QueryHandler {
       prepared = prepareAnswer(this.zone, set, q.key, q.qtype);
       cache?.set(q.key, q.qtype, prepared);
     }
-    const maxSize = transport === 'tcp' ? TCP_MAX : q.clientUdpSize;
+    const maxSize = transport === 'tcp' ? TCP_MAX : this.#udpSize(q);
     const response = buildAnswerResponse(
       packet,
       q,
@@ -178,7 +178,7 @@ export class QueryHandler {
     }
     const fallback = buildEmptyResponse(packet, q, RCODE_SERVFAIL, false, this.#config.recurseon);
     const key = q.key;
-    const size = transport === 'tcp' ? TCP_MAX : q.clientUdpSize;
+    const size = transport === 'tcp' ? TCP_MAX : this.#udpSize(q);
     return this.#forwarder.forward(packet, transport, size).then(
       (reply) => {
         const rcode = reply.length >= 4 ? reply[3]! & 0xf : RCODE_SERVFAIL;
@@ -195,6 +195,14 @@ export class QueryHandler {
         return fallback;
       },
     );
+  }
+
+  /**
+   * What a UDP answer may take: the client's offer, capped by udpMaxSize so a spoofed query
+   * cannot draw a large answer at its victim (the rest goes over TCP after TC).
+   */
+  #udpSize(q: ParsedQuery): number {
+    return Math.min(q.clientUdpSize, this.#config.udpMaxSize);
   }
 
   #trace(transport: Transport, q: ParsedQuery, outcome: QueryOutcome): void {

@@ -71,6 +71,7 @@ export function configView(config: Config, soaSerial: number): Record<string, un
     CacheMaxTTL: config.cacheMaxTTL,
     CacheServeStale: config.cacheServeStale,
     StateMaxBytes: config.stateMaxBytes,
+    UdpMaxSize: config.udpMaxSize,
     Workers: config.workers,
     Verbose: config.verbose,
   };

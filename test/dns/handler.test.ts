@@ -266,7 +266,7 @@ function fakeForwarder(
 
 test('outside the domain: the forwarder answers, with the client UDP size', async () => {
   const calls: { size: number; transport: Transport }[] = [];
-  const { h, obs } = handler({ forwarder: fakeForwarder(calls).f });
+  const { h, obs } = handler({ forwarder: fakeForwarder(calls).f, config: { udpMaxSize: 4096 } });
   const out = h.handle(encodeQuery('example.org', { edns: 4000, id: 99 }), 'udp');
   assert.ok(out instanceof Promise);
   const reply = await out;
@@ -346,7 +346,7 @@ function bigSet(n: number) {
 }
 
 test('truncation: 512 bytes without EDNS, client size with EDNS, whole RRs, TC set', () => {
-  const { h } = handler({ store: storeWith(bigSet(100)) });
+  const { h } = handler({ store: storeWith(bigSet(100)), config: { udpMaxSize: 65535 } });
   const small = ask(h, 'big.marathon.mesos');
   assert.ok(small.length <= 512);
   const p = decode(small);
@@ -367,7 +367,7 @@ test('truncation: 512 bytes without EDNS, client size with EDNS, whole RRs, TC s
   assert.equal(tcp.answers.length, 100);
   assert.equal(tcp.header.tc, 0);
   // SRV: additional dropped first, without TC, while every answer still fits.
-  const h40 = handler({ store: storeWith(bigSet(40)) }).h;
+  const h40 = handler({ store: storeWith(bigSet(40)), config: { udpMaxSize: 65535 } }).h;
   const full = ask(h40, '_big._tcp.marathon.mesos', { type: SRV, edns: 4096 });
   assert.equal(decode(full).additionals.length, 41);
   const s = decode(ask(h40, '_big._tcp.marathon.mesos', { type: SRV, edns: 2000 }));
@@ -375,6 +375,14 @@ test('truncation: 512 bytes without EDNS, client size with EDNS, whole RRs, TC s
   assert.ok(s.additionals.length > 1 && s.additionals.length < 41, `${s.additionals.length}`);
   assert.equal(s.header.tc, 0);
   assert.deepEqual(s.errors, []);
+});
+
+test('udpMaxSize caps UDP answers below the client offer; TCP is not capped', () => {
+  const { h } = handler({ store: storeWith(bigSet(100)) });
+  const capped = ask(h, 'big.marathon.mesos', { edns: 4096 });
+  assert.ok(capped.length <= 1232 && capped.length > 1100, `${capped.length} bytes`);
+  assert.equal(decode(capped).header.tc, 1);
+  assert.equal(decode(ask(h, 'big.marathon.mesos', { edns: 4096 }, 'tcp')).answers.length, 100);
 });
 
 test('SetTruncateBit false: partial answers without TC', () => {

@@ -21,6 +21,8 @@ import {
   testConfig,
 } from './fixtures.ts';
 
+import { tcpExchange } from '../helpers/dns-client.ts';
+
 const run = promisify(execFile);
 
 async function start(
@@ -195,9 +197,11 @@ test('UDP: the forwarder answers names outside the domain', async () => {
   };
   const { server, port } = await start({ forwarder });
   try {
-    const r = (await udpQuery(port, encodeQuery('example.org', { edns: 1400 })))!;
+    const r = (await udpQuery(port, encodeQuery('example.org', { edns: 1000 })))!;
     assert.equal(rcode(r), 3);
-    assert.deepEqual(seen, ['udp:1400']);
+    // An offer above udpMaxSize (1232 by default) is capped before it reaches the forwarder.
+    await udpQuery(port, encodeQuery('example.org', { edns: 65000 }));
+    assert.deepEqual(seen, ['udp:1000', 'udp:1232']);
   } finally {
     await server.close();
   }
@@ -265,6 +269,56 @@ test('truncation over UDP, full answer over TCP', async () => {
       'big.marathon.mesos',
     ]);
     assert.match(stdout, /flags: qr aa tc rd ra;/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('UDP answers stay within udpMaxSize whatever EDNS size the client offers', async () => {
+  const query = encodeQuery('_big._tcp.marathon.mesos', { type: 33, edns: 65000 });
+  const { server, port } = await start({ store: bigStore(400) });
+  try {
+    // A small query must not draw a large answer at a (spoofed) source: 1232 bytes at most.
+    const udp = (await udpQuery(port, query))!;
+    assert.ok(udp.length <= 1232, `UDP answer of ${udp.length} bytes`);
+    const parsed = decode(udp);
+    assert.equal(parsed.header.tc, 1);
+    assert.ok(parsed.answers.length > 0);
+    const full = await tcpExchange(port, query);
+    assert.equal(decode(full).answers.length, 400);
+    assert.ok(full.length > 10_000);
+  } finally {
+    await server.close();
+  }
+  const raised = await start({ store: bigStore(400), config: { udpMaxSize: 4096 } });
+  try {
+    const udp = (await udpQuery(raised.port, query))!;
+    assert.ok(udp.length > 1232 && udp.length <= 4096, `UDP answer of ${udp.length} bytes`);
+    assert.equal(decode(udp).header.tc, 1);
+    // A client offering less than the cap still gets no more than it offered.
+    const small = encodeQuery('_big._tcp.marathon.mesos', { type: 33, edns: 800 });
+    assert.ok((await udpQuery(raised.port, small))!.length <= 800);
+  } finally {
+    await raised.server.close();
+  }
+});
+
+test('UDP: malformed EDNS options are answered FORMERR (RFC 6891, RFC 7873)', async () => {
+  const { server, port } = await start();
+  try {
+    const send = async (options: number[]) =>
+      rcode(
+        (await udpQuery(
+          port,
+          encodeQuery('web.marathon.mesos', { edns: 1232, ednsOptions: Uint8Array.from(options) }),
+        ))!,
+      );
+    // A COOKIE option of length 3.
+    assert.equal(await send([0, 10, 0, 3, 1, 2, 3]), 1);
+    // An option whose length runs past the OPT record.
+    assert.equal(await send([0, 8, 0, 20, 0, 1, 24, 0]), 1);
+    // A valid client cookie is fine.
+    assert.equal(await send([0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8]), 0);
   } finally {
     await server.close();
   }

@@ -1,6 +1,6 @@
 // Semantic checks and normalisation of typed config values: each problem becomes one ConfigError
 // line naming where the value came from, the key, what is wrong and how to fix it.
-import { parseResolver } from '../dns/resolver-pool.ts';
+import { parseResolver } from '../dns/forward/resolver-address.ts';
 import { parseZkUrl } from '../mesos/zk/url.ts';
 import { splitHostPort } from '../records/host-port.ts';
 import { accessSync, constants } from 'node:fs';

@@ -4,7 +4,7 @@ import type { Config } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
-import type { Forwarder } from './forwarding.ts';
+import type { Forwarder } from './forward/forwarder.ts';
 import type { DnsObserver, QueryOutcome, Transport } from './observer.ts';
 import { AnswerCache } from './answer-cache.ts';
 import { prepareAnswer, Zone, type PreparedAnswer } from './authority.ts';

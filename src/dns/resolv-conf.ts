@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
-import { parseResolver } from './resolver-pool.ts';
+import { parseResolver } from './forward/resolver-address.ts';
 
 export const RESOLV_CONF_PATH = '/etc/resolv.conf';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Forwarder } from '../../src/dns/forwarding.ts';
+import type { Forwarder } from '../../src/dns/forward/forwarder.ts';
 import { QueryHandler } from '../../src/dns/handler.ts';
 import type { DnsObserver, QueryOutcome, Transport } from '../../src/dns/observer.ts';
 import { silentLogger } from '../../src/log.ts';

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DnsServer } from '../../src/dns/server.ts';
-import type { Forwarder } from '../../src/dns/forwarding.ts';
+import type { Forwarder } from '../../src/dns/forward/forwarder.ts';
 import { nullObserver } from '../../src/dns/observer.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { Config } from '../../src/config/types.ts';

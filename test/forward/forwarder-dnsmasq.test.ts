@@ -6,8 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { Packet } from 'dns2';
 
 import { systemClock } from '../../src/clock.ts';
-import { createForwarder, type ForwarderOptions } from '../../src/dns/forward.ts';
-import type { Forwarder } from '../../src/dns/forwarding.ts';
+import {
+  createForwarder,
+  type Forwarder,
+  type ForwarderOptions,
+} from '../../src/dns/forward/forwarder.ts';
 import { silentLogger } from '../../src/log.ts';
 import {
   ZONE_TTL,

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { readResolvConf, resolversFromResolvConf } from '../../src/dns/resolv-conf.ts';
-import { ResolverPool, parseResolver, resolversForName } from '../../src/dns/resolver-pool.ts';
+import { parseResolver } from '../../src/dns/forward/resolver-address.ts';
+import { ResolverPool } from '../../src/dns/forward/resolver-health.ts';
+import { resolversForName } from '../../src/dns/forward/zone-routing.ts';
 import { ManualClock } from './wire-client.ts';
 
 describe('parseResolver', () => {

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 
 import { Packet, type Resource } from 'dns2';
 
-import { scanReply } from '../../src/dns/message-scan.ts';
-import { ResponseCache, STALE_TTL, cacheLifetime } from '../../src/dns/response-cache.ts';
+import { scanReply } from '../../src/dns/forward/reply-scan.ts';
+import { ResponseCache, STALE_TTL, cacheLifetime } from '../../src/dns/forward/response-cache.ts';
 import { ManualClock, buildQuery, ttlsOf } from './wire-client.ts';
 
 const T = Packet.TYPE;

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { systemClock } from '../../src/clock.ts';
-import { createForwarder, errorReply } from '../../src/dns/forward.ts';
-import { scanQuery } from '../../src/dns/message-scan.ts';
+import { createForwarder, errorReply } from '../../src/dns/forward/forwarder.ts';
+import { scanQuery } from '../../src/dns/forward/reply-scan.ts';
 import { silentLogger } from '../../src/log.ts';
 import { answerA, startFakeUpstream } from './fake-upstream.ts';
 import { RecordingObserver, buildQuery, decode, idOf, rcodeOf } from './wire-client.ts';

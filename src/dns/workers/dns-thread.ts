@@ -6,7 +6,7 @@ import { systemClock } from '../../clock.ts';
 import { RecordSetAssembler } from '../../mesos/record-transfer.ts';
 import type { LoadInfo } from '../../records/store.ts';
 import { RecordStore } from '../../records/store.ts';
-import { forwarderFromConfig } from '../forward.ts';
+import { forwarderFromConfig } from '../forward/setup.ts';
 import type { DnsThreadData, FromDnsThread, ToDnsThread } from './protocol.ts';
 import { QueryTally } from './query-tally.ts';
 import { BindError, DnsServer } from '../server.ts';

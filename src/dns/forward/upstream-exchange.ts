@@ -3,8 +3,8 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 
-import { scanReply, sameQuestion, type ReplyInfo } from './message-scan.ts';
-import type { ResolverAddress } from './resolver-pool.ts';
+import { scanReply, sameQuestion, type ReplyInfo } from './reply-scan.ts';
+import type { ResolverAddress } from './resolver-address.ts';
 
 export class UpstreamTimeout extends Error {
   constructor(resolver: ResolverAddress, transport: string, timeoutMs: number) {

@@ -1,28 +1,42 @@
 // The Forwarder: names outside the cluster domain go to upstream resolvers (per-zone or
 // default), through a TTL-respecting cache; failures become SERVFAIL or a stale answer.
-import type { Config } from '../config/types.ts';
 import { randomFillSync } from 'node:crypto';
 
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
-import type { Forwarder } from './forwarding.ts';
-import { scanQuery, scanReply, type QueryInfo } from './message-scan.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../log.ts';
+import { scanQuery, scanReply, type QueryInfo } from './reply-scan.ts';
 import {
   HEADER_SIZE,
   RCODE_FORMERR,
   RCODE_NOERROR,
   RCODE_NXDOMAIN,
   RCODE_SERVFAIL,
-} from './wire.ts';
-import type { DnsObserver, Transport } from './observer.ts';
+} from '../wire.ts';
+import type { DnsObserver, Transport } from '../observer.ts';
+import type { ResolverAddress } from './resolver-address.ts';
+import { ResolverPool } from './resolver-health.ts';
 import { ResponseCache } from './response-cache.ts';
 import {
-  ResolverPool,
-  parseResolver,
-  resolversForName,
-  type ResolverAddress,
-} from './resolver-pool.ts';
-import { UpstreamTimeout, exchangeTcp, exchangeUdp, type UpstreamReply } from './upstream.ts';
+  UpstreamTimeout,
+  exchangeTcp,
+  exchangeUdp,
+  type UpstreamReply,
+} from './upstream-exchange.ts';
+import { buildRoutes, resolversForName } from './zone-routing.ts';
+
+/**
+ * The seam between the authoritative server and the forwarder: the DNS layer hands over the
+ * client's raw query and sends back whatever bytes come back.
+ */
+export interface Forwarder {
+  /**
+   * Resolves a query outside the cluster domain. Never rejects: on failure it resolves to a
+   * SERVFAIL built from the query. The reply carries the client's ID and question exactly, and
+   * over UDP fits `clientUdpSize` (TC set otherwise).
+   */
+  forward(query: Uint8Array, transport: Transport, clientUdpSize: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
 
 export interface ForwarderOptions {
   /** Default upstreams: "ip", "ip:port" or "[v6]:port". */
@@ -139,22 +153,6 @@ export function errorReply(
   return out;
 }
 
-function parseList(list: readonly string[], where: string): ResolverAddress[] {
-  return list.map((text) => {
-    try {
-      return parseResolver(text);
-    } catch (err) {
-      throw new Error(`${where}: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
-    }
-  });
-}
-
-function normalizeZone(zone: string): string {
-  return zone.trim().toLowerCase().replace(/\.+$/, '');
-}
-
 /** What one attempt, or one round of attempts, came to: a usable reply, an unusable one, or none. */
 interface Attempt {
   readonly reply?: UpstreamReply;
@@ -162,28 +160,8 @@ interface Attempt {
   readonly unusable?: UpstreamReply;
 }
 
-/** The forwarder as the config describes it (`resolvers`, `timeout`, the cache keys). */
-export function forwarderFromConfig(
-  config: Config,
-  parts: Pick<ForwarderOptions, 'observer' | 'logger' | 'clock'>,
-): Forwarder {
-  return createForwarder({
-    resolvers: config.resolvers,
-    zoneResolvers: config.zoneResolvers,
-    timeoutMs: config.timeout * 1000,
-    cacheSize: config.cacheSize,
-    cacheMaxTtlSeconds: config.cacheMaxTTL,
-    cacheServeStaleSeconds: config.cacheServeStale,
-    ...parts,
-  });
-}
-
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  const defaults = parseList(options.resolvers, 'resolvers');
-  const zones = new Map<string, readonly ResolverAddress[]>();
-  for (const [zone, list] of Object.entries(options.zoneResolvers)) {
-    zones.set(normalizeZone(zone), parseList(list, `zoneResolvers["${zone}"]`));
-  }
+  const { defaults, zones } = buildRoutes(options.resolvers, options.zoneResolvers);
   const { observer, logger, clock } = options;
   const timeoutMs = Math.max(1, options.timeoutMs);
   const pool = new ResolverPool(clock, {

@@ -1,42 +1,7 @@
-// Upstream resolver addresses and their health: tried in configured order, a resolver that fails
-// several times in a row is skipped until a back-off passes, then one query probes it again.
-import { isIP } from 'node:net';
-
-import type { Clock } from '../clock.ts';
-
-export interface ResolverAddress {
-  readonly host: string;
-  readonly port: number;
-  readonly family: 4 | 6;
-  /** As configured, for metrics and logs. */
-  readonly label: string;
-}
-
-/** Parses "ip", "ip:port" or "[v6]:port" (a bare v6 address also works); throws naming the input. */
-export function parseResolver(text: string): ResolverAddress {
-  const trimmed = text.trim();
-  let host = trimmed;
-  let port = 53;
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
-  if (bracketed) {
-    host = bracketed[1]!;
-    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
-  } else if (isIP(trimmed) === 0) {
-    const colon = trimmed.lastIndexOf(':');
-    if (colon > 0) {
-      host = trimmed.slice(0, colon);
-      port = Number(trimmed.slice(colon + 1));
-    }
-  }
-  const family = isIP(host);
-  if (family === 0) {
-    throw new Error(`resolver "${text}" is not an IP address; use "ip", "ip:port" or "[v6]:port"`);
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`resolver "${text}" has an invalid port; use a port between 1 and 65535`);
-  }
-  return { host, port, family: family === 6 ? 6 : 4, label: trimmed };
-}
+// Upstream resolver health: tried in configured order, a resolver that fails several times in a
+// row is skipped until a back-off passes, then one query probes it again.
+import type { Clock } from '../../clock.ts';
+import type { ResolverAddress } from './resolver-address.ts';
 
 export interface PoolOptions {
   /** Consecutive failures after which a resolver is skipped. */
@@ -127,26 +92,4 @@ export class ResolverPool {
     }
     return false;
   }
-}
-
-/**
- * The resolvers for `qname` (lower-case, no trailing dot): those of the longest zone that
- * equals it or is a label-wise suffix of it, else the defaults.
- */
-export function resolversForName(
-  qname: string,
-  zones: ReadonlyMap<string, readonly ResolverAddress[]>,
-  defaults: readonly ResolverAddress[],
-): readonly ResolverAddress[] {
-  if (zones.size === 0) return defaults;
-  let name = qname;
-  for (;;) {
-    const hit = zones.get(name);
-    if (hit) return hit;
-    const dot = name.indexOf('.');
-    if (dot < 0) break;
-    name = name.slice(dot + 1);
-  }
-  // The root zone "" (or ".") catches everything, when configured.
-  return zones.get('') ?? defaults;
 }

@@ -3,9 +3,9 @@
 // negative answers, RFC 8767 for serving stale ones).
 import { LRUCache } from 'lru-cache';
 
-import type { Clock } from '../clock.ts';
-import { readTtl, writeU32, type ReplyInfo } from './message-scan.ts';
-import { RCODE_NOERROR, RCODE_NXDOMAIN } from './wire.ts';
+import type { Clock } from '../../clock.ts';
+import { readTtl, writeU32, type ReplyInfo } from './reply-scan.ts';
+import { RCODE_NOERROR, RCODE_NXDOMAIN } from '../wire.ts';
 
 /** TTL given to every record of a stale answer (RFC 8767 recommends 30 seconds). */
 export const STALE_TTL = 30;

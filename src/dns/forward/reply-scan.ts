@@ -1,7 +1,7 @@
 // Minimal wire reading for the forwarder: where the question ends, where every TTL lives, the
 // rcode and the RFC 2308 negative TTL, found with one pass over the bytes and no full decode.
 
-import { HEADER_SIZE, skipName, TYPE_OPT, TYPE_SOA } from './wire.ts';
+import { HEADER_SIZE, skipName, TYPE_OPT, TYPE_SOA } from '../wire.ts';
 
 /** What the forwarder needs to know about a client's query. */
 export interface QueryInfo {

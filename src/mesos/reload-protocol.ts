@@ -1,7 +1,7 @@
 // Messages between the main thread (state-loader.ts) and the load worker (reload-worker.ts).
 import type { GenerateOptions } from '../records/generate.ts';
 import type { SerializedStateError } from './errors.ts';
-import type { RecordChunk, RecordSetHeader } from './record-transfer.ts';
+import type { RecordChunk, RecordSetHeader } from '../transfer/record-transfer.ts';
 import type { StateClientOptions } from './state-client.ts';
 
 /** Generation options that cross the thread boundary (no functions; hosts are resolved there). */

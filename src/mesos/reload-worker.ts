@@ -14,7 +14,7 @@ import {
   recordSetDigest,
   recordSetHeader,
   type RecordChunk,
-} from './record-transfer.ts';
+} from '../transfer/record-transfer.ts';
 import type { FromWorker, LoadParams, ToWorker } from './reload-protocol.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import { StateClient, type StateClientOptions } from './state-client.ts';

@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RecordSet } from '../records/recordset.ts';
 import { deserializeStateError, StateWorkerError } from './errors.ts';
-import { RecordSetAssembler } from './record-transfer.ts';
+import { RecordSetAssembler } from '../transfer/record-transfer.ts';
 import type { FromWorker, LoadParams, LoadTimings, ToWorker } from './reload-protocol.ts';
 
 export interface LoadOutcome {

@@ -10,7 +10,7 @@ import {
   RecordSetAssembler,
   recordChunks,
   recordSetHeader,
-} from '../../src/mesos/record-transfer.ts';
+} from '../../src/transfer/record-transfer.ts';
 import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
 import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
 import { enumerationRecords } from '../../src/records/enumeration-json.ts';

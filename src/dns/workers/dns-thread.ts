@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { systemClock } from '../../clock.ts';
-import { RecordSetAssembler } from '../../mesos/record-transfer.ts';
+import { RecordSetAssembler } from '../../transfer/record-transfer.ts';
 import type { LoadInfo } from '../../records/store.ts';
 import { RecordStore } from '../../records/store.ts';
 import { forwarderFromConfig } from '../forward/setup.ts';

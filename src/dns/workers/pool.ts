@@ -9,7 +9,7 @@ import {
   recordChunks,
   recordSetHeader,
   type RecordChunk,
-} from '../../mesos/record-transfer.ts';
+} from '../../transfer/record-transfer.ts';
 import type { RecordSet } from '../../records/recordset.ts';
 import type { LoadInfo, RecordStore, SwapListener } from '../../records/store.ts';
 import type { DnsThreadData, FromDnsThread, ToDnsThread } from './protocol.ts';

@@ -1,7 +1,7 @@
 // Messages between the DNS thread pool (pool.ts, main thread) and each DNS thread
 // (dns-thread.ts). Record sets travel in pulled chunks so no message stalls a thread for long.
 import type { Config } from '../../config/types.ts';
-import type { RecordChunk, RecordSetHeader } from '../../mesos/record-transfer.ts';
+import type { RecordChunk, RecordSetHeader } from '../../transfer/record-transfer.ts';
 import type { LoadInfo } from '../../records/store.ts';
 import type { TallyDelta } from './query-tally.ts';
 

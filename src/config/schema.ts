@@ -31,7 +31,7 @@ const U32_MAX = 4294967295;
 const I32_MAX = 2147483647;
 
 /** IP sources the record generator understands. */
-export const IP_SOURCES = ['netinfo', 'mesos', 'docker', 'host', 'autoip'] as const;
+export const IP_SOURCES = ['netinfo', 'mesos', 'docker', 'host'] as const;
 
 /** Every config key, in the order mesos-dns documents them, then ours. */
 export const CONFIG_SCHEMA: readonly KeyDef[] = [

@@ -2,7 +2,7 @@
 // config.json keys exactly as its documentation spells them (the loader matches file keys
 // case-insensitively, as Go's encoding/json does), plus keys that are ours (marked "ours").
 
-export type IPSource = 'netinfo' | 'mesos' | 'docker' | 'host' | 'autoip';
+export type IPSource = 'netinfo' | 'mesos' | 'docker' | 'host';
 
 export interface MesosCredentials {
   readonly principal: string;

@@ -2,6 +2,9 @@
 // before generation, which is pure and does no lookups. Each lookup has its own deadline.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { splitHostPort } from '../records/host-port.ts';
+import { listOf } from '../records/list-of.ts';
+import { agentHost, frameworkHost, leaderAddress } from '../records/state-hosts.ts';
 import type { MesosState } from '../state/types.ts';
 
 export type Lookup = (hostname: string) => Promise<readonly string[]>;
@@ -16,24 +19,11 @@ export interface ResolveOptions {
 const systemLookup: Lookup = async (hostname) =>
   (await dnsLookup(hostname, { all: true, order: 'verbatim' })).map((a) => a.address);
 
-/** Host part of "host:port" / "[v6]:port", or the text itself when it has no port. */
-function hostOf(address: string): string {
-  if (address.startsWith('[')) return address.slice(1, address.indexOf(']'));
-  const colon = address.indexOf(':');
-  return colon >= 0 && colon === address.lastIndexOf(':') ? address.slice(0, colon) : address;
-}
-
-/** Host of a UPID "name@host:port", or undefined. */
-function upidHost(upid: string | undefined): string | undefined {
-  if (typeof upid !== 'string') return undefined;
-  const at = upid.lastIndexOf('@');
-  return at < 0 ? undefined : hostOf(upid.slice(at + 1));
-}
-
 /**
- * The names generation may need an address for, not already IP literals: agents and
- * frameworks (their pid host, else hostname), the leader, the masters. Keys are kept exactly as
- * written, since generation looks them up that way.
+ * The names generation takes addresses from that are not IP literals: each agent's and
+ * framework's host as generation picks it (the pid's host; `hostname` only without a readable
+ * pid), the leader's, the masters'. Keys are kept exactly as written, since generation looks
+ * them up that way.
  */
 export function hostsToResolve(state: MesosState, masters: readonly string[]): string[] {
   const names = new Set<string>();
@@ -41,17 +31,17 @@ export function hostsToResolve(state: MesosState, masters: readonly string[]): s
     if (typeof host !== 'string' || host === '' || isIP(host) !== 0) return;
     names.add(host);
   };
-  for (const agent of state.slaves ?? []) {
-    add(upidHost(agent.pid));
-    add(agent.hostname);
+  for (const agent of listOf(state.slaves)) if (isObject(agent)) add(agentHost(agent).host);
+  for (const framework of listOf(state.frameworks)) {
+    if (isObject(framework)) add(frameworkHost(framework).host);
   }
-  for (const framework of state.frameworks ?? []) {
-    add(upidHost(framework.pid));
-    add(framework.hostname);
-  }
-  add(upidHost(state.leader));
-  for (const master of masters) add(hostOf(master));
+  add(leaderAddress(state.leader)?.hp.host);
+  for (const master of masters) add(splitHostPort(master)?.host);
   return [...names];
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

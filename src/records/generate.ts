@@ -3,13 +3,14 @@
 // names are resolved by the caller beforehand and passed in `resolvedHosts`.
 import type { IPSource } from '../config/types.ts';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
-import { parseUpid, splitHostPort } from './host-port.ts';
-import { firstOfEachFamily, parseIp, type ParsedIp } from './ip.ts';
+import { splitHostPort } from './host-port.ts';
+import { parseIp, type ParsedIp } from './ip.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
 import { RecordBuilder } from './record-builder.ts';
 import type { EnumerationFramework, EnumerationTask, RecordSet, SrvRecord } from './recordset.ts';
+import { agentHost, frameworkHost, leaderAddress } from './state-hosts.ts';
 import { taskHash } from './task-hash.ts';
 import { taskIps } from './task-ips.ts';
 
@@ -89,8 +90,7 @@ class Generation {
    */
   frameworkRecords(f: MesosFramework): string {
     const fname = typeof f.name === 'string' ? domainFrag(f.name, this.#spec) : '';
-    const pid = typeof f.pid === 'string' ? parseUpid(f.pid) : null;
-    const host = pid ? pid.host : typeof f.hostname === 'string' ? f.hostname : '';
+    const { host, pid } = frameworkHost(f);
     if (host === '' || fname === '') return fname;
     const ips = this.#resolve(host, `framework ${JSON.stringify(f.name)}`);
     if (ips.length === 0) return fname;
@@ -103,8 +103,7 @@ class Generation {
   /** `slave.D` → every agent's address, `_slave._tcp.D` → their ports; remembers agent IPs. */
   agentRecords(agent: MesosAgent): void {
     if (typeof agent.id !== 'string') return;
-    const pid = typeof agent.pid === 'string' ? parseUpid(agent.pid) : null;
-    const host = pid ? pid.host : typeof agent.hostname === 'string' ? agent.hostname : '';
+    const { host, pid } = agentHost(agent);
     // Known even without addresses: its tasks still get their own-IP and SRV records.
     const ips = host === '' ? NO_IPS : this.#resolve(host, `agent ${agent.id}`);
     this.#agentIps.set(agent.id, ips);
@@ -131,17 +130,16 @@ class Generation {
    */
   masterRecords(leaderUpid: string | undefined): string {
     if (typeof leaderUpid !== 'string' || leaderUpid === '') return '';
-    const parts = leaderUpid.split('@');
-    const leaderAddress = parts[1];
-    const hp = leaderAddress === undefined ? null : splitHostPort(leaderAddress);
-    if (leaderAddress === undefined || hp === null) {
+    const leader = leaderAddress(leaderUpid);
+    if (leader === null) {
       this.#warn(
         `state leader ${JSON.stringify(leaderUpid)} is not "master@host:port"; no leader records`,
       );
       return '';
     }
+    const { address, hp } = leader;
     const ips = this.#resolve(hp.host, 'leading master');
-    if (ips.length === 0) return leaderAddress;
+    if (ips.length === 0) return address;
     const tail = this.#tail;
     const leaderName = 'leader' + tail;
     const allMasters = 'master' + tail;
@@ -164,7 +162,7 @@ class Generation {
         this.#warn(`master ${JSON.stringify(master)} is not "host:port"; skipped`);
         continue;
       }
-      const isLeader = master === leaderAddress;
+      const isLeader = master === address;
       const mips = isLeader ? ips : this.#resolve(mhp.host, `master ${master}`);
       if (mips.length === 0) continue;
       if (!isLeader) {
@@ -181,12 +179,12 @@ class Generation {
     }
     if (!addedLeader) {
       if (this.#o.masters.length > 0) {
-        this.#warn(`leader ${leaderAddress} is not in the masters list; it becomes master${idx}`);
+        this.#warn(`leader ${address} is not in the masters list; it becomes master${idx}`);
       }
       const name = `master${idx}${tail}`;
       for (const ip of ips) this.b.addAddress(name, ip);
     }
-    return leaderAddress;
+    return address;
   }
 
   /** Records for the framework's running tasks on known agents; returns how many. */
@@ -374,7 +372,10 @@ class Generation {
     return t;
   }
 
-  /** An IP literal as itself; a host name through `resolvedHosts`, else none (with a warning). */
+  /**
+   * An IP literal as itself; a host name as every address it resolved to (mesos-dns's
+   * hostToIPs), else none (with a warning).
+   */
   #resolve(host: string, what: string): readonly ParsedIp[] {
     const ip = parseIp(host);
     if (ip) return [ip];
@@ -385,8 +386,7 @@ class Generation {
         const r = parseIp(text);
         if (r) ips.push(r);
       }
-      const out = firstOfEachFamily(ips);
-      if (out.length > 0) return out;
+      if (ips.length > 0) return ips;
     }
     this.#warn(
       `${what}: host ${JSON.stringify(host)} is not an IP and has no resolved address; its address records are skipped`,

@@ -22,18 +22,3 @@ export function parseIp(text: string): ParsedIp | null {
   }
   return { family: 6, address };
 }
-
-/** Keeps the first IPv4 and the first IPv6 of `ips`, v4 first (mesos-dns's ipsTo4And6). */
-export function firstOfEachFamily(ips: readonly ParsedIp[]): ParsedIp[] {
-  let v4: ParsedIp | undefined;
-  let v6: ParsedIp | undefined;
-  for (const ip of ips) {
-    if (ip.family === 4) v4 ??= ip;
-    else v6 ??= ip;
-    if (v4 && v6) break;
-  }
-  const out: ParsedIp[] = [];
-  if (v4) out.push(v4);
-  if (v6) out.push(v6);
-  return out;
-}

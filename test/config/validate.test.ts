@@ -151,11 +151,11 @@ describe('validation', () => {
   it('IPSources: known, non-empty, unique', () => {
     rejects(
       { IPSources: ['host', 'rkt'] },
-      'config.json: "IPSources" has unknown source "rkt"; use any of "netinfo", "mesos", "docker", "host", "autoip"',
+      'config.json: "IPSources" has unknown source "rkt"; use any of "netinfo", "mesos", "docker", "host"',
     );
     rejects(
       { IPSources: [] },
-      'config.json: "IPSources" is empty; list at least one of "netinfo", "mesos", "docker", "host", "autoip"',
+      'config.json: "IPSources" is empty; list at least one of "netinfo", "mesos", "docker", "host"',
     );
     rejects(
       { IPSources: ['host', 'host'] },

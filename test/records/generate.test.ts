@@ -58,24 +58,33 @@ function canon(label: string, id: string, agent: string): string {
 describe('generate: tasks', () => {
   const { set, warnings } = run();
 
-  it('T.F.D gets each instance’s own IP from the first IP of each family across sources', () => {
+  it('T.F.D gets each instance’s own IPs: every IP of the first source that has any', () => {
     // web1: newest TASK_RUNNING status (not the older one, not TASK_STARTING); web2: Mesos 0.25
-    // netinfo form; web3: no container IP, so its agent's (pre-resolved) addresses.
-    assert.deepEqual(set.a.get('web.marathon.mesos.'), ['172.17.0.2', '172.17.0.3', '10.0.1.13']);
+    // netinfo form; web3: no container IP, so all its agent's (pre-resolved) addresses.
+    assert.deepEqual(set.a.get('web.marathon.mesos.'), [
+      '172.17.0.2',
+      '172.17.0.3',
+      '10.0.1.13',
+      '10.0.1.99',
+    ]);
     assert.deepEqual(set.aaaa.get('web.marathon.mesos.'), ['2001:db8::13']);
     assert.deepEqual(set.a.get(`${canon('web', WEB1, 's0')}.marathon.mesos.`), ['172.17.0.2']);
     assert.deepEqual(set.a.get(`${canon('web', WEB2, 's1')}.marathon.mesos.`), ['172.17.0.3']);
   });
 
-  it('T.F.slave.D and canonical .slave names get the agent IP', () => {
+  it('T.F.slave.D and canonical .slave names get every agent IP', () => {
     assert.deepEqual(set.a.get('web.marathon.slave.mesos.'), [
       '10.0.1.10',
       '10.0.1.11',
       '10.0.1.13',
+      '10.0.1.99',
     ]);
     assert.deepEqual(set.aaaa.get('web.marathon.slave.mesos.'), ['2001:db8::13']);
     assert.deepEqual(set.a.get(`${canon('web', WEB1, 's0')}.marathon.slave.mesos.`), ['10.0.1.10']);
-    assert.deepEqual(set.a.get(`${canon('web', WEB3, 's3')}.marathon.slave.mesos.`), ['10.0.1.13']);
+    assert.deepEqual(set.a.get(`${canon('web', WEB3, 's3')}.marathon.slave.mesos.`), [
+      '10.0.1.13',
+      '10.0.1.99',
+    ]);
   });
 
   it('SRV from port resources under _T._tcp/_udp, with and without .slave, to the .slave canonical', () => {
@@ -229,7 +238,12 @@ describe('generate: RFC 952', () => {
 describe('generate: IP sources', () => {
   it('host only: agent IPs', () => {
     const { set } = run({ ipSources: ['host'] });
-    assert.deepEqual(set.a.get('web.marathon.mesos.'), ['10.0.1.10', '10.0.1.11', '10.0.1.13']);
+    assert.deepEqual(set.a.get('web.marathon.mesos.'), [
+      '10.0.1.10',
+      '10.0.1.11',
+      '10.0.1.13',
+      '10.0.1.99',
+    ]);
     assert.deepEqual(set.a.get('api.marathon.mesos.'), ['10.0.1.10']);
     assert.deepEqual(set.aaaa.get('toy.marathon.mesos.'), ['2001:db8::11']);
     assert.equal(set.a.get('toy.marathon.mesos.'), undefined);
@@ -244,72 +258,25 @@ describe('generate: IP sources', () => {
   it('mesos then host', () => {
     const { set } = run({ ipSources: ['mesos', 'host'] });
     assert.deepEqual(set.a.get('api.marathon.mesos.'), ['9.0.0.5']);
-    assert.deepEqual(set.a.get('web.marathon.mesos.'), ['10.0.1.10', '10.0.1.11', '10.0.1.13']);
+    assert.deepEqual(set.a.get('web.marathon.mesos.'), [
+      '10.0.1.10',
+      '10.0.1.11',
+      '10.0.1.13',
+      '10.0.1.99',
+    ]);
   });
 
-  it('a later source still fills the family an earlier one lacked (mesos-dns ipsTo4And6)', () => {
-    // toy's netinfo has both families; web3's agent resolves to both. With host first, toy
-    // gets the agent's v6 and the container's v4.
-    const { set } = run({ ipSources: ['host', 'netinfo'] });
-    assert.deepEqual(set.aaaa.get('toy.marathon.mesos.'), ['2001:db8::11']);
-    assert.deepEqual(set.a.get('toy.marathon.mesos.'), ['12.0.1.2']);
-  });
-
-  it('autoip: host scope by default, container scope from the named network', () => {
-    const s: MesosState = {
-      leader: 'master@10.0.0.1:5050',
-      slaves: [{ id: 'a-S1', hostname: 'h', pid: 'slave(1)@10.0.1.1:5051' }],
-      frameworks: [
-        {
-          id: 'f',
-          name: 'marathon',
-          tasks: [
-            autoTask('hosty', []),
-            autoTask('conty', [
-              { key: 'network-scope', value: 'container' },
-              { key: 'network-name', value: 'blue' },
-            ]),
-            autoTask('weird', [{ key: 'network-scope', value: 'galaxy' }]),
-          ],
-        },
-      ],
-    };
-    const set = generate(s, options({ ipSources: ['autoip'] }));
-    assert.deepEqual(set.a.get('hosty.marathon.mesos.'), ['10.0.1.1']);
-    assert.deepEqual(set.a.get('conty.marathon.mesos.'), ['192.168.9.2']);
-    assert.equal(set.a.get('weird.marathon.mesos.'), undefined);
+  it('sources are never mixed across families: the first source with any IP is the answer', () => {
+    // toy's netinfo has both families, its agent only IPv6. Agent first: only the agent's v6,
+    // no A from the container (older mesos-dns filled each family from any source).
+    const hostFirst = run({ ipSources: ['host', 'netinfo'] }).set;
+    assert.deepEqual(hostFirst.aaaa.get('toy.marathon.mesos.'), ['2001:db8::11']);
+    assert.equal(hostFirst.a.get('toy.marathon.mesos.'), undefined);
+    const netinfoFirst = run({ ipSources: ['netinfo', 'host'] }).set;
+    assert.deepEqual(netinfoFirst.aaaa.get('toy.marathon.mesos.'), ['fd01:b::1:8000:2']);
+    assert.deepEqual(netinfoFirst.a.get('toy.marathon.mesos.'), ['12.0.1.2']);
   });
 });
-
-function autoTask(
-  name: string,
-  labels: { key: string; value: string }[],
-): MesosState['frameworks'] extends (infer F)[] | undefined
-  ? F extends { tasks?: (infer T)[] }
-    ? T
-    : never
-  : never {
-  return {
-    id: `${name}.1`,
-    name,
-    framework_id: 'f',
-    slave_id: 'a-S1',
-    state: 'TASK_RUNNING',
-    statuses: [
-      {
-        state: 'TASK_RUNNING',
-        timestamp: 1,
-        container_status: {
-          network_infos: [
-            { name: 'red', ip_addresses: [{ ip_address: '192.168.8.2' }] },
-            { name: 'blue', ip_addresses: [{ ip_address: '192.168.9.2' }] },
-          ],
-        },
-      },
-    ],
-    discovery: { name, ports: { ports: [{ number: 80, protocol: 'tcp', labels: { labels } }] } },
-  };
-}
 
 describe('generate: infrastructure names', () => {
   const { set, warnings } = run();
@@ -327,8 +294,13 @@ describe('generate: infrastructure names', () => {
     assert.deepEqual(srvs(set, '_leader._udp.mesos.'), ['leader.mesos.:5050']);
   });
 
-  it('slave.D and _slave._tcp.D from agent pids (v4 and v6, resolved names)', () => {
-    assert.deepEqual(set.a.get('slave.mesos.'), ['10.0.1.10', '10.0.1.11', '10.0.1.13']);
+  it('slave.D and _slave._tcp.D from agent pids (v4 and v6, every resolved address)', () => {
+    assert.deepEqual(set.a.get('slave.mesos.'), [
+      '10.0.1.10',
+      '10.0.1.11',
+      '10.0.1.13',
+      '10.0.1.99',
+    ]);
     assert.deepEqual(set.aaaa.get('slave.mesos.'), ['2001:db8::11', '2001:db8::13']);
     assert.deepEqual(srvs(set, '_slave._tcp.mesos.'), ['slave.mesos.:5051']);
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseUpid, splitHostPort } from '../../src/records/host-port.ts';
-import { firstOfEachFamily, parseIp } from '../../src/records/ip.ts';
+import { parseIp } from '../../src/records/ip.ts';
 
 describe('parseIp', () => {
   it('recognises v4 and canonicalises v6', () => {
@@ -18,14 +18,6 @@ describe('parseIp', () => {
     for (const s of ['agent-1.example', '', '1.2.3', '300.1.1.1', 'fe80::1%eth0', '[::1]']) {
       assert.equal(parseIp(s), null, s);
     }
-  });
-
-  it('firstOfEachFamily keeps the first v4 and first v6, v4 first', () => {
-    const ips = ['2001:db8::1', '10.0.0.1', '10.0.0.2', '2001:db8::2'].map((s) => parseIp(s)!);
-    assert.deepEqual(
-      firstOfEachFamily(ips).map((i) => i.address),
-      ['10.0.0.1', '2001:db8::1'],
-    );
   });
 });
 

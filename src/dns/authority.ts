@@ -143,7 +143,9 @@ export function prepareAnswer(
 
   const ans = new RREncoder(compressor, questionEnd, false);
   const answers: Uint8Array[] = [];
-  const wantsAddressesOf: string[] = [];
+  // Names whose addresses go to ADDITIONAL.
+  let wantsNameserver = false;
+  const srvTargets: string[] = [];
   const any = qtype === TYPE_ANY;
   const isApex = key === zone.apexKey;
   const push = (rr: Uint8Array | null): void => {
@@ -152,11 +154,11 @@ export function prepareAnswer(
 
   if (isApex && (qtype === TYPE_SOA || any)) {
     push(ans.soa(owner, zone.ttl, zone.soaFields()));
-    wantsAddressesOf.push(zone.mnameKey);
+    wantsNameserver = true;
   }
   if (isApex && (qtype === TYPE_NS || any)) {
     push(ans.ns(owner, zone.ttl, zone.mname));
-    wantsAddressesOf.push(zone.mnameKey);
+    wantsNameserver = true;
   }
   if (qtype === TYPE_A || any) {
     for (const ip of set.a.get(key) ?? []) push(ans.address(owner, zone.ttl, ip, false));
@@ -167,7 +169,7 @@ export function prepareAnswer(
   if (qtype === TYPE_SRV || any) {
     for (const srv of set.srv.get(key) ?? []) {
       push(ans.srv(owner, zone.ttl, srv.priority, srv.weight, srv.port, srv.target));
-      wantsAddressesOf.push(srv.target);
+      srvTargets.push(srv.target);
     }
   }
   if (answers.length === 0) return negative(RCODE_NOERROR, 'nodata');
@@ -177,17 +179,23 @@ export function prepareAnswer(
   const add = new RREncoder(compressor, questionEnd + answersLength, true);
   const additional: Uint8Array[] = [];
   const seen = new Set<string>();
-  for (const target of wantsAddressesOf) {
-    if (seen.has(target)) continue;
+  const addAddresses = (target: string, perFamily: number): void => {
+    if (seen.has(target)) return;
     seen.add(target);
-    for (const ip of set.a.get(target) ?? []) {
-      const rr = add.address({ name: target }, zone.ttl, ip, false);
-      if (rr) additional.push(rr);
+    for (const [ips, v6] of [
+      [set.a.get(target), false],
+      [set.aaaa.get(target), true],
+    ] as const) {
+      let n = 0;
+      for (const ip of ips ?? []) {
+        if (n++ >= perFamily) break;
+        const rr = add.address({ name: target }, zone.ttl, ip, v6);
+        if (rr) additional.push(rr);
+      }
     }
-    for (const ip of set.aaaa.get(target) ?? []) {
-      const rr = add.address({ name: target }, zone.ttl, ip, true);
-      if (rr) additional.push(rr);
-    }
-  }
+  };
+  if (wantsNameserver) addAddresses(zone.mnameKey, Infinity);
+  // An SRV target gets one A and one AAAA, as mesos-dns's handleSRV (rs.As.First).
+  for (const target of srvTargets) addAddresses(target, 1);
   return { rcode: RCODE_NOERROR, outcome: 'authoritative', answers, authority: [], additional };
 }

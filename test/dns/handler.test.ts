@@ -144,6 +144,28 @@ test('SRV: targets uncompressed, their A/AAAA in additional', () => {
   assert.ok(r.indexOf(target) > 0, 'SRV target must not be compressed (RFC 2782)');
 });
 
+test('SRV: a target with several addresses adds one A and one AAAA (mesos-dns handleSRV)', () => {
+  const set = makeSet({
+    a: { 't.marathon.slave.mesos.': ['10.0.1.1', '10.0.1.2'] },
+    aaaa: { 't.marathon.slave.mesos.': ['fd00::1', 'fd00::2'] },
+    srv: {
+      '_t._tcp.marathon.mesos.': [
+        srv('t.marathon.slave.mesos.', 31000),
+        srv('t.marathon.slave.mesos.', 31001),
+      ],
+    },
+  });
+  const { h } = handler({ store: storeWith(set) });
+  const p = decode(ask(h, '_t._tcp.marathon.mesos', { type: SRV }));
+  assert.equal(p.answers.length, 2);
+  const extra = p.additionals.map((a) => `${a.name} ${a.type} ${a.address}`);
+  assert.equal(extra.length, 2, extra.join(', '));
+  assert.ok(
+    ['10.0.1.1', '10.0.1.2'].some((ip) => extra.includes(`t.marathon.slave.mesos 1 ${ip}`)),
+  );
+  assert.ok(['fd00::1', 'fd00::2'].some((ip) => extra.includes(`t.marathon.slave.mesos 28 ${ip}`)));
+});
+
 test('NXDOMAIN vs NODATA, with the apex SOA at min(ttl, SOAMinttl)', () => {
   const { h, obs } = handler({ config: { ttl: 60, SOAMinttl: 30 } });
   const nx = decode(ask(h, 'nope.marathon.mesos'));

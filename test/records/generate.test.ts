@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { IP_SOURCES } from '../../src/config/schema.ts';
+import type { IPSource } from '../../src/config/types.ts';
 import type { MesosState } from '../../src/state/types.ts';
 import { enumerationRecords } from '../../src/records/enumeration-json.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
@@ -276,6 +278,94 @@ describe('generate: IP sources', () => {
     assert.deepEqual(netinfoFirst.aaaa.get('toy.marathon.mesos.'), ['fd01:b::1:8000:2']);
     assert.deepEqual(netinfoFirst.a.get('toy.marathon.mesos.'), ['12.0.1.2']);
   });
+});
+
+describe('generate: multi-IP, mixed-family tasks under every IPSources order', () => {
+  // Each source holds several IPs; some hold one family only. The answer is always every IP
+  // of the first source in the order that has any, whatever its families.
+  const SOURCE_IPS: Record<IPSource, string[]> = {
+    netinfo: ['10.9.0.1', 'fd09::1', '10.9.0.2'],
+    mesos: ['10.9.1.1', '10.9.1.2'],
+    docker: ['fd09:2::1', 'fd09:2::2'],
+    host: ['10.9.3.1', 'fd09:3::1'],
+  };
+  const label = (key: string, value: string) => ({ key, value });
+  const multi: MesosState = {
+    leader: 'master@10.0.0.1:5050',
+    slaves: [{ id: 'a-S1', hostname: 'agent-1.example', pid: 'slave(1)@agent-1.example:5051' }],
+    frameworks: [
+      {
+        id: 'f',
+        name: 'marathon',
+        tasks: [
+          {
+            id: 'multi.1',
+            name: 'multi',
+            framework_id: 'f',
+            slave_id: 'a-S1',
+            state: 'TASK_RUNNING',
+            statuses: [
+              {
+                state: 'TASK_RUNNING',
+                timestamp: 2,
+                labels: [
+                  ...SOURCE_IPS.mesos.map((ip) =>
+                    label('MesosContainerizer.NetworkSettings.IPAddress', ip),
+                  ),
+                  label('Docker.NetworkSettings.IPAddress', SOURCE_IPS.docker[0]!),
+                  label('Docker.NetworkSettings.IPAddress', 'not-an-ip'),
+                  label('Docker.NetworkSettings.IPAddress', SOURCE_IPS.docker[1]!),
+                ],
+                container_status: {
+                  network_infos: [
+                    { name: 'a', ip_addresses: [{ ip_address: SOURCE_IPS.netinfo[0] }] },
+                    {
+                      name: 'b',
+                      ip_addresses: [
+                        { ip_address: SOURCE_IPS.netinfo[1] },
+                        { ip_address: SOURCE_IPS.netinfo[2] },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const resolvedHosts = new Map([['agent-1.example', SOURCE_IPS.host]]);
+
+  const orders: IPSource[][] = [];
+  const extend = (prefix: IPSource[]): void => {
+    if (prefix.length > 0) orders.push(prefix);
+    for (const s of IP_SOURCES) if (!prefix.includes(s)) extend([...prefix, s]);
+  };
+  extend([]);
+
+  it(`covers all ${orders.length} orders of 1 to 4 sources`, () => {
+    assert.equal(orders.length, 4 + 12 + 24 + 24);
+  });
+
+  for (const order of orders) {
+    it(order.join(','), () => {
+      const set = generate(multi, options({ ipSources: order, resolvedHosts }));
+      const want = SOURCE_IPS[order[0]!];
+      const v4 = want.filter((ip) => !ip.includes(':'));
+      const v6 = want.filter((ip) => ip.includes(':'));
+      for (const name of [
+        'multi.marathon.mesos.',
+        `multi-${taskHash('multi.1')}-s1.marathon.mesos.`,
+      ]) {
+        assert.deepEqual(set.a.get(name) ?? [], v4, `${name} A`);
+        assert.deepEqual(set.aaaa.get(name) ?? [], v6, `${name} AAAA`);
+      }
+      // The agent names always carry every agent address, whatever the order.
+      assert.deepEqual(set.a.get('multi.marathon.slave.mesos.'), ['10.9.3.1']);
+      assert.deepEqual(set.aaaa.get('multi.marathon.slave.mesos.'), ['fd09:3::1']);
+    });
+  }
 });
 
 describe('generate: infrastructure names', () => {

@@ -61,7 +61,7 @@ export function nameserverAddresses(
   return out;
 }
 
-function leaderSourceFor(config: Config, logger: Logger): LeaderSource {
+function leaderSourceFor(config: Config, logger: Logger, clock: Clock): LeaderSource {
   const list = config.masters.length > 0 ? new MastersListSource(config.masters) : null;
   if (config.zk === '') {
     if (!list) throw new Error('config: neither "masters" nor "zk" is set');
@@ -71,6 +71,7 @@ function leaderSourceFor(config: Config, logger: Logger): LeaderSource {
     url: config.zk,
     detectionTimeoutSeconds: config.zkDetectionTimeout,
     logger,
+    clock,
     fallback: list,
   });
 }
@@ -145,7 +146,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       closers.push(() => h.close());
     }
 
-    const source = leaderSourceFor(config, logger);
+    const source = leaderSourceFor(config, logger, clock);
     source.onFatal((error) => {
       logger.fatal({ err: error.message }, 'leader detection gave up');
       for (const listener of fatalListeners) listener(error);

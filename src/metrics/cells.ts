@@ -1,7 +1,8 @@
 // Prometheus metrics whose hot-path update is a property increment. prom-client hashes the label
 // object on every inc/observe; these keep plain numbers per pre-created series and hand them to
 // prom-client only when the registry is scraped.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { SnapshotHistogram } from './prom-histogram.ts';
 
 export type Labels<L extends string> = Readonly<Record<L, string>>;
 
@@ -62,18 +63,9 @@ export class HistogramCell<L extends string> {
   }
 }
 
-interface ExportedValue {
-  labels: Record<string, string | number>;
-  sharedLabels: Readonly<Record<string, string>>;
-  value: number;
-  metricName: string;
-}
-
-export class CellHistogram<L extends string> extends Histogram<L> {
+export class CellHistogram<L extends string> extends SnapshotHistogram<L> {
   readonly #cells: HistogramCell<L>[] = [];
   readonly #bounds: readonly number[];
-  readonly #metricName: string;
-  readonly #metricHelp: string;
 
   constructor(
     name: string,
@@ -82,10 +74,8 @@ export class CellHistogram<L extends string> extends Histogram<L> {
     bounds: readonly number[],
     registry: Registry,
   ) {
-    super({ name, help, labelNames, buckets: [...bounds], registers: [registry] });
+    super(name, help, labelNames, bounds, registry);
     this.#bounds = bounds;
-    this.#metricName = name;
-    this.#metricHelp = help;
   }
 
   cell(labels: Labels<L>): HistogramCell<L> {
@@ -94,58 +84,7 @@ export class CellHistogram<L extends string> extends Histogram<L> {
     return cell;
   }
 
-  /**
-   * The registry renders histograms through this (untyped in prom-client's d.ts) method, and
-   * Histogram#get builds on it too, so overriding it alone exports the cells everywhere.
-   */
-  getForPromString(): Promise<{
-    name: string;
-    help: string;
-    type: 'histogram';
-    values: ExportedValue[];
-    aggregator: 'sum';
-  }> {
-    const values: ExportedValue[] = [];
-    const bucketName = `${this.#metricName}_bucket`;
-    for (const cell of this.#cells) {
-      if (cell.count === 0) continue;
-      // prom-client's own shape: per-line labels plus the series' labels as sharedLabels.
-      const sharedLabels = cell.labels;
-      let cumulative = 0;
-      for (let i = 0; i < this.#bounds.length; i++) {
-        cumulative += cell.counts[i]!;
-        values.push({
-          labels: { le: this.#bounds[i]! },
-          sharedLabels,
-          value: cumulative,
-          metricName: bucketName,
-        });
-      }
-      values.push({
-        labels: { le: '+Inf' },
-        sharedLabels,
-        value: cell.count,
-        metricName: bucketName,
-      });
-      values.push({
-        labels: {},
-        sharedLabels,
-        value: cell.sum,
-        metricName: `${this.#metricName}_sum`,
-      });
-      values.push({
-        labels: {},
-        sharedLabels,
-        value: cell.count,
-        metricName: `${this.#metricName}_count`,
-      });
-    }
-    return Promise.resolve({
-      name: this.#metricName,
-      help: this.#metricHelp,
-      type: 'histogram',
-      values,
-      aggregator: 'sum',
-    });
+  protected snapshots(): Iterable<HistogramCell<L>> {
+    return this.#cells;
   }
 }

@@ -259,3 +259,32 @@ test('digest credentials from user:pass@ open a group that ACLs protect', async 
   );
   assert.equal(without.current().leader, null);
 });
+
+test('the probe reads the injected clock: time leaping past its window drops the connection', async () => {
+  await master('/mesos-clock', '10.0.8.1');
+  let offset = 0;
+  const { logger, lines } = captureLogs();
+  const d = new ZkDetector({
+    url: `zk://${zk.hostPort}/mesos-clock`,
+    detectionTimeoutSeconds: 0,
+    logger,
+    spinDelayMs: 200,
+    sessionTimeoutMs: 1500,
+    clock: { now: () => Date.now() + offset },
+  });
+  cleanups.push(() => d.stop());
+  const said = (text: string): number => lines().filter((l) => String(l.msg).includes(text)).length;
+  await d.start();
+  await waitFor(() => d.current().leader === '10.0.8.1:5050', 5000, 'leader');
+  // The server answers every probe; only the clock says they are late. Each poll leaps 10 s, so a
+  // reply landing between two leaps cannot hide the gap.
+  await waitFor(
+    () => {
+      offset += 10_000;
+      return said('stopped answering') > 0;
+    },
+    5000,
+    'the probe to judge the server silent by the injected clock',
+  );
+  await waitFor(() => said('connected to ZooKeeper') >= 2, 10_000, 'reconnected');
+});

@@ -2,9 +2,11 @@
 // lowest-sequence master as leader, and gives up via onFatal after zkDetectionTimeout without one.
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event, Exception, State } from 'node-zookeeper-client';
+import { systemClock, type Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
 import type { LeaderSource, MasterView } from '../leader.ts';
-import { parseZkUrl, formatHost, type ZkUrl, type ZkHost } from './url.ts';
+import { closeZkClient, createZkClient, dropConnection } from './client.ts';
+import { parseZkUrl, formatHost, type ZkUrl } from './url.ts';
 import { classifyChild, jsonInfoChildren, masterAddress } from './master-info.ts';
 
 export interface ZkDetectorOptions {
@@ -19,10 +21,11 @@ export interface ZkDetectorOptions {
   readonly spinDelayMs?: number;
   /** Longest pause between new sessions after expiry or auth failure. Default 10 s. */
   readonly maxSessionBackoffMs?: number;
+  /** Tells when the server stopped answering the probe; default the system clock. */
+  readonly clock?: Clock;
 }
 
 const EMPTY: MasterView = Object.freeze({ leader: null, masters: Object.freeze([]) });
-const CLOSE_WAIT_MS = 2000;
 
 type ZkError = Error | Exception | null;
 
@@ -33,6 +36,7 @@ export class ZkDetector implements LeaderSource {
   private readonly sessionTimeoutMs: number;
   private readonly spinDelayMs: number;
   private readonly maxBackoffMs: number;
+  private readonly clock: Clock;
 
   private view: MasterView = EMPTY;
   private client: Client | null = null;
@@ -68,6 +72,7 @@ export class ZkDetector implements LeaderSource {
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.spinDelayMs = options.spinDelayMs ?? 1000;
     this.maxBackoffMs = options.maxSessionBackoffMs ?? 10_000;
+    this.clock = options.clock ?? systemClock;
   }
 
   start(): Promise<void> {
@@ -92,7 +97,7 @@ export class ZkDetector implements LeaderSource {
     this.client = null;
     this.connected = false;
     if (client) {
-      await closeClient(client, this.log);
+      await closeZkClient(client, this.log);
     }
   }
 
@@ -120,16 +125,10 @@ export class ZkDetector implements LeaderSource {
     const id = ++this.session;
     let client: Client;
     try {
-      client = zookeeper.createClient(this.url.hosts.map(formatHostForLibrary).join(','), {
-        sessionTimeout: this.sessionTimeoutMs,
-        spinDelay: this.spinDelayMs,
-        retries: 0,
+      client = createZkClient(this.url, {
+        sessionTimeoutMs: this.sessionTimeoutMs,
+        spinDelayMs: this.spinDelayMs,
       });
-      useServers(client, this.url.hosts);
-      if (this.url.auth) {
-        const { user, password } = this.url.auth;
-        client.addAuthInfo('digest', Buffer.from(`${user}:${password}`));
-      }
     } catch (err) {
       this.log.error({ err }, 'could not create a ZooKeeper client; retrying');
       this.scheduleSession();
@@ -207,16 +206,16 @@ export class ZkDetector implements LeaderSource {
   private startProbe(id: number, client: Client): void {
     this.stopProbe();
     const every = Math.max(100, Math.floor(client.getSessionTimeout() / 3));
-    let lastReply = Date.now();
+    let lastReply = this.clock.now();
     let outstanding = false;
     this.probeTimer = setInterval(() => {
       if (id !== this.session || !this.connected) {
         return;
       }
-      if (Date.now() - lastReply > 2 * every) {
+      if (this.clock.now() - lastReply > 2 * every) {
         this.log.warn('the ZooKeeper server stopped answering; reconnecting');
         this.stopProbe();
-        internals(client)?.socket?.destroy?.();
+        dropConnection(client);
         return;
       }
       if (outstanding) {
@@ -228,7 +227,7 @@ export class ZkDetector implements LeaderSource {
       }).then(({ error }) => {
         outstanding = false;
         if (!error || codeOf(error) === zookeeper.Exception.NO_NODE) {
-          lastReply = Date.now();
+          lastReply = this.clock.now();
         }
       });
     }, every);
@@ -250,7 +249,7 @@ export class ZkDetector implements LeaderSource {
       this.client = null;
     }
     client.removeAllListeners('state');
-    void closeClient(client, this.log);
+    void closeZkClient(client, this.log);
     this.scheduleSession();
   }
 
@@ -524,79 +523,4 @@ function call<T>(run: (cb: (error: ZkError, value: T) => void) => void): Promise
 function codeOf(error: Error | Exception): number | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
-}
-
-/**
- * The library splits its connection string on ":" and so cannot parse "[::1]:2181"; it gets
- * placeholder text of the right host count, then our parsed hosts replace its server list.
- */
-function formatHostForLibrary(h: ZkHost): string {
-  return h.host.includes(':') ? `ipv6-placeholder:${h.port}` : `${h.host}:${h.port}`;
-}
-
-interface ConnectionManagerInternals {
-  servers?: unknown;
-  state?: unknown;
-  socket?: { destroy?: () => void } | null;
-  connectTimeoutHandler?: NodeJS.Timeout | null;
-}
-
-function internals(client: Client): ConnectionManagerInternals | undefined {
-  const cm = (client as unknown as { connectionManager?: unknown }).connectionManager;
-  return typeof cm === 'object' && cm !== null ? cm : undefined;
-}
-
-function useServers(client: Client, hosts: readonly ZkHost[]): void {
-  const cm = internals(client);
-  if (!cm || !Array.isArray(cm.servers) || cm.servers.length !== hosts.length) {
-    if (hosts.some((h) => h.host.includes(':'))) {
-      throw new Error(
-        'this node-zookeeper-client version cannot take IPv6 ZooKeeper hosts; use hostnames or IPv4',
-      );
-    }
-    return; // the library parsed the plain hosts itself
-  }
-  // Shuffled, as the library does, so many mesos-dns instances spread over the ensemble.
-  const servers = hosts.map((h) => ({ host: h.host, port: h.port }));
-  for (let i = servers.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [servers[i], servers[j]] = [servers[j]!, servers[i]!];
-  }
-  cm.servers = servers;
-}
-
-const CLOSED = -2; // ConnectionManager.STATES.CLOSED
-
-/**
- * Closes a client and waits until its connection manager is closed, so no socket or reconnect
- * timer outlives stop(). The library has no "closed" event, hence the short poll.
- */
-async function closeClient(client: Client, log: Logger): Promise<void> {
-  try {
-    client.close();
-  } catch (err) {
-    log.debug({ err }, 'closing the ZooKeeper client threw');
-  }
-  const cm = internals(client);
-  if (!cm) {
-    return;
-  }
-  const deadline = Date.now() + CLOSE_WAIT_MS;
-  let destroyed = false;
-  while (cm.state !== CLOSED && Date.now() < deadline + 500) {
-    if (!destroyed && Date.now() >= deadline - 500) {
-      // The server did not answer the close request: drop the socket (it then stops retrying).
-      destroyed = true;
-      cm.socket?.destroy?.();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  if (cm.connectTimeoutHandler) {
-    // Left armed when a socket is destroyed before connecting.
-    clearTimeout(cm.connectTimeoutHandler);
-    cm.connectTimeoutHandler = null;
-  }
-  if (cm.state !== CLOSED) {
-    log.warn('the ZooKeeper client did not close within 2.5s');
-  }
 }

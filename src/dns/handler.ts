@@ -179,7 +179,7 @@ export class QueryHandler {
     const fallback = buildEmptyResponse(packet, q, RCODE_SERVFAIL, false, this.#config.recurseon);
     const key = q.key;
     const size = transport === 'tcp' ? TCP_MAX : this.#udpSize(q);
-    return this.#forwarder.forward(packet, transport, size).then(
+    return this.#forwarder.forward(packet, q.copy(), transport, size).then(
       (reply) => {
         const rcode = reply.length >= 4 ? reply[3]! & 0xf : RCODE_SERVFAIL;
         const outcome: QueryOutcome = rcode === RCODE_SERVFAIL ? 'servfail' : 'forwarded';

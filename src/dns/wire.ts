@@ -61,6 +61,11 @@ export class ParsedQuery {
   get clientUdpSize(): number {
     return this.hasEdns ? Math.max(512, this.ednsUdpSize) : 512;
   }
+
+  /** A copy to hand to work that outlives this query (the forwarder); the handler reuses `this`. */
+  copy(): ParsedQuery {
+    return Object.assign(new ParsedQuery(), this);
+  }
 }
 
 function reset(q: ParsedQuery): void {

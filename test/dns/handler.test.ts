@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Forwarder } from '../../src/dns/forward/forwarder.ts';
 import { QueryHandler } from '../../src/dns/handler.ts';
 import type { DnsObserver, QueryOutcome, Transport } from '../../src/dns/observer.ts';
+import type { ParsedQuery } from '../../src/dns/wire.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { Config } from '../../src/config/types.ts';
 import type { RecordStore } from '../../src/records/store.ts';
@@ -268,13 +269,13 @@ test('outside the domain: REFUSED without forwarder or with externalon false', (
 });
 
 function fakeForwarder(
-  calls: { size: number; transport: Transport }[],
+  calls: { size: number; transport: Transport; question?: ParsedQuery }[],
   reject = false,
 ): { f: Forwarder } {
   return {
     f: {
-      forward(query, transport, clientUdpSize) {
-        calls.push({ size: clientUdpSize, transport });
+      forward(query, question, transport, clientUdpSize) {
+        calls.push({ size: clientUdpSize, transport, question });
         if (reject) return Promise.reject(new Error('boom'));
         const reply = Buffer.from(query);
         reply[2] = 0x81;
@@ -287,14 +288,22 @@ function fakeForwarder(
 }
 
 test('outside the domain: the forwarder answers, with the client UDP size', async () => {
-  const calls: { size: number; transport: Transport }[] = [];
+  const calls: { size: number; transport: Transport; question?: ParsedQuery }[] = [];
   const { h, obs } = handler({ forwarder: fakeForwarder(calls).f, config: { udpMaxSize: 4096 } });
   const out = h.handle(encodeQuery('example.org', { edns: 4000, id: 99 }), 'udp');
   assert.ok(out instanceof Promise);
+  // The forwarder keeps the parse it was handed while the handler parses the next query.
+  await h.handle(encodeQuery('other.example', { id: 100 }), 'tcp');
   const reply = await out;
   assert.equal(Buffer.from(reply).readUInt16BE(0), 99);
-  assert.deepEqual(calls, [{ size: 4000, transport: 'udp' }]);
-  assert.deepEqual(obs.outcomes, ['forwarded']);
+  assert.deepEqual(
+    calls.map((c) => [c.size, c.transport, c.question?.key, c.question?.ednsUdpSize]),
+    [
+      [4000, 'udp', 'example.org.', 4000],
+      [65535, 'tcp', 'other.example.', 0],
+    ],
+  );
+  assert.deepEqual(obs.outcomes, ['forwarded', 'forwarded']);
   const failing = handler({ forwarder: fakeForwarder([], true).f });
   const fb = await failing.h.handle(encodeQuery('example.org'), 'tcp');
   assert.equal(rcode(fb!), 2);

@@ -186,7 +186,7 @@ test('UDP: SERVFAIL before the first load, answers once the store is filled', as
 test('UDP: the forwarder answers names outside the domain', async () => {
   const seen: string[] = [];
   const forwarder: Forwarder = {
-    forward(query, transport, size) {
+    forward(query, _question, transport, size) {
       seen.push(`${transport}:${size}`);
       const reply = Buffer.from(query);
       reply[2] = 0x81;

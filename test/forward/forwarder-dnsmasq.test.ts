@@ -23,6 +23,7 @@ import {
   ManualClock,
   RecordingObserver,
   buildQuery,
+  ask,
   decode,
   idOf,
   isTruncated,
@@ -86,7 +87,7 @@ describe('pass-through', () => {
         const direct = await udpExchange(dm.port, query);
         assert.equal(rcodeOf(direct), 0);
         assert.ok(decode(direct).answers.length > 0, 'dnsmasq has an answer');
-        const forwarded = await f.forward(query, 'udp', 4096);
+        const forwarded = await ask(f, query, 'udp', 4096);
         assert.deepEqual(Buffer.from(forwarded), Buffer.from(direct));
       }
     });
@@ -95,7 +96,7 @@ describe('pass-through', () => {
   it('passes NXDOMAIN with the zone SOA through unchanged', async () => {
     const f = forwarder({});
     const query = buildQuery(`nope.${ZONE}`, T.A, { id: 7 });
-    const forwarded = await f.forward(query, 'udp', 512);
+    const forwarded = await ask(f, query, 'udp', 512);
     assert.equal(rcodeOf(forwarded), 3);
     assert.equal(decode(forwarded).authorities[0]?.type, T.SOA);
     assert.deepEqual(Buffer.from(forwarded), Buffer.from(await udpExchange(dm.port, query)));
@@ -104,7 +105,7 @@ describe('pass-through', () => {
   it('keeps the client ID and the exact case of its question', async () => {
     const f = forwarder({});
     const query = buildQuery(`A.ExAmPlE.TeSt`, T.A, { id: 0x1234 });
-    const reply = await f.forward(query, 'udp', 512);
+    const reply = await ask(f, query, 'udp', 512);
     assert.equal(idOf(reply), 0x1234);
     assert.deepEqual(
       Buffer.from(reply.subarray(12, query.length)),
@@ -121,7 +122,7 @@ describe('truncation', () => {
     const query = buildQuery(`big.${ZONE}`, T.TXT, { id: 99 });
     const direct = await udpExchange(dm.port, query);
     assert.ok(isTruncated(direct), 'dnsmasq truncates the big TXT set over UDP');
-    const reply = await f.forward(query, 'udp', 4096);
+    const reply = await ask(f, query, 'udp', 4096);
     assert.ok(!isTruncated(reply));
     assert.equal(decode(reply).answers.length, 6);
     assert.ok(reply.length > 512);
@@ -131,7 +132,7 @@ describe('truncation', () => {
   it('sends only header + question with TC to a client whose UDP size is too small', async () => {
     const f = forwarder({});
     const query = buildQuery(`big.${ZONE}`, T.TXT, { id: 5 });
-    const reply = await f.forward(query, 'udp', 512);
+    const reply = await ask(f, query, 'udp', 512);
     assert.ok(isTruncated(reply));
     assert.equal(reply.length, query.length);
     assert.deepEqual([...reply.subarray(4, 12)], [0, 1, 0, 0, 0, 0, 0, 0]);
@@ -141,7 +142,7 @@ describe('truncation', () => {
   it('keeps the OPT record when truncating an EDNS reply', async () => {
     const f = forwarder({});
     const query = buildQuery(`big.${ZONE}`, T.TXT, { id: 6, ednsSize: 1232 });
-    const reply = await f.forward(query, 'udp', 600);
+    const reply = await ask(f, query, 'udp', 600);
     assert.ok(isTruncated(reply));
     const packet = decode(reply);
     assert.equal(packet.answers.length, 0);
@@ -153,7 +154,7 @@ describe('truncation', () => {
   it('gives a TCP client the whole answer, forwarded over TCP', async () => {
     const f = forwarder({});
     const query = buildQuery(`big.${ZONE}`, T.TXT, { id: 8 });
-    const reply = await f.forward(query, 'tcp', 512);
+    const reply = await ask(f, query, 'tcp', 512);
     assert.deepEqual(Buffer.from(reply), Buffer.from(await tcpExchange(dm.port, query)));
   });
 });
@@ -164,16 +165,16 @@ describe('routing and failover', () => {
       resolvers: [dm.resolver],
       zoneResolvers: { test: [`127.0.0.1:${closedPort}`], [`${OTHER}.`]: [dmOther.resolver] },
     });
-    const other = await f.forward(buildQuery(`A.Other.Test`, T.A), 'udp', 512);
+    const other = await ask(f, buildQuery(`A.Other.Test`, T.A), 'udp', 512);
     assert.equal(decode(other).answers[0]?.address, '10.9.9.9');
     // "example.test" matches only the zone "test", whose resolver is down: SERVFAIL.
-    const viaTest = await f.forward(buildQuery(`a.${ZONE}`, T.A), 'udp', 512);
+    const viaTest = await ask(f, buildQuery(`a.${ZONE}`, T.A), 'udp', 512);
     assert.equal(rcodeOf(viaTest), 2);
     const g = forwarder({
       resolvers: [dm.resolver],
       zoneResolvers: { [OTHER]: [dmOther.resolver] },
     });
-    const dflt = await g.forward(buildQuery(`a.${ZONE}`, T.A), 'udp', 512);
+    const dflt = await ask(g, buildQuery(`a.${ZONE}`, T.A), 'udp', 512);
     assert.equal(decode(dflt).answers[0]?.address, '10.1.2.3');
   });
 
@@ -182,7 +183,7 @@ describe('routing and failover', () => {
     const f = forwarder({ resolvers: [`127.0.0.1:${closedPort}`], observer, timeoutMs: 500 });
     const query = buildQuery(`a.${ZONE}`, T.A, { id: 0x7777, ednsSize: 1232, dnssecOk: true });
     const started = performance.now();
-    const reply = await f.forward(query, 'udp', 1232);
+    const reply = await ask(f, query, 'udp', 1232);
     assert.ok(performance.now() - started < 1500, 'bounded by the timeout');
     assert.equal(rcodeOf(reply), 2);
     assert.equal(idOf(reply), 0x7777);
@@ -208,7 +209,7 @@ describe('routing and failover', () => {
       probeBackoffMs: 60_000,
     });
     for (let i = 0; i < 4; i++) {
-      const reply = await f.forward(buildQuery(`a.${ZONE}`, T.A, { id: i }), 'udp', 512);
+      const reply = await ask(f, buildQuery(`a.${ZONE}`, T.A, { id: i }), 'udp', 512);
       assert.equal(rcodeOf(reply), 0);
       assert.equal(decode(reply).answers[0]?.address, '10.1.2.3');
     }
@@ -225,8 +226,8 @@ describe('routing and failover', () => {
     const observer = new RecordingObserver();
     const f = forwarder({ observer, cacheSize: 100 });
     const query = buildQuery('outside.zone', T.A);
-    assert.equal(rcodeOf(await f.forward(query, 'udp', 512)), 5);
-    assert.equal(rcodeOf(await f.forward(query, 'udp', 512)), 5);
+    assert.equal(rcodeOf(await ask(f, query, 'udp', 512)), 5);
+    assert.equal(rcodeOf(await ask(f, query, 'udp', 512)), 5);
     assert.deepEqual(observer.caches, ['miss', 'miss'], 'REFUSED is never cached');
     assert.deepEqual(
       observer.upstreams.map((u) => u.result),
@@ -248,15 +249,15 @@ describe('cache and serve-stale with a real upstream', () => {
         observer,
         timeoutMs: 300,
       });
-      const first = await f.forward(buildQuery(`a.${ZONE}`, T.A, { id: 1 }), 'udp', 512);
+      const first = await ask(f, buildQuery(`a.${ZONE}`, T.A, { id: 1 }), 'udp', 512);
       assert.deepEqual(ttlsOf(first), [ZONE_TTL, ZONE_TTL]);
-      const nx = await f.forward(buildQuery(`gone.${ZONE}`, T.A, { id: 2 }), 'udp', 512);
+      const nx = await ask(f, buildQuery(`gone.${ZONE}`, T.A, { id: 2 }), 'udp', 512);
       assert.equal(rcodeOf(nx), 3);
       await up.stop();
       clock.advance(5_500);
 
       const query = buildQuery(`A.EXAMPLE.test`, T.A, { id: 0xabcd });
-      const hit = await f.forward(query, 'udp', 512);
+      const hit = await ask(f, query, 'udp', 512);
       assert.equal(idOf(hit), 0xabcd);
       assert.deepEqual(
         Buffer.from(hit.subarray(12, query.length)),
@@ -265,14 +266,14 @@ describe('cache and serve-stale with a real upstream', () => {
       assert.deepEqual(ttlsOf(hit), [ZONE_TTL - 5, ZONE_TTL - 5]);
       assert.equal(decode(hit).answers[0]?.address, '10.1.2.3');
 
-      const nxHit = await f.forward(buildQuery(`gone.${ZONE}`, T.A, { id: 3 }), 'udp', 512);
+      const nxHit = await ask(f, buildQuery(`gone.${ZONE}`, T.A, { id: 3 }), 'udp', 512);
       assert.equal(rcodeOf(nxHit), 3, 'negative answer cached');
       assert.deepEqual(ttlsOf(nxHit), [ZONE_TTL - 5]);
       assert.deepEqual(observer.caches, ['miss', 'miss', 'hit', 'hit']);
 
       // Past the SOA minimum: gone from the cache, and with no upstream, SERVFAIL.
       clock.advance(ZONE_TTL * 1000);
-      const expired = await f.forward(buildQuery(`gone.${ZONE}`, T.A, { id: 4 }), 'udp', 512);
+      const expired = await ask(f, buildQuery(`gone.${ZONE}`, T.A, { id: 4 }), 'udp', 512);
       assert.equal(rcodeOf(expired), 2);
     } finally {
       await up.stop();
@@ -293,17 +294,17 @@ describe('cache and serve-stale with a real upstream', () => {
           observer,
           timeoutMs: 300,
         });
-        assert.equal(rcodeOf(await f.forward(buildQuery(`a.${ZONE}`, T.A), 'udp', 512)), 0);
+        assert.equal(rcodeOf(await ask(f, buildQuery(`a.${ZONE}`, T.A), 'udp', 512)), 0);
         await up.stop();
         clock.advance((ZONE_TTL + 10) * 1000);
-        const reply = await f.forward(buildQuery(`a.${ZONE}`, T.A, { id: 77 }), 'udp', 512);
+        const reply = await ask(f, buildQuery(`a.${ZONE}`, T.A, { id: 77 }), 'udp', 512);
         assert.equal(idOf(reply), 77);
         if (serveStale) {
           assert.equal(rcodeOf(reply), 0);
           assert.deepEqual(ttlsOf(reply), [30, 30]);
           assert.deepEqual(observer.caches, ['miss', 'miss', 'stale']);
           clock.advance(serveStale * 1000);
-          const tooOld = await f.forward(buildQuery(`a.${ZONE}`, T.A), 'udp', 512);
+          const tooOld = await ask(f, buildQuery(`a.${ZONE}`, T.A), 'udp', 512);
           assert.equal(rcodeOf(tooOld), 2, 'past the stale window');
         } else {
           assert.equal(rcodeOf(reply), 2);
@@ -319,13 +320,13 @@ describe('cache and serve-stale with a real upstream', () => {
     const clock = new ManualClock();
     const observer = new RecordingObserver();
     const f = forwarder({ cacheSize: 10, cacheMaxTtlSeconds: 60, clock, observer });
-    const first = await f.forward(buildQuery(`txt.${ZONE}`, T.TXT), 'udp', 512);
+    const first = await ask(f, buildQuery(`txt.${ZONE}`, T.TXT), 'udp', 512);
     assert.equal(rcodeOf(first), 0);
     clock.advance(10_000);
-    const hit = await f.forward(buildQuery(`txt.${ZONE}`, T.TXT), 'udp', 512);
+    const hit = await ask(f, buildQuery(`txt.${ZONE}`, T.TXT), 'udp', 512);
     assert.deepEqual(ttlsOf(hit), [50, 50]);
     clock.advance(50_000);
-    await f.forward(buildQuery(`txt.${ZONE}`, T.TXT), 'udp', 512);
+    await ask(f, buildQuery(`txt.${ZONE}`, T.TXT), 'udp', 512);
     assert.deepEqual(observer.caches, ['miss', 'hit', 'miss']);
   });
 });

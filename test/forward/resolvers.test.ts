@@ -46,19 +46,28 @@ describe('resolversForName', () => {
   const c = [parseResolver('192.0.2.3')];
   const d = [parseResolver('192.0.2.4')];
   const zones = new Map([
-    ['corp', a],
-    ['eng.corp', b],
+    ['corp.', a],
+    ['eng.corp.', b],
   ]);
 
   it('picks the longest label-wise match, else the defaults', () => {
-    assert.equal(resolversForName('x.eng.corp', zones, d), b);
-    assert.equal(resolversForName('eng.corp', zones, d), b);
-    assert.equal(resolversForName('x.sales.corp', zones, d), a);
-    assert.equal(resolversForName('corp', zones, d), a);
+    assert.equal(resolversForName('x.eng.corp.', zones, d), b);
+    assert.equal(resolversForName('eng.corp.', zones, d), b);
+    assert.equal(resolversForName('x.sales.corp.', zones, d), a);
+    assert.equal(resolversForName('corp.', zones, d), a);
     // "xeng.corp" is not inside "eng.corp".
-    assert.equal(resolversForName('xeng.corp', zones, d), a);
-    assert.equal(resolversForName('example.com', zones, d), d);
-    assert.equal(resolversForName('example.com', new Map([['', c]]), d), c);
+    assert.equal(resolversForName('xeng.corp.', zones, d), a);
+    assert.equal(resolversForName('example.com.', zones, d), d);
+    assert.equal(resolversForName('example.com.', new Map([['.', c]]), d), c);
+    assert.equal(resolversForName('.', new Map([['.', c]]), d), c);
+    assert.equal(resolversForName('.', zones, d), d);
+  });
+
+  it('does not split a label at an escaped dot', () => {
+    // The label "x.eng" under "corp": inside "corp", not inside "eng.corp".
+    assert.equal(resolversForName('x\\.eng.corp.', zones, d), a);
+    assert.equal(resolversForName('a\\.corp.', new Map([['corp.', a]]), d), d);
+    assert.equal(resolversForName('a\\092.eng.corp.', zones, d), b);
   });
 });
 

@@ -4,11 +4,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { systemClock } from '../../src/clock.ts';
-import { createForwarder, errorReply } from '../../src/dns/forward/forwarder.ts';
-import { scanQuery } from '../../src/dns/forward/reply-scan.ts';
+import { createForwarder } from '../../src/dns/forward/forwarder.ts';
 import { silentLogger } from '../../src/log.ts';
 import { answerA, startFakeUpstream } from './fake-upstream.ts';
-import { RecordingObserver, buildQuery, decode, idOf, rcodeOf } from './wire-client.ts';
+import {
+  RecordingObserver,
+  ask,
+  buildQuery,
+  decode,
+  idOf,
+  parsed,
+  rcodeOf,
+} from './wire-client.ts';
 
 function make(resolvers: string[], observer = new RecordingObserver(), timeoutMs = 1000) {
   return createForwarder({
@@ -34,7 +41,7 @@ describe('upstream exchange', () => {
           ednsSize: 4000,
           dnssecOk: true,
         });
-        const reply = await f.forward(query, 'udp', 4000);
+        const reply = await ask(f, query, 'udp', 4000);
         assert.equal(idOf(reply), 0x0101);
         const sent = up.seen.at(-1)!.query;
         // Everything but the ID travels unchanged: EDNS size and DO bit included.
@@ -61,7 +68,7 @@ describe('upstream exchange', () => {
     });
     const f = make([up.resolver]);
     try {
-      const reply = await f.forward(buildQuery('www.example.org', 1, { id: 3 }), 'udp', 512);
+      const reply = await ask(f, buildQuery('www.example.org', 1, { id: 3 }), 'udp', 512);
       assert.equal(decode(reply).answers[0]?.address, '192.0.2.9');
     } finally {
       await f.close();
@@ -73,7 +80,7 @@ describe('upstream exchange', () => {
     const up = await startFakeUpstream((q) => [answerA(q, 60, [192, 0, 2, 2])]);
     const f = make([up.resolver]);
     try {
-      const reply = await f.forward(buildQuery('www.example.org', 1), 'tcp', 512);
+      const reply = await ask(f, buildQuery('www.example.org', 1), 'tcp', 512);
       assert.equal(decode(reply).answers[0]?.address, '192.0.2.2');
       assert.deepEqual(
         up.seen.map((s) => s.transport),
@@ -92,7 +99,7 @@ describe('upstream exchange', () => {
     const f = make([silent.resolver, good.resolver], observer, 300);
     try {
       const started = performance.now();
-      const reply = await f.forward(buildQuery('www.example.org', 1), 'udp', 512);
+      const reply = await ask(f, buildQuery('www.example.org', 1), 'udp', 512);
       assert.ok(performance.now() - started < 1500);
       assert.equal(decode(reply).answers[0]?.address, '192.0.2.3');
       assert.deepEqual(observer.upstreams, [
@@ -110,7 +117,7 @@ describe('upstream exchange', () => {
     const silent = await startFakeUpstream(() => []);
     const f = make([silent.resolver], new RecordingObserver(), 10_000);
     try {
-      const pending = f.forward(buildQuery('www.example.org', 1, { id: 9 }), 'udp', 512);
+      const pending = ask(f, buildQuery('www.example.org', 1, { id: 9 }), 'udp', 512);
       await new Promise((r) => setTimeout(r, 50));
       await f.close();
       const reply = await pending;
@@ -121,34 +128,70 @@ describe('upstream exchange', () => {
     }
   });
 
-  it('answers garbage with FORMERR instead of throwing', async () => {
-    const f = make(['127.0.0.1:9']);
+  it('builds SERVFAIL that mirrors the query: ID, RD, question, EDNS with DO', async () => {
+    const silent = await startFakeUpstream(() => []);
+    const f = make([silent.resolver], new RecordingObserver(), 100);
     try {
-      const reply = await f.forward(Uint8Array.from([1, 2, 3]), 'udp', 512);
-      assert.equal(reply.length, 12);
-      assert.equal(rcodeOf(reply), 1);
-      assert.equal(idOf(reply), 0x0102);
+      const query = buildQuery('Www.Example.org', 28, {
+        id: 0x4321,
+        rd: false,
+        ednsSize: 4096,
+        dnssecOk: true,
+      });
+      const reply = await ask(f, query, 'udp', 4096);
+      const packet = decode(reply);
+      assert.equal(packet.header.id, 0x4321);
+      assert.equal(packet.header.qr, 1);
+      assert.equal(packet.header.rd, 0);
+      assert.equal(packet.header.rcode, 2);
+      assert.equal(packet.questions[0]?.name, 'Www.Example.org');
+      assert.equal(packet.additionals.length, 1);
+      assert.equal(reply[reply.length - 4]! & 0x80, 0x80, 'DO echoed');
     } finally {
       await f.close();
+      await silent.close();
     }
   });
+});
 
-  it('builds SERVFAIL that mirrors the query: ID, RD, question, EDNS with DO', () => {
-    const query = buildQuery('Www.Example.org', 28, {
-      id: 0x4321,
-      rd: false,
-      ednsSize: 4096,
-      dnssecOk: true,
+/** A query whose labels are given raw, so one may hold a "." (dns2 would split it). */
+function rawQuery(labels: readonly string[], id = 0x2222): Uint8Array {
+  const name = Buffer.concat([
+    ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
+    Buffer.from([0]),
+  ]);
+  const header = Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  return new Uint8Array(Buffer.concat([header, name, Buffer.from([0, 1, 0, 1])]));
+}
+
+describe('zone routing', () => {
+  it('routes a label holding a "." as one label, as the authoritative side reads it', async () => {
+    const zone = await startFakeUpstream((q) => [answerA(q, 60, [192, 0, 2, 10])]);
+    const dflt = await startFakeUpstream((q) => [answerA(q, 60, [192, 0, 2, 20])]);
+    const f = createForwarder({
+      resolvers: [dflt.resolver],
+      zoneResolvers: { 'b.example': [zone.resolver] },
+      timeoutMs: 1000,
+      cacheSize: 0,
+      observer: new RecordingObserver(),
+      logger: silentLogger(),
+      clock: systemClock,
     });
-    const reply = errorReply(query, scanQuery(query), 2);
-    const packet = decode(reply);
-    assert.equal(packet.header.id, 0x4321);
-    assert.equal(packet.header.qr, 1);
-    assert.equal(packet.header.rd, 0);
-    assert.equal(packet.header.rcode, 2);
-    assert.equal(packet.questions[0]?.name, 'Www.Example.org');
-    assert.equal(packet.additionals.length, 1);
-    assert.equal(reply[reply.length - 4]! & 0x80, 0x80, 'DO echoed');
+    try {
+      // Labels "a.b" and "example": the name is "a\.b.example.", outside the zone "b.example".
+      const escaped = rawQuery(['a.b', 'example']);
+      assert.equal(parsed(escaped).key, 'a\\.b.example.');
+      assert.deepEqual(decode(await ask(f, escaped, 'udp', 512)).answers[0]?.address, '192.0.2.20');
+      assert.equal(zone.seen.length, 0, 'the zone resolver was not asked');
+      // Three labels "a", "b", "example" are inside the zone.
+      const plain = rawQuery(['a', 'b', 'example']);
+      assert.equal(decode(await ask(f, plain, 'udp', 512)).answers[0]?.address, '192.0.2.10');
+      assert.equal(dflt.seen.length, 1);
+    } finally {
+      await f.close();
+      await zone.close();
+      await dflt.close();
+    }
   });
 });
 
@@ -162,17 +205,17 @@ describe('identical queries in flight', () => {
         buildQuery(names[i % names.length]!, 1, { id: 1000 + i }),
       );
       // All issued in one tick: the first opens the exchange, the rest join it.
-      const replies = await Promise.all(queries.map((q) => f.forward(q, 'udp', 512)));
+      const replies = await Promise.all(queries.map((q) => ask(f, q, 'udp', 512)));
       assert.equal(up.seen.length, 1, 'one query went upstream');
       replies.forEach((reply, i) => {
         const query = queries[i]!;
         assert.equal(idOf(reply), 1000 + i);
         assert.equal(rcodeOf(reply), 0);
-        const end = scanQuery(query)!.questionEnd;
+        const end = parsed(query).questionEnd;
         assert.deepEqual(reply.subarray(12, end), query.subarray(12, end), 'question as sent');
       });
       // Once answered, the next miss asks again (no cache here).
-      await f.forward(buildQuery('www.example.org', 1, { id: 1 }), 'udp', 512);
+      await ask(f, buildQuery('www.example.org', 1, { id: 1 }), 'udp', 512);
       assert.equal(up.seen.length, 2);
     } finally {
       await f.close();

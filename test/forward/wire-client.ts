@@ -6,12 +6,15 @@ import { connect } from 'node:net';
 import { Packet } from 'dns2';
 
 import type { Clock } from '../../src/clock.ts';
+import type { Forwarder } from '../../src/dns/forward/forwarder.ts';
+import { nameToWire } from '../../src/dns/names.ts';
 import type {
   DnsObserver,
   QueryOutcome,
   Transport,
   UpstreamResult,
 } from '../../src/dns/observer.ts';
+import { ParsedQuery, parseQuery } from '../../src/dns/wire.ts';
 
 export interface QueryOptions {
   readonly id?: number;
@@ -35,6 +38,26 @@ export function buildQuery(name: string, type: number, options: QueryOptions = {
     );
   }
   return new Uint8Array(packet.toBuffer());
+}
+
+const APEX = nameToWire('mesos.');
+
+/** The handler's parse of `query`, as the forwarder receives it; throws if the handler would not forward it. */
+export function parsed(query: Uint8Array): ParsedQuery {
+  const q = new ParsedQuery();
+  parseQuery(query, APEX, q);
+  if (q.status !== 'ok') throw new Error(`test query does not parse: ${q.status}`);
+  return q;
+}
+
+/** Hands `query` to the forwarder as the handler does: with its parse. */
+export function ask(
+  f: Forwarder,
+  query: Uint8Array,
+  transport: Transport,
+  clientUdpSize: number,
+): Promise<Uint8Array> {
+  return f.forward(query, parsed(query), transport, clientUdpSize);
 }
 
 export function decode(bytes: Uint8Array): Packet {

@@ -4,13 +4,15 @@ import { randomFillSync } from 'node:crypto';
 
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
-import { scanQuery, scanReply, type QueryInfo } from './reply-scan.ts';
+import { buildEmptyResponse } from '../response.ts';
+import { scanReply } from './reply-scan.ts';
 import {
+  FLAG_CD,
   HEADER_SIZE,
-  RCODE_FORMERR,
   RCODE_NOERROR,
   RCODE_NXDOMAIN,
   RCODE_SERVFAIL,
+  type ParsedQuery,
 } from '../wire.ts';
 import type { DnsObserver, Transport } from '../observer.ts';
 import type { ResolverAddress } from './resolver-address.ts';
@@ -26,15 +28,21 @@ import { buildRoutes, resolversForName } from './zone-routing.ts';
 
 /**
  * The seam between the authoritative server and the forwarder: the DNS layer hands over the
- * client's raw query and sends back whatever bytes come back.
+ * client's raw query with its own parse of it, and sends back whatever bytes come back.
  */
 export interface Forwarder {
   /**
-   * Resolves a query outside the cluster domain. Never rejects: on failure it resolves to a
-   * SERVFAIL built from the query. The reply carries the client's ID and question exactly, and
-   * over UDP fits `clientUdpSize` (TC set otherwise).
+   * Resolves a query outside the cluster domain. `question` is the handler's parse of `query`
+   * (status 'ok'); the forwarder keeps it until the reply, so it must not be reused meanwhile.
+   * Never rejects: on failure it resolves to a SERVFAIL built from the query. The reply carries
+   * the client's ID and question exactly, and over UDP fits `clientUdpSize` (TC set otherwise).
    */
-  forward(query: Uint8Array, transport: Transport, clientUdpSize: number): Promise<Uint8Array>;
+  forward(
+    query: Uint8Array,
+    question: ParsedQuery,
+    transport: Transport,
+    clientUdpSize: number,
+  ): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -62,8 +70,6 @@ export interface ForwarderOptions {
 
 /** The smallest UDP payload every DNS client accepts (RFC 1035). */
 const MIN_UDP_SIZE = 512;
-/** The payload size we advertise in OPT records we build ourselves (DNS flag day 2020). */
-const OWN_UDP_SIZE = 1232;
 
 /** Random upstream message IDs from a refilled pool, so each query costs no syscall. */
 class IdSource {
@@ -80,23 +86,23 @@ class IdSource {
 }
 
 /** Cache key: the lower-cased wire question (name, type, class) plus the DO and CD bits. */
-function cacheKey(query: Uint8Array, info: QueryInfo): string {
+function cacheKey(query: Uint8Array, q: ParsedQuery): string {
   let key = '';
-  for (let i = HEADER_SIZE; i < info.questionEnd; i++) {
+  for (let i = HEADER_SIZE; i < q.questionEnd; i++) {
     let c = query[i]!;
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     key += String.fromCharCode(c);
   }
   // CD changes what a validating upstream returns, so it must not share an entry with CD=0.
-  return key + (info.dnssecOk ? 'D' : '-') + ((query[3]! & 0x10) !== 0 ? 'C' : '-');
+  return key + (q.ednsDo ? 'D' : '-') + ((q.flags & FLAG_CD) !== 0 ? 'C' : '-');
 }
 
 /** Puts the client's ID, question bytes (its case) and RD bit back into `reply`, in place. */
-function restoreClientView(reply: Uint8Array, query: Uint8Array, info: QueryInfo): Uint8Array {
+function restoreClientView(reply: Uint8Array, query: Uint8Array, q: ParsedQuery): Uint8Array {
   reply[0] = query[0]!;
   reply[1] = query[1]!;
   reply[2] = (reply[2]! & ~0x01) | (query[2]! & 0x01);
-  reply.set(query.subarray(HEADER_SIZE, info.questionEnd), HEADER_SIZE);
+  reply.set(query.subarray(HEADER_SIZE, q.questionEnd), HEADER_SIZE);
   return reply;
 }
 
@@ -119,38 +125,9 @@ function fitUdp(reply: Uint8Array, questionEnd: number, clientUdpSize: number): 
   return out;
 }
 
-/** An error reply built from the client's query: same ID, opcode, RD, CD and question. */
-export function errorReply(
-  query: Uint8Array,
-  info: QueryInfo | undefined,
-  rcode: number,
-): Uint8Array {
-  if (!info) {
-    // Not even one readable question: answer with the header alone.
-    const out = new Uint8Array(HEADER_SIZE);
-    out.set(query.subarray(0, Math.min(2, query.length)));
-    out[2] = 0x80 | ((query[2] ?? 0) & 0x79);
-    out[3] = 0x80 | rcode;
-    return out;
-  }
-  const optLength = info.hasOpt ? 11 : 0;
-  const out = new Uint8Array(info.questionEnd + optLength);
-  out.set(query.subarray(0, info.questionEnd));
-  out[2] = 0x80 | (query[2]! & 0x79);
-  out[3] = 0x80 | (query[3]! & 0x10) | rcode;
-  out[4] = 0;
-  out[5] = 1;
-  out.fill(0, 6, 12);
-  if (info.hasOpt) {
-    out[11] = 1;
-    const o = info.questionEnd;
-    // Root name, TYPE OPT, CLASS = our UDP size, TTL = ext-rcode 0, version 0, DO echoed.
-    out.set(
-      [0, 0, 41, OWN_UDP_SIZE >> 8, OWN_UDP_SIZE & 0xff, 0, 0, info.dnssecOk ? 0x80 : 0, 0, 0, 0],
-      o,
-    );
-  }
-  return out;
+/** SERVFAIL built from the client's query: same ID, opcode, RD, CD, question and DO. */
+function servfail(query: Uint8Array, q: ParsedQuery): Uint8Array {
+  return buildEmptyResponse(query, q, RCODE_SERVFAIL, false, true);
 }
 
 /** What one attempt, or one round of attempts, came to: a usable reply, an unusable one, or none. */
@@ -180,7 +157,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   async function attempt(
     resolver: ResolverAddress,
     upstreamQuery: Uint8Array,
-    info: QueryInfo,
+    q: ParsedQuery,
     transport: Transport,
     attemptTimeoutMs: number,
   ): Promise<Attempt> {
@@ -191,7 +168,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       reply = await exchange(
         resolver,
         upstreamQuery,
-        info.questionEnd,
+        q.questionEnd,
         attemptTimeoutMs,
         closing.signal,
       );
@@ -202,7 +179,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           reply = await exchangeTcp(
             resolver,
             upstreamQuery,
-            info.questionEnd,
+            q.questionEnd,
             attemptTimeoutMs,
             closing.signal,
           );
@@ -245,12 +222,12 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   /** Asks the resolvers for `query` in order until one answers usably, within the deadline. */
   async function askUpstream(
     query: Uint8Array,
-    info: QueryInfo,
+    q: ParsedQuery,
     transport: Transport,
   ): Promise<Attempt> {
-    const candidates = pool.order(resolversForName(info.qname, zones, defaults));
+    const candidates = pool.order(resolversForName(q.key, zones, defaults));
     if (candidates.length === 0) {
-      logger.debug({ qname: info.qname }, 'no upstream resolvers configured for this name');
+      logger.debug({ name: q.key }, 'no upstream resolvers configured for this name');
     }
     const deadline = performance.now() + timeoutMs * Math.max(1, candidates.length);
     const upstreamQuery = new Uint8Array(query);
@@ -264,7 +241,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       const result = await attempt(
         resolver,
         upstreamQuery,
-        info,
+        q,
         transport,
         Math.min(timeoutMs, left),
       );
@@ -276,18 +253,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   async function resolve(
     query: Uint8Array,
+    q: ParsedQuery,
     transport: Transport,
     clientUdpSize: number,
   ): Promise<Uint8Array> {
-    const info = scanQuery(query);
-    if (!info) return errorReply(query, undefined, RCODE_FORMERR);
     // Replies from the cache or a shared exchange are copied before the client's view is put in.
     const finish = (bytes: Uint8Array): Uint8Array => {
-      const out = restoreClientView(new Uint8Array(bytes), query, info);
-      return transport === 'udp' ? fitUdp(out, info.questionEnd, clientUdpSize) : out;
+      const out = restoreClientView(new Uint8Array(bytes), query, q);
+      return transport === 'udp' ? fitUdp(out, q.questionEnd, clientUdpSize) : out;
     };
 
-    const key = cacheKey(query, info);
+    const key = cacheKey(query, q);
     if (cache.enabled) {
       const hit = cache.lookup(key);
       observer.cache(hit.kind === 'fresh' ? 'hit' : 'miss', cache.size);
@@ -300,7 +276,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     let flight = inflight.get(flightKey);
     const leader = flight === undefined;
     if (flight === undefined) {
-      flight = askUpstream(query, info, transport).finally(() => inflight.delete(flightKey));
+      flight = askUpstream(query, q, transport).finally(() => inflight.delete(flightKey));
       inflight.set(flightKey, flight);
     }
     const outcome = await flight;
@@ -318,17 +294,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       }
     }
     if (outcome.unusable) return finish(outcome.unusable.bytes);
-    return errorReply(query, info, RCODE_SERVFAIL);
+    return servfail(query, q);
   }
 
   return {
-    async forward(query, transport, clientUdpSize) {
+    async forward(query, question, transport, clientUdpSize) {
       try {
-        return await resolve(query, transport, clientUdpSize);
+        return await resolve(query, question, transport, clientUdpSize);
       } catch (err) {
         // A bug here must cost one query, not the process.
         logger.error({ err: String(err) }, 'forwarding failed unexpectedly');
-        return errorReply(query, scanQuery(query), RCODE_SERVFAIL);
+        return servfail(query, question);
       }
     },
     close() {

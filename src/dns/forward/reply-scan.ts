@@ -1,20 +1,8 @@
-// Minimal wire reading for the forwarder: where the question ends, where every TTL lives, the
-// rcode and the RFC 2308 negative TTL, found with one pass over the bytes and no full decode.
+// What the forwarder reads in an upstream reply: where the question ends, where every TTL lives,
+// the rcode and the RFC 2308 negative TTL, found with one pass over the bytes and no full decode.
+// The client's query is never read here: the handler's parse (wire.ts) is handed over.
 
 import { HEADER_SIZE, skipName, TYPE_OPT, TYPE_SOA } from '../wire.ts';
-
-/** What the forwarder needs to know about a client's query. */
-export interface QueryInfo {
-  /** Offset just past the single question (QNAME QTYPE QCLASS). */
-  readonly questionEnd: number;
-  readonly qtype: number;
-  readonly qclass: number;
-  /** Lower-cased qname in presentation-ish form (labels joined by '.'), for routing and keys. */
-  readonly qname: string;
-  /** DNSSEC OK bit from the query's OPT record (false without one). */
-  readonly dnssecOk: boolean;
-  readonly hasOpt: boolean;
-}
 
 /** What the forwarder needs to know about an upstream reply. */
 export interface ReplyInfo {
@@ -58,25 +46,6 @@ export function readTtl(buf: Uint8Array, offset: number): number {
   return readU32(buf, offset);
 }
 
-/** Reads the uncompressed qname at 12 as a lower-case dotted string; undefined if malformed. */
-function readQname(buf: Uint8Array, end: number): string | undefined {
-  let pos = HEADER_SIZE;
-  let name = '';
-  while (pos < end) {
-    const len = buf[pos]!;
-    if (len === 0) return name;
-    if ((len & 0xc0) !== 0) return undefined;
-    if (name.length > 0) name += '.';
-    for (let i = pos + 1; i <= pos + len; i++) {
-      let c = buf[i]!;
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      name += String.fromCharCode(c);
-    }
-    pos += 1 + len;
-  }
-  return undefined;
-}
-
 interface RrWalk {
   readonly ttlOffsets: number[];
   minTtl: number | undefined;
@@ -118,32 +87,6 @@ function walkRecords(buf: Uint8Array, start: number, walk: RrWalk): boolean {
     }
   }
   return true;
-}
-
-/** Reads a client query: exactly one question, optional OPT. Undefined when unusable. */
-export function scanQuery(buf: Uint8Array): QueryInfo | undefined {
-  if (buf.length < HEADER_SIZE || readU16(buf, 4) !== 1) return undefined;
-  const nameEnd = skipName(buf, HEADER_SIZE);
-  if (nameEnd < 0 || nameEnd + 4 > buf.length) return undefined;
-  const qname = readQname(buf, nameEnd);
-  if (qname === undefined) return undefined;
-  const walk: RrWalk = {
-    ttlOffsets: [],
-    minTtl: undefined,
-    negativeTtl: undefined,
-    optStart: -1,
-    optEnd: -1,
-    dnssecOk: false,
-  };
-  if (!walkRecords(buf, nameEnd + 4, walk)) return undefined;
-  return {
-    questionEnd: nameEnd + 4,
-    qtype: readU16(buf, nameEnd),
-    qclass: readU16(buf, nameEnd + 2),
-    qname,
-    dnssecOk: walk.dnssecOk,
-    hasOpt: walk.optStart >= 0,
-  };
 }
 
 /** Reads an upstream reply; undefined when it is not a well-formed one-question response. */

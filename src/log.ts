@@ -14,3 +14,28 @@ export function createLogger(verbose = 0, destination?: pino.DestinationStream):
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * A warn line for an event that can come in floods (a connection limit biting): logged at once
+ * the first time, then at most once per `intervalMs`, each line counting the events it covers.
+ */
+export function rateLimitedWarn(
+  logger: Logger,
+  msg: string,
+  intervalMs = 10_000,
+  now: () => number = Date.now,
+): (fields: Record<string, unknown>) => void {
+  let lastMs = -Infinity;
+  let pending = 0;
+  return (fields) => {
+    pending++;
+    const t = now();
+    if (t - lastMs < intervalMs) return;
+    logger.warn(
+      { ...fields, events: pending, sinceMs: Number.isFinite(lastMs) ? t - lastMs : 0 },
+      msg,
+    );
+    lastMs = t;
+    pending = 0;
+  };
+}

@@ -14,7 +14,14 @@ export type QueryOutcome =
   | 'formerr'
   | 'notimp';
 
-export type UpstreamResult = 'ok' | 'error' | 'timeout';
+/**
+ * One upstream exchange: answered, failed (network error, or an answer such as SERVFAIL that is
+ * no answer), timed out, or answered with a reply that is not a well-formed DNS message.
+ */
+export type UpstreamResult = 'ok' | 'error' | 'timeout' | 'malformed';
+
+/** Every UpstreamResult, in the order metrics and thread tallies lay them out. */
+export const UPSTREAM_RESULTS: readonly UpstreamResult[] = ['ok', 'error', 'timeout', 'malformed'];
 
 export interface DnsObserver {
   /** One call per answered query; `qtype` is the numeric RR type (0 when unparseable). */

@@ -97,6 +97,55 @@ export function skipName(buf: Uint8Array, offset: number): number {
   }
 }
 
+export function readU16(buf: Uint8Array, offset: number): number {
+  return (buf[offset]! << 8) | buf[offset + 1]!;
+}
+
+export function readU32(buf: Uint8Array, offset: number): number {
+  return (
+    ((buf[offset]! << 24) |
+      (buf[offset + 1]! << 16) |
+      (buf[offset + 2]! << 8) |
+      buf[offset + 3]!) >>>
+    0
+  );
+}
+
+/**
+ * Checks the (possibly compressed) name at `offset`, which must end by `limit`: labels of at most
+ * 63 bytes, no reserved label types, at most 255 bytes once expanded, and every compression
+ * pointer aimed strictly before the stretch of name it sits in and past the header, so a chain
+ * of pointers only moves backwards and cannot loop. Returns the offset after the name where it
+ * starts, or -1. skipName trusts pointers; messages from elsewhere (upstream replies) need this.
+ */
+export function checkName(buf: Uint8Array, offset: number, limit: number): number {
+  let pos = offset;
+  let end = -1;
+  let expanded = 1;
+  let floor = offset;
+  let bound = limit;
+  for (;;) {
+    if (pos >= bound) return -1;
+    const len = buf[pos]!;
+    if (len === 0) return end < 0 ? pos + 1 : end;
+    if ((len & 0xc0) === 0xc0) {
+      if (pos + 2 > bound) return -1;
+      const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
+      if (target >= floor || target < HEADER_SIZE) return -1;
+      if (end < 0) end = pos + 2;
+      // What a pointer reaches was written earlier and may run up to the message's end.
+      bound = buf.length;
+      floor = target;
+      pos = target;
+      continue;
+    }
+    if (len > 63) return -1;
+    expanded += len + 1;
+    if (expanded > 255) return -1;
+    pos += len + 1;
+  }
+}
+
 /**
  * Parses `buf` as a query for a server authoritative for `domainWire` (lower-case wire form of the
  * zone apex). Sets `out.status`: 'drop' (too short or a response), 'notimp', 'formerr', 'badvers',

@@ -2,7 +2,13 @@
 // path calls (counting costs a few property look-ups), and the poller reports loads to it.
 import { recordCounts } from '../records/record-counts.ts';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DnsObserver, QueryOutcome, Transport, UpstreamResult } from '../dns/observer.ts';
+import {
+  UPSTREAM_RESULTS,
+  type DnsObserver,
+  type QueryOutcome,
+  type Transport,
+  type UpstreamResult,
+} from '../dns/observer.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { LoadInfo } from '../records/store.ts';
 import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.ts';
@@ -36,8 +42,6 @@ const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Read
 const OUTCOME_IS_UPSTREAM: readonly boolean[] = OUTCOMES.map(
   (o) => o === 'forwarded' || o === 'servfail',
 );
-
-const UPSTREAM_RESULTS: readonly UpstreamResult[] = ['ok', 'error', 'timeout'];
 
 /** Resolvers come from config, but the cap keeps a misbehaving caller from growing series. */
 const MAX_UPSTREAM_RESOLVERS = 32;
@@ -136,7 +140,7 @@ export class Metrics implements DnsObserver {
 
     this.#upstreamCounter = new CellCounter(
       'mesos_dns_upstream_requests_total',
-      'Queries sent to upstream resolvers, by resolver and result.',
+      'Queries sent to upstream resolvers, by resolver and result: ok, error, timeout, or malformed (a reply that is not a well-formed DNS message, answered SERVFAIL).',
       ['resolver', 'result'],
       registry,
     );

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ParsedQuery, parseQuery } from '../../src/dns/wire.ts';
+import { ParsedQuery, checkName, parseQuery } from '../../src/dns/wire.ts';
 import { nameToWire, nameKey, splitName } from '../../src/dns/names.ts';
 import { ipv6Bytes, ipv4Bytes } from '../../src/dns/rr-encode.ts';
 import { encodeQuery } from './fixtures.ts';
@@ -203,4 +203,26 @@ test('IP text to bytes', () => {
   assert.deepEqual([...ipv6Bytes('::')!], new Array<number>(16).fill(0));
   assert.equal(ipv6Bytes('10.0.0.1'), null);
   assert.equal(ipv6Bytes('1::2::3'), null);
+});
+
+test('checkName: pointers only backwards and past the header, labels and length bounded', () => {
+  // 12 header bytes, then "a.b." at 12, then names that point into it.
+  const msg = new Uint8Array([...new Array<number>(12).fill(0), 1, 0x61, 1, 0x62, 0]);
+  const at = (bytes: readonly number[]): [Uint8Array, number] => {
+    const buf = new Uint8Array([...msg, ...bytes]);
+    return [buf, msg.length];
+  };
+  assert.equal(checkName(...at([0xc0, 12]), 19), 19, 'pointer back to "a.b."');
+  assert.equal(checkName(...at([1, 0x78, 0xc0, 14]), 21), 21, 'label then pointer to "b."');
+  assert.equal(checkName(...at([0xc0, 17]), 19), -1, 'pointer to itself');
+  assert.equal(checkName(...at([0xc0, 19]), 19), -1, 'pointer forward');
+  assert.equal(checkName(...at([0xc0, 2]), 19), -1, 'pointer into the header');
+  assert.equal(checkName(...at([0x41, 0x61, 0]), 20), -1, 'reserved label type');
+  assert.equal(checkName(...at([1, 0x61, 0]), 19), -1, 'runs past its limit');
+  const long = [
+    ...Array.from({ length: 4 }, () => [63, ...new Array<number>(63).fill(0x61)]).flat(),
+    0,
+  ];
+  assert.equal(checkName(...at(long), 1000), -1, 'over 255 bytes');
+  assert.equal(checkName(...at(long.slice(64)), 1000), msg.length + long.length - 64);
 });

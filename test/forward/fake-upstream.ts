@@ -20,16 +20,20 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstream> {
-  const port = await freePort();
+/** Listens on `host` (127.0.0.1 or ::1); `resolver` is the address as the forwarder's config says it. */
+export async function startFakeUpstream(
+  handler: FakeHandler,
+  host = '127.0.0.1',
+): Promise<FakeUpstream> {
+  const port = await freePort(host);
   const seen: Seen[] = [];
-  const udp: Socket = createSocket('udp4');
+  const udp: Socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   udp.on('message', (msg, rinfo) => {
     const query = new Uint8Array(msg);
     seen.push({ transport: 'udp', query });
     for (const reply of handler(query, 'udp')) udp.send(reply, rinfo.port, rinfo.address);
   });
-  await new Promise<void>((resolve) => udp.bind(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => udp.bind(port, host, resolve));
   const sockets = new Set<NetSocket>();
   const tcp: Server = createServer((socket) => {
     sockets.add(socket);
@@ -51,10 +55,10 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
       }
     });
   });
-  await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => tcp.listen(port, host, resolve));
   return {
     port,
-    resolver: `127.0.0.1:${port}`,
+    resolver: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
     seen,
     async close() {
       await new Promise<void>((resolve) => udp.close(() => resolve()));

@@ -3,7 +3,7 @@
 import { randomFillSync } from 'node:crypto';
 
 import type { Clock } from '../../clock.ts';
-import type { Logger } from '../../log.ts';
+import { rateLimitedWarn, type Logger } from '../../log.ts';
 import { buildEmptyResponse } from '../response.ts';
 import { scanReply } from './reply-scan.ts';
 import {
@@ -14,16 +14,12 @@ import {
   RCODE_SERVFAIL,
   type ParsedQuery,
 } from '../wire.ts';
-import type { DnsObserver, Transport } from '../observer.ts';
+import type { DnsObserver, Transport, UpstreamResult } from '../observer.ts';
 import type { ResolverAddress } from './resolver-address.ts';
 import { ResolverPool } from './resolver-health.ts';
 import { ResponseCache } from './response-cache.ts';
-import {
-  UpstreamTimeout,
-  exchangeTcp,
-  exchangeUdp,
-  type UpstreamReply,
-} from './upstream-exchange.ts';
+import { UpstreamError, type UpstreamErrorCode } from './errors.ts';
+import { exchangeTcp, exchangeUdp, type UpstreamReply } from './upstream-exchange.ts';
 import { buildRoutes, resolversForName } from './zone-routing.ts';
 
 /**
@@ -130,6 +126,18 @@ function servfail(query: Uint8Array, q: ParsedQuery): Uint8Array {
   return buildEmptyResponse(query, q, RCODE_SERVFAIL, false, true);
 }
 
+function codeOf(err: unknown): string | undefined {
+  return err instanceof UpstreamError ? err.code : undefined;
+}
+
+/** How each kind of failed exchange is counted (mesos_dns_upstream_requests_total's result). */
+const RESULT_OF: Readonly<Record<UpstreamErrorCode, UpstreamResult>> = {
+  UPSTREAM_TIMEOUT: 'timeout',
+  UPSTREAM_NETWORK: 'error',
+  UPSTREAM_MALFORMED: 'malformed',
+  UPSTREAM_ABORTED: 'error',
+};
+
 /** What one attempt, or one round of attempts, came to: a usable reply, an unusable one, or none. */
 interface Attempt {
   readonly reply?: UpstreamReply;
@@ -153,6 +161,19 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   });
   const ids = new IdSource();
   const closing = new AbortController();
+  // A resolver (or something on the path) sending garbage would otherwise log one line a query.
+  const warnMalformed = rateLimitedWarn(logger, 'malformed upstream reply answered SERVFAIL');
+
+  /** Counts and logs a failed exchange; true when it marked the resolver down. */
+  function failed(resolver: ResolverAddress, err: unknown, seconds: number): boolean {
+    const code = err instanceof UpstreamError ? err.code : undefined;
+    observer.upstream(resolver.label, code ? RESULT_OF[code] : 'error', seconds);
+    if (code === 'UPSTREAM_MALFORMED') {
+      warnMalformed({ resolver: resolver.label, code, err: (err as Error).message });
+    }
+    if (code === 'UPSTREAM_ABORTED') return false;
+    return pool.failure(resolver.label);
+  }
 
   async function attempt(
     resolver: ResolverAddress,
@@ -184,23 +205,22 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
             closing.signal,
           );
         } catch (err) {
+          if (err instanceof UpstreamError && err.code === 'UPSTREAM_MALFORMED') {
+            failed(resolver, err, (performance.now() - started) / 1000);
+          }
           logger.debug(
-            { resolver: resolver.label, err: String(err) },
+            { resolver: resolver.label, code: codeOf(err), err: String(err) },
             'tcp retry after truncation failed',
           );
         }
       }
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
-      const timedOut = err instanceof UpstreamTimeout;
-      observer.upstream(resolver.label, timedOut ? 'timeout' : 'error', seconds);
-      if (pool.failure(resolver.label)) {
-        logger.warn(
-          { resolver: resolver.label, err: String(err) },
-          'upstream resolver marked down',
-        );
+      const fields = { resolver: resolver.label, code: codeOf(err), err: String(err) };
+      if (failed(resolver, err, seconds)) {
+        logger.warn(fields, 'upstream resolver marked down');
       } else {
-        logger.debug({ resolver: resolver.label, err: String(err) }, 'upstream attempt failed');
+        logger.debug(fields, 'upstream attempt failed');
       }
       return {};
     }

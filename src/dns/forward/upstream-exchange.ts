@@ -1,17 +1,20 @@
 // One DNS exchange with one upstream resolver over UDP or TCP: a fresh socket (random source
-// port) per query, and only a reply from that address with our ID and our question is accepted.
+// port) per query, and only a reply from that address with our ID and our question is accepted,
+// and only once checked whole. Failures reject with the errors of errors.ts.
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 
-import { scanReply, sameQuestion, type ReplyInfo } from './reply-scan.ts';
+import { HEADER_SIZE } from '../wire.ts';
+import {
+  UpstreamAbortedError,
+  UpstreamMalformedError,
+  UpstreamNetworkError,
+  UpstreamTimeoutError,
+  type UpstreamError,
+  type UpstreamTransport,
+} from './errors.ts';
+import { checkReply, sameQuestion, type ReplyInfo } from './reply-scan.ts';
 import type { ResolverAddress } from './resolver-address.ts';
-
-export class UpstreamTimeout extends Error {
-  constructor(resolver: ResolverAddress, transport: string, timeoutMs: number) {
-    super(`no ${transport} reply from resolver ${resolver.label} within ${timeoutMs} ms`);
-    this.name = 'UpstreamTimeout';
-  }
-}
 
 export interface UpstreamReply {
   readonly bytes: Uint8Array;
@@ -21,12 +24,25 @@ export interface UpstreamReply {
 /** The largest reply accepted over TCP, the protocol's own limit. */
 const MAX_TCP_MESSAGE = 65535;
 
-/** Accepts `reply` only when it answers `query` (whose ID is already the upstream one). */
-function matches(query: Uint8Array, questionEnd: number, reply: Uint8Array): ReplyInfo | undefined {
-  if (reply.length < 12 || reply[0] !== query[0] || reply[1] !== query[1]) return undefined;
-  const info = scanReply(reply);
-  if (!info || !sameQuestion(query, questionEnd, reply, info.questionEnd)) return undefined;
-  return info;
+/**
+ * What `msg` is to the exchange for `query` (whose ID is already the upstream one): not ours
+ * (wrong ID or question: ignored, the real reply may still come), our reply but malformed (a
+ * sentence), or the reply to relay.
+ */
+function judge(
+  query: Uint8Array,
+  questionEnd: number,
+  msg: Uint8Array,
+): UpstreamReply | string | undefined {
+  if (msg.length < questionEnd || msg[0] !== query[0] || msg[1] !== query[1]) return undefined;
+  if (!sameQuestion(query, questionEnd, msg, questionEnd)) return undefined;
+  const info = checkReply(msg);
+  if (typeof info === 'string') return info;
+  if (info.wholeLength === msg.length) return { bytes: msg, info };
+  // A truncated reply cut mid-record: its header and question, the counts cleared, TC kept.
+  const bytes = msg.slice(0, info.wholeLength);
+  bytes.fill(0, 6, HEADER_SIZE);
+  return { bytes, info };
 }
 
 /**
@@ -35,28 +51,28 @@ function matches(query: Uint8Array, questionEnd: number, reply: Uint8Array): Rep
  */
 function settleOnce(
   resolver: ResolverAddress,
-  transport: 'udp' | 'tcp',
+  transport: UpstreamTransport,
   timeoutMs: number,
   signal: AbortSignal | undefined,
   release: () => void,
   resolve: (reply: UpstreamReply) => void,
-  reject: (error: Error) => void,
-): (err: Error | undefined, reply?: UpstreamReply) => void {
+  reject: (error: UpstreamError) => void,
+): (outcome: UpstreamReply | UpstreamError) => void {
   let done = false;
-  const finish = (err: Error | undefined, reply?: UpstreamReply): void => {
+  const finish = (outcome: UpstreamReply | UpstreamError): void => {
     if (done) return;
     done = true;
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
     release();
-    if (reply) resolve(reply);
-    else reject(err ?? new Error(`resolver ${resolver.label}: exchange failed`));
+    if (outcome instanceof Error) reject(outcome);
+    else resolve(outcome);
   };
   const timer = setTimeout(() => {
-    finish(new UpstreamTimeout(resolver, transport, timeoutMs));
+    finish(new UpstreamTimeoutError(resolver, transport, timeoutMs));
   }, timeoutMs);
   const onAbort = (): void => {
-    finish(new Error(`resolver ${resolver.label} (${transport}): forwarder closed`));
+    finish(new UpstreamAbortedError(resolver, transport));
   };
   if (signal?.aborted) {
     queueMicrotask(onAbort);
@@ -86,20 +102,26 @@ export function exchangeUdp(
       reject,
     );
     socket.on('error', (err) => {
-      finish(new Error(`resolver ${resolver.label} (udp): ${err.message}`));
+      finish(new UpstreamNetworkError(resolver, 'udp', err.message, { cause: err }));
     });
-    socket.on('message', (msg, rinfo) => {
-      // Anything not from the resolver, or not answering this query, is ignored: an off-path
-      // attacker must guess the port, the ID and the question, and still race the real reply.
-      if (rinfo.port !== resolver.port || rinfo.address !== resolver.host) return;
-      const info = matches(query, questionEnd, msg);
-      if (info) finish(undefined, { bytes: msg, info });
+    // The socket is connected: the kernel delivers only datagrams from the resolver's address
+    // and port, however the address was written in the config ("::1", "0:0::1", a v4-mapped
+    // form), so no text comparison here. Anything not answering this query is ignored: an
+    // off-path attacker must guess the port, the ID and the question, and race the real reply.
+    socket.on('message', (msg) => {
+      const verdict = judge(query, questionEnd, msg);
+      if (verdict === undefined) return;
+      finish(
+        typeof verdict === 'string'
+          ? new UpstreamMalformedError(resolver, 'udp', verdict)
+          : verdict,
+      );
     });
-    // connect() makes the kernel drop datagrams from other sources and report ICMP
-    // port-unreachable as an error, so a closed port fails fast instead of timing out.
+    // connect() also reports ICMP port-unreachable as an error, so a closed port fails fast
+    // instead of timing out.
     socket.connect(resolver.port, resolver.host, () => {
       socket.send(query, (err) => {
-        if (err) finish(new Error(`resolver ${resolver.label} (udp): ${err.message}`));
+        if (err) finish(new UpstreamNetworkError(resolver, 'udp', err.message, { cause: err }));
       });
     });
   });
@@ -127,10 +149,10 @@ export function exchangeTcp(
       reject,
     );
     socket.on('error', (err) => {
-      finish(new Error(`resolver ${resolver.label} (tcp): ${err.message}`));
+      finish(new UpstreamNetworkError(resolver, 'tcp', err.message, { cause: err }));
     });
     socket.on('close', () => {
-      finish(new Error(`resolver ${resolver.label} (tcp): connection closed before a reply`));
+      finish(new UpstreamNetworkError(resolver, 'tcp', 'connection closed before a reply'));
     });
     socket.on('connect', () => {
       const framed = Buffer.allocUnsafe(query.length + 2);
@@ -149,9 +171,13 @@ export function exchangeTcp(
         const length = all.readUInt16BE(0);
         if (length > MAX_TCP_MESSAGE || buffered < length + 2) return;
         const msg = all.subarray(2, 2 + length);
-        const info = matches(query, questionEnd, msg);
-        if (info) {
-          finish(undefined, { bytes: new Uint8Array(msg), info });
+        const verdict = judge(query, questionEnd, msg);
+        if (typeof verdict === 'string') {
+          finish(new UpstreamMalformedError(resolver, 'tcp', verdict));
+          return;
+        }
+        if (verdict !== undefined) {
+          finish({ bytes: new Uint8Array(verdict.bytes), info: verdict.info });
           return;
         }
         all = all.subarray(2 + length);

@@ -2,7 +2,13 @@
 // query), taken as a delta about once a second and merged into the main thread's Metrics.
 import { DNS_LATENCY_BUCKETS, type HistogramDelta } from '../../metrics/metrics.ts';
 import { QTYPE_LABELS, qtypeIndex } from '../../metrics/qtype-labels.ts';
-import type { DnsObserver, QueryOutcome, Transport, UpstreamResult } from '../observer.ts';
+import {
+  UPSTREAM_RESULTS as RESULTS,
+  type DnsObserver,
+  type QueryOutcome,
+  type Transport,
+  type UpstreamResult,
+} from '../observer.ts';
 
 /** Outcome order in the array; the Record type makes the compiler insist on every outcome. */
 const OUTCOME_INDEX: Readonly<Record<QueryOutcome, number>> = {
@@ -19,7 +25,6 @@ const OUTCOME_INDEX: Readonly<Record<QueryOutcome, number>> = {
 const OUTCOMES = Object.keys(OUTCOME_INDEX) as QueryOutcome[];
 const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
 const SOURCES = ['local', 'upstream'] as const;
-const RESULTS: readonly UpstreamResult[] = ['ok', 'error', 'timeout'];
 const CACHE_EVENTS = ['hit', 'miss', 'stale'] as const;
 
 const BOUNDS = DNS_LATENCY_BUCKETS;

@@ -394,6 +394,39 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     origin: 'ours',
   },
   {
+    key: 'tcpMaxConnections',
+    kind: 'integer',
+    default: 1000,
+    flag: 'tcp-max-connections',
+    description:
+      'Open DNS TCP connections per DNS thread; at the cap the least recently active one is closed to admit a new one',
+    min: 1,
+    max: 1_000_000,
+    origin: 'ours',
+  },
+  {
+    key: 'tcpMaxConnectionsPerSource',
+    kind: 'integer',
+    default: 100,
+    flag: 'tcp-max-connections-per-source',
+    description:
+      'Open DNS TCP connections from one client address per DNS thread; past it that client’s least recently active one is closed',
+    min: 1,
+    max: 1_000_000,
+    origin: 'ours',
+  },
+  {
+    key: 'tcpIdleSeconds',
+    kind: 'integer',
+    default: 10,
+    flag: 'tcp-idle-seconds',
+    description:
+      'Seconds a DNS TCP connection may go without sending a whole query before it is closed (bytes of an unfinished query do not count)',
+    min: 1,
+    max: 3600,
+    origin: 'ours',
+  },
+  {
     key: 'workers',
     kind: 'integer',
     default: 1,

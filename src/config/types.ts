@@ -67,6 +67,12 @@ export interface Config {
   readonly stateMaxBytes: number;
   /** ours: cap on any UDP answer, bytes (amplification guard; 1232 as Knot, BIND, Unbound). */
   readonly udpMaxSize: number;
+  /** ours: DNS TCP connections per DNS thread; the least recently active gives way at the cap. */
+  readonly tcpMaxConnections: number;
+  /** ours: DNS TCP connections per client address per DNS thread. */
+  readonly tcpMaxConnectionsPerSource: number;
+  /** ours: seconds a TCP connection may go without a whole query. */
+  readonly tcpIdleSeconds: number;
   /** ours: DNS serving threads sharing the port. */
   readonly workers: number;
   /** ours: 0 (info), 1 (debug), 2 (debug + a line per query); set by -v / --verbose. */

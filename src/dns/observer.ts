@@ -1,5 +1,8 @@
 // What the DNS layer reports about its work. The metrics module implements it; the query path
 // calls it with pre-resolved label values so counting costs a few property look-ups.
+import type { CloseReason } from '../net/connection-guard.ts';
+
+export type { CloseReason };
 
 export type Transport = 'udp' | 'tcp';
 
@@ -30,6 +33,8 @@ export interface DnsObserver {
   dropped(transport: Transport): void;
   upstream(resolver: string, result: UpstreamResult, seconds: number): void;
   cache(event: 'hit' | 'miss' | 'stale', size: number): void;
+  /** The TCP listener closed a connection to stay within its limits (or one missed its deadline). */
+  tcpClosed(reason: CloseReason): void;
 }
 
 export const nullObserver: DnsObserver = {
@@ -37,4 +42,5 @@ export const nullObserver: DnsObserver = {
   dropped() {},
   upstream() {},
   cache() {},
+  tcpClosed() {},
 };

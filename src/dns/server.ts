@@ -37,10 +37,19 @@ export class DnsServer {
     this.#reusePort = options.reusePort === true;
     this.handler = new QueryHandler(options);
     this.#udp = new UdpListener(this.handler, options.logger);
-    this.#tcp = new TcpListener(this.handler, options.logger, {
-      ...defaultTcpOptions,
-      ...options.tcp,
-    });
+    const config = options.config;
+    this.#tcp = new TcpListener(
+      this.handler,
+      options.logger,
+      {
+        ...defaultTcpOptions,
+        idleMs: config.tcpIdleSeconds * 1000,
+        maxConnections: config.tcpMaxConnections,
+        maxPerSource: config.tcpMaxConnectionsPerSource,
+        ...options.tcp,
+      },
+      options.observer,
+    );
   }
 
   /**
@@ -75,6 +84,11 @@ export class DnsServer {
         }
       }
     }
+  }
+
+  /** Open DNS TCP connections. */
+  get tcpConnections(): number {
+    return this.#tcp.connections;
   }
 
   async close(): Promise<void> {

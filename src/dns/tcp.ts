@@ -1,14 +1,22 @@
 // Serves the query handler over TCP (RFC 7766): 2-byte length framing, pipelined queries answered
-// as they complete, idle timeout, connection cap. Bad framing closes that connection only.
+// as they complete. Bad framing closes that connection only. A connection must deliver a whole
+// query within `idleMs` of connecting or of its last query (a byte now and then does not count),
+// and the connection guard keeps the count within a total and a per-source cap by closing the
+// least recently active connection, so floods of idle or dripping connections never lock out
+// a client that sends a query.
 import net from 'node:net';
-import type { Logger } from '../log.ts';
+import { rateLimitedWarn, type Logger } from '../log.ts';
+import { ConnectionGuard, type CloseReason } from '../net/connection-guard.ts';
 import type { QueryHandler } from './handler.ts';
+import { nullObserver, type DnsObserver } from './observer.ts';
 import { HEADER_SIZE } from './wire.ts';
 
 export interface TcpOptions {
   /** Close a connection with no complete query for this long (RFC 7766 6.2.3 suggests seconds). */
   readonly idleMs: number;
   readonly maxConnections: number;
+  /** Connections from one source address at most. */
+  readonly maxPerSource: number;
   /** Queries in progress per connection before reading pauses. */
   readonly maxInFlight: number;
 }
@@ -16,20 +24,52 @@ export interface TcpOptions {
 export const defaultTcpOptions: TcpOptions = {
   idleMs: 10_000,
   maxConnections: 1000,
+  maxPerSource: 100,
   maxInFlight: 64,
 };
+
+/** How often connections are checked against the deadline, at most (a fraction of idleMs). */
+const SWEEP_MS = 1000;
 
 export class TcpListener {
   readonly #handler: QueryHandler;
   readonly #logger: Logger;
   readonly #options: TcpOptions;
-  readonly #sockets = new Set<net.Socket>();
+  readonly #observer: DnsObserver;
+  readonly #guard: ConnectionGuard;
+  readonly #warnLimit: (fields: Record<string, unknown>) => void;
   #server: net.Server | null = null;
+  #sweeper: NodeJS.Timeout | null = null;
 
-  constructor(handler: QueryHandler, logger: Logger, options: TcpOptions = defaultTcpOptions) {
+  constructor(
+    handler: QueryHandler,
+    logger: Logger,
+    options: TcpOptions = defaultTcpOptions,
+    observer: DnsObserver = nullObserver,
+  ) {
     this.#handler = handler;
     this.#logger = logger;
     this.#options = options;
+    this.#observer = observer;
+    this.#warnLimit = rateLimitedWarn(
+      logger,
+      'DNS TCP connection limit reached; closing the least recently active connections',
+    );
+    this.#guard = new ConnectionGuard(
+      { maxConnections: options.maxConnections, maxPerSource: options.maxPerSource },
+      (reason, source) => this.#onGuardClose(reason, source),
+    );
+  }
+
+  #onGuardClose(reason: CloseReason, source: string): void {
+    this.#observer.tcpClosed(reason);
+    if (reason === 'deadline') return; // routine: idle clients and slow drips
+    this.#warnLimit({
+      reason,
+      source,
+      maxConnections: this.#options.maxConnections,
+      maxPerSource: this.#options.maxPerSource,
+    });
   }
 
   /** With `reusePort` several servers (one per DNS thread) accept on the same port. */
@@ -38,8 +78,8 @@ export class TcpListener {
     port: number,
     options: { readonly reusePort?: boolean } = {},
   ): Promise<net.AddressInfo> {
+    // No server.maxConnections: Node would refuse newcomers; the guard evicts instead.
     const server = net.createServer((socket) => this.#onConnection(socket));
-    server.maxConnections = this.#options.maxConnections;
     return new Promise<net.AddressInfo>((resolve, reject) => {
       const onError = (err: Error): void => {
         server.close();
@@ -52,6 +92,9 @@ export class TcpListener {
           server.off('error', onError);
           server.on('error', (err) => this.#logger.error({ err: err.message }, 'tcp server error'));
           this.#server = server;
+          const every = Math.max(10, Math.min(SWEEP_MS, this.#options.idleMs / 4));
+          this.#sweeper = setInterval(() => this.#guard.sweep(this.#options.idleMs), every);
+          this.#sweeper.unref();
           resolve(server.address() as net.AddressInfo);
         },
       );
@@ -59,13 +102,12 @@ export class TcpListener {
   }
 
   #onConnection(socket: net.Socket): void {
-    this.#sockets.add(socket);
+    const guard = this.#guard;
+    guard.admit(socket);
     socket.setNoDelay(true);
-    socket.setTimeout(this.#options.idleMs, () => socket.destroy());
     socket.on('error', () => {
       // Resets from clients are routine; 'close' does the clean-up.
     });
-    socket.on('close', () => this.#sockets.delete(socket));
 
     let pending: Buffer | null = null;
     let inFlight = 0;
@@ -95,6 +137,7 @@ export class TcpListener {
           if (buf.length - pos - 2 < len) break;
           const msg = buf.subarray(pos + 2, pos + 2 + len);
           pos += 2 + len;
+          guard.touch(socket);
           const out = this.#handler.handle(msg, 'tcp');
           if (out === null) continue;
           if (out instanceof Uint8Array) {
@@ -102,15 +145,19 @@ export class TcpListener {
             continue;
           }
           inFlight++;
+          guard.busy(socket, 1);
           if (inFlight >= this.#options.maxInFlight) socket.pause();
           out.then(
             (reply) => {
               inFlight--;
+              guard.busy(socket, -1);
+              guard.touch(socket);
               write(reply);
               if (inFlight < this.#options.maxInFlight && !socket.destroyed) socket.resume();
             },
             () => {
               inFlight--;
+              guard.busy(socket, -1);
             },
           );
         }
@@ -127,14 +174,15 @@ export class TcpListener {
   }
 
   get connections(): number {
-    return this.#sockets.size;
+    return this.#guard.size;
   }
 
   close(): Promise<void> {
     const server = this.#server;
     this.#server = null;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper = null;
+    this.#guard.closeAll();
     if (!server) return Promise.resolve();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -72,6 +72,9 @@ export function configView(config: Config, soaSerial: number): Record<string, un
     CacheServeStale: config.cacheServeStale,
     StateMaxBytes: config.stateMaxBytes,
     UdpMaxSize: config.udpMaxSize,
+    TcpMaxConnections: config.tcpMaxConnections,
+    TcpMaxConnectionsPerSource: config.tcpMaxConnectionsPerSource,
+    TcpIdleSeconds: config.tcpIdleSeconds,
     Workers: config.workers,
     Verbose: config.verbose,
   };

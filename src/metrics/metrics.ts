@@ -4,6 +4,7 @@ import { recordCounts } from '../records/record-counts.ts';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import {
   UPSTREAM_RESULTS,
+  type CloseReason,
   type DnsObserver,
   type QueryOutcome,
   type Transport,
@@ -84,6 +85,8 @@ export class Metrics implements DnsObserver {
   readonly #upstreamLatency: CellHistogram<'resolver'>;
   readonly #upstreams = new Map<string, UpstreamCells>();
   readonly #cache: Readonly<Record<CacheEvent, CounterCell<'event'>>>;
+  readonly #tcpClosed: Readonly<Record<CloseReason, CounterCell<'reason'>>>;
+  readonly #httpClosed: Readonly<Record<CloseReason, CounterCell<'reason'>>>;
   /** Read by the cache-size gauge at scrape time, written on every cache event. */
   readonly #gaugeState = { cacheSize: 0 };
 
@@ -163,6 +166,27 @@ export class Metrics implements DnsObserver {
       miss: cacheEvents.cell({ event: 'miss' }),
       stale: cacheEvents.cell({ event: 'stale' }),
     };
+    const closeCells = (counter: CellCounter<'reason'>) => ({
+      capacity: counter.cell({ reason: 'capacity' }),
+      per_source: counter.cell({ reason: 'per_source' }),
+      deadline: counter.cell({ reason: 'deadline' }),
+    });
+    this.#tcpClosed = closeCells(
+      new CellCounter(
+        'mesos_dns_tcp_connections_closed_total',
+        'DNS TCP connections closed by the server: capacity (the total cap was reached and this was the least recently active), per_source (its address reached its cap), deadline (no whole query in time).',
+        ['reason'],
+        registry,
+      ),
+    );
+    this.#httpClosed = closeCells(
+      new CellCounter(
+        'mesos_dns_http_connections_closed_total',
+        'HTTP connections closed by the server to admit others: capacity (the total cap was reached and this was the least recently active), per_source (its address reached its cap).',
+        ['reason'],
+        registry,
+      ),
+    );
     const gaugeState = this.#gaugeState;
     new Gauge({
       name: 'mesos_dns_cache_entries',
@@ -254,6 +278,17 @@ export class Metrics implements DnsObserver {
     this.#gaugeState.cacheSize = size;
   }
 
+  tcpClosed(reason: CloseReason): void {
+    const cell = this.#tcpClosed[reason] as CounterCell<'reason'> | undefined;
+    if (cell !== undefined) cell.value++;
+  }
+
+  /** The HTTP listener closed a connection to stay within its limits. */
+  httpClosed(reason: CloseReason): void {
+    const cell = this.#httpClosed[reason] as CounterCell<'reason'> | undefined;
+    if (cell !== undefined) cell.value++;
+  }
+
   // --- Counts gathered by DNS worker threads and merged here, about once a second per thread.
 
   addQueries(
@@ -287,6 +322,11 @@ export class Metrics implements DnsObserver {
 
   addCacheEvents(event: CacheEvent, n: number): void {
     const cell = this.#cache[event] as CounterCell<'event'> | undefined;
+    if (cell !== undefined) cell.value += n;
+  }
+
+  addTcpClosed(reason: CloseReason, n: number): void {
+    const cell = this.#tcpClosed[reason] as CounterCell<'reason'> | undefined;
     if (cell !== undefined) cell.value += n;
   }
 

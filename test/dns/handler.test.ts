@@ -32,6 +32,7 @@ class RecordingObserver implements DnsObserver {
   }
   upstream(): void {}
   cache(): void {}
+  tcpClosed(): void {}
 }
 
 interface Setup {

@@ -156,6 +156,7 @@ export class RecordingObserver implements DnsObserver {
   cache(event: 'hit' | 'miss' | 'stale', _size: number): void {
     this.caches.push(event);
   }
+  tcpClosed(): void {}
 }
 
 export class ManualClock implements Clock {

@@ -23,6 +23,9 @@ function play(observer: DnsObserver): void {
   observer.cache('miss', 0);
   observer.cache('hit', 3);
   observer.cache('stale', 4);
+  observer.tcpClosed('capacity');
+  observer.tcpClosed('deadline');
+  observer.tcpClosed('deadline');
 }
 
 const exposition = async (m: Metrics) =>
@@ -48,6 +51,7 @@ describe('QueryTally', () => {
     assert.equal(queries, 7);
     const expected = await exposition(direct);
     assert.match(expected, /mesos_dns_requests_total\{[^}]*qtype="OTHER"[^}]*\} 1/);
+    assert.match(expected, /mesos_dns_tcp_connections_closed_total\{reason="deadline"\} 2/);
     assert.equal(await exposition(merged), expected);
   });
 

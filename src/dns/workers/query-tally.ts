@@ -4,6 +4,7 @@ import { DNS_LATENCY_BUCKETS, type HistogramDelta } from '../../metrics/metrics.
 import { QTYPE_LABELS, qtypeIndex } from '../../metrics/qtype-labels.ts';
 import {
   UPSTREAM_RESULTS as RESULTS,
+  type CloseReason,
   type DnsObserver,
   type QueryOutcome,
   type Transport,
@@ -26,6 +27,7 @@ const OUTCOMES = Object.keys(OUTCOME_INDEX) as QueryOutcome[];
 const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
 const SOURCES = ['local', 'upstream'] as const;
 const CACHE_EVENTS = ['hit', 'miss', 'stale'] as const;
+const CLOSE_REASONS: readonly CloseReason[] = ['capacity', 'per_source', 'deadline'];
 
 const BOUNDS = DNS_LATENCY_BUCKETS;
 const QTYPES = QTYPE_LABELS.length;
@@ -35,8 +37,9 @@ const REQ_PER_TRANSPORT = OUTCOMES.length * QTYPES;
 const LAT_BASE = TRANSPORTS.length * REQ_PER_TRANSPORT;
 const DROP_BASE = LAT_BASE + TRANSPORTS.length * SOURCES.length * HIST;
 const CACHE_BASE = DROP_BASE + TRANSPORTS.length;
+const TCP_CLOSE_BASE = CACHE_BASE + CACHE_EVENTS.length;
 /** Length of the flat counts array. */
-export const TALLY_SIZE = CACHE_BASE + CACHE_EVENTS.length;
+export const TALLY_SIZE = TCP_CLOSE_BASE + CLOSE_REASONS.length;
 /** Per upstream resolver: one count per result, then a latency histogram. */
 const UPSTREAM_SIZE = RESULTS.length + HIST;
 
@@ -112,6 +115,13 @@ export class QueryTally implements DnsObserver {
     this.#dirty = true;
   }
 
+  tcpClosed(reason: CloseReason): void {
+    const r = CLOSE_REASONS.indexOf(reason);
+    if (r < 0) return;
+    this.#counts[TCP_CLOSE_BASE + r]!++;
+    this.#dirty = true;
+  }
+
   /** Everything counted since the last call, or null when nothing was; counting restarts at 0. */
   take(): TallyDelta | null {
     if (!this.#dirty) return null;
@@ -134,6 +144,7 @@ export interface TallySink {
   addDropped(transport: Transport, n: number): void;
   addUpstream(resolver: string, result: UpstreamResult, n: number, latency: HistogramDelta): void;
   addCacheEvents(event: 'hit' | 'miss' | 'stale', n: number): void;
+  addTcpClosed(reason: CloseReason, n: number): void;
 }
 
 /**
@@ -166,6 +177,10 @@ export function mergeTally(sink: TallySink, delta: TallyDelta): number {
   CACHE_EVENTS.forEach((event, e) => {
     const n = c[CACHE_BASE + e]!;
     if (n > 0) sink.addCacheEvents(event, n);
+  });
+  CLOSE_REASONS.forEach((reason, r) => {
+    const n = c[TCP_CLOSE_BASE + r]!;
+    if (n > 0) sink.addTcpClosed(reason, n);
   });
   for (const [resolver, cells] of delta.upstreams) {
     if (!(cells instanceof Float64Array) || cells.length !== UPSTREAM_SIZE) continue;

@@ -427,6 +427,28 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     origin: 'ours',
   },
   {
+    key: 'httpMaxConnections',
+    kind: 'integer',
+    default: 1024,
+    flag: 'http-max-connections',
+    description:
+      'Open HTTP API connections; at the cap the least recently active one (a client still sending its headers first) is closed to admit a new one',
+    min: 1,
+    max: 1_000_000,
+    origin: 'ours',
+  },
+  {
+    key: 'httpMaxConnectionsPerSource',
+    kind: 'integer',
+    default: 100,
+    flag: 'http-max-connections-per-source',
+    description:
+      'Open HTTP API connections from one client address; past it that client’s least recently active one is closed',
+    min: 1,
+    max: 1_000_000,
+    origin: 'ours',
+  },
+  {
     key: 'workers',
     kind: 'integer',
     default: 1,

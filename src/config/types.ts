@@ -73,6 +73,10 @@ export interface Config {
   readonly tcpMaxConnectionsPerSource: number;
   /** ours: seconds a TCP connection may go without a whole query. */
   readonly tcpIdleSeconds: number;
+  /** ours: HTTP API connections; the least recently active gives way at the cap. */
+  readonly httpMaxConnections: number;
+  /** ours: HTTP API connections per client address. */
+  readonly httpMaxConnectionsPerSource: number;
   /** ours: DNS serving threads sharing the port. */
   readonly workers: number;
   /** ours: 0 (info), 1 (debug), 2 (debug + a line per query); set by -v / --verbose. */

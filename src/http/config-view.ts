@@ -75,6 +75,8 @@ export function configView(config: Config, soaSerial: number): Record<string, un
     TcpMaxConnections: config.tcpMaxConnections,
     TcpMaxConnectionsPerSource: config.tcpMaxConnectionsPerSource,
     TcpIdleSeconds: config.tcpIdleSeconds,
+    HttpMaxConnections: config.httpMaxConnections,
+    HttpMaxConnectionsPerSource: config.httpMaxConnectionsPerSource,
     Workers: config.workers,
     Verbose: config.verbose,
   };

@@ -1,10 +1,13 @@
 // The HTTP listener: mesos-dns's v1 API, /health, /ready and /metrics on node:http, hardened
-// against slow and oversized clients, logging one debug line per request.
+// against slow and oversized clients, logging one debug line per request. Connections are kept
+// within a total and a per-source cap by closing the least recently active one (a slow-header
+// client that never completed a request first), so a slow-loris flood cannot lock /health out.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
-import type { Logger } from '../log.ts';
+import { rateLimitedWarn, type Logger } from '../log.ts';
+import { ConnectionGuard } from '../net/connection-guard.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RecordStore } from '../records/store.ts';
 import { health, ready } from './health.ts';
@@ -20,8 +23,10 @@ export interface HttpLimits {
   /** Idle time before a keep-alive connection is closed. */
   readonly keepAliveTimeoutMs: number;
   readonly maxHeaderSize: number;
-  /** Connections beyond this are closed on accept. */
+  /** Open connections at most; at the cap the least recently active one is closed. */
   readonly maxConnections: number;
+  /** Open connections from one source address at most. */
+  readonly maxPerSource: number;
   /** How often Node checks connections against the two timeouts above. */
   readonly connectionsCheckingIntervalMs: number;
 }
@@ -32,6 +37,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   keepAliveTimeoutMs: 5_000,
   maxHeaderSize: 16 * 1024,
   maxConnections: 1024,
+  maxPerSource: 100,
   connectionsCheckingIntervalMs: 1_000,
 };
 
@@ -101,7 +107,12 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
-  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  const limits: HttpLimits = {
+    ...DEFAULT_HTTP_LIMITS,
+    maxConnections: options.config.httpMaxConnections,
+    maxPerSource: options.config.httpMaxConnectionsPerSource,
+    ...options.limits,
+  };
   const clock = options.clock ?? systemClock;
   const { logger } = options;
   const router = new Router(routes(options, clock));
@@ -116,7 +127,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     respond(req, res, errorReply(500, 'internal error', `${path} failed; see the server log`));
   };
 
+  const warnLimit = rateLimitedWarn(
+    logger,
+    'HTTP connection limit reached; closing the least recently active connections',
+  );
+  const guard = new ConnectionGuard(limits, (reason, source) => {
+    options.metrics.httpClosed(reason);
+    warnLimit({
+      reason,
+      source,
+      maxConnections: limits.maxConnections,
+      maxPerSource: limits.maxPerSource,
+    });
+  });
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // A request whose headers arrived: the connection is useful and evicted last while it runs.
+    const socket = req.socket;
+    guard.touch(socket);
+    guard.busy(socket, 1);
+    res.once('close', () => {
+      guard.busy(socket, -1);
+      guard.touch(socket);
+    });
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const query = url.indexOf('?');
@@ -189,7 +222,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     },
     handle,
   );
-  server.maxConnections = limits.maxConnections;
+  // No server.maxConnections: Node would refuse newcomers (health checks included) while slow
+  // clients hold every slot; the guard makes room by closing the least recently active.
+  server.on('connection', (socket: Socket) => guard.admit(socket));
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 
   const host = options.config.HTTPListener === '' ? undefined : options.config.HTTPListener;

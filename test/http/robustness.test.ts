@@ -20,6 +20,18 @@ function closedWithin(socket: Socket, ms: number): Promise<string> {
   });
 }
 
+/** Another client: Linux routes all of 127/8 to loopback. */
+const ATTACKER = '127.0.0.2';
+
+/** One GET on a fresh connection; resolves with the raw response. */
+async function rawGet(port: number, path: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const done = closedWithin(socket, 5000);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  return done;
+}
+
 describe('HTTP robustness', () => {
   it('cuts off a client whose headers never complete, without blocking others', async () => {
     const h = await startHarness({
@@ -62,7 +74,7 @@ describe('HTTP robustness', () => {
     }
   });
 
-  it('closes connections beyond maxConnections on accept', async () => {
+  it('at maxConnections admits the newcomer and closes the least recently active', async () => {
     const h = await startHarness({ limits: { maxConnections: 2 } });
     const held: Socket[] = [];
     try {
@@ -71,13 +83,84 @@ describe('HTTP robustness', () => {
         held.push(socket);
         await once(socket, 'connect');
       }
-      const extra = connect(h.server.address.port, '127.0.0.1');
-      held.push(extra);
-      const done = closedWithin(extra, 5000);
-      extra.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
-      assert.equal(await done, '', 'the connection over the limit was served');
+      const oldest = closedWithin(held[0]!, 5000);
+      const raw = await rawGet(h.server.address.port, '/health');
+      assert.match(raw, /^HTTP\/1\.1 200/);
+      assert.equal(await oldest, '');
     } finally {
       for (const s of held) s.destroy();
+      await h.close();
+    }
+  });
+
+  it('a slow-loris flood past the cap leaves /health and /ready answering', async () => {
+    const { logger, lines } = capturingLogger();
+    const h = await startHarness({
+      logger,
+      // Scaled down from 1024; the headers timeout is far beyond the test so only eviction helps.
+      limits: {
+        maxConnections: 40,
+        maxPerSource: 1000,
+        headersTimeoutMs: 60_000,
+        requestTimeoutMs: 60_000,
+      },
+    });
+    const port = h.server.address.port;
+    const flood: Socket[] = [];
+    try {
+      for (let i = 0; i < 200; i++) {
+        const socket = connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
+        socket.on('error', () => {});
+        flood.push(socket);
+        socket.once('connect', () => socket.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+      }
+      await Promise.all(
+        flood.map(
+          (s) => new Promise((resolve) => s.once('connect', resolve).once('close', resolve)),
+        ),
+      );
+      assert.match(await rawGet(port, '/health'), /^HTTP\/1\.1 200/);
+      assert.match(await rawGet(port, '/ready'), /^HTTP\/1\.1 200/);
+      const openCount = () => flood.filter((s) => !s.destroyed && s.readyState === 'open').length;
+      for (let i = 0; i < 250 && openCount() > 40; i++) await new Promise((r) => setTimeout(r, 20));
+      const open = openCount();
+      assert.ok(open <= 40, `${open} slow-loris connections still open`);
+      const metrics = await h.metrics.render();
+      assert.match(metrics, /mesos_dns_http_connections_closed_total\{reason="capacity"\} \d{3}/);
+      const warned = lines.filter((l) => String(l.msg).includes('HTTP connection limit reached'));
+      assert.equal(warned.length, 1);
+    } finally {
+      for (const s of flood) s.destroy();
+      await h.close();
+    }
+  });
+
+  it('holds one source to maxPerSource without touching others', async () => {
+    const h = await startHarness({ limits: { maxConnections: 1000, maxPerSource: 5 } });
+    const port = h.server.address.port;
+    const flood: Socket[] = [];
+    try {
+      const other = connect(port, '127.0.0.1');
+      flood.push(other);
+      await once(other, 'connect');
+      for (let i = 0; i < 30; i++) {
+        const socket = connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
+        socket.on('error', () => {});
+        flood.push(socket);
+        await once(socket, 'connect');
+      }
+      const openCount = () =>
+        flood.slice(1).filter((s) => !s.destroyed && s.readyState === 'open').length;
+      for (let i = 0; i < 250 && openCount() > 5; i++) await new Promise((r) => setTimeout(r, 20));
+      const open = openCount();
+      assert.ok(open <= 5, `${open} connections open from one source`);
+      assert.equal(other.destroyed, false);
+      assert.match(
+        await h.metrics.render(),
+        /http_connections_closed_total\{reason="per_source"\}/,
+      );
+    } finally {
+      for (const s of flood) s.destroy();
       await h.close();
     }
   });

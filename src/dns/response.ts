@@ -11,12 +11,16 @@ import {
   HEADER_SIZE,
   OPT_RR_SIZE,
   OUR_EDNS_PAYLOAD,
+  RCODE_NOTIMP,
   TYPE_OPT,
   type ParsedQuery,
 } from './wire.ts';
 
 /** Header flags of a reply: opcode, RD and CD copied from the query (RFC 1035, RFC 4035 3.2.2). */
 function replyFlags(queryFlags: number, aa: boolean, ra: boolean, rcode: number): number {
+  // An opcode we do not implement says nothing about recursion or DNSSEC: only the opcode and
+  // RD are echoed and RA stays clear, as Knot does (ISC's compliance tester checks it).
+  if (rcode === RCODE_NOTIMP) return FLAG_QR | (queryFlags & (0x7800 | FLAG_RD)) | RCODE_NOTIMP;
   return (
     FLAG_QR |
     (queryFlags & (0x7800 | FLAG_RD | FLAG_CD)) |

@@ -244,6 +244,36 @@ function bigStore(n: number): RecordStore {
   return storeWith(makeSet({ a, srv: { '_big._tcp.marathon.mesos.': srvs } }));
 }
 
+test('UDP: an unknown opcode gets NOTIMP with RA clear and only RD copied (as Knot)', async () => {
+  const { server, port } = await start({ config: { recurseon: true } });
+  try {
+    for (const opcode of [3, 5, 15]) {
+      const q = encodeQuery('web.marathon.mesos', { id: 99 });
+      // opcode, RD and CD set in the query (AD too), to see which are echoed.
+      q.writeUInt16BE((opcode << 11) | 0x0100 | 0x0020 | 0x0010, 2);
+      const r = await udpQuery(port, q);
+      assert.ok(r, `opcode ${opcode}: no reply`);
+      assert.equal(r.readUInt16BE(0), 99);
+      const flags = r.readUInt16BE(2);
+      assert.equal(flags & 0xf, 4, `opcode ${opcode}: NOTIMP`);
+      assert.equal((flags >> 11) & 0xf, opcode, 'opcode echoed');
+      assert.equal(flags & 0x8000, 0x8000, 'QR');
+      assert.equal(flags & 0x0100, 0x0100, 'RD copied');
+      assert.equal(flags & 0x0080, 0, 'RA clear');
+      assert.equal(flags & 0x0010, 0, 'CD not copied');
+      assert.equal(flags & 0x0020, 0, 'AD clear');
+      assert.equal(flags & 0x0400, 0, 'AA clear');
+    }
+    // RD clear in the query stays clear.
+    const q = encodeQuery('web.marathon.mesos', { rd: false });
+    q[2] = 5 << 3;
+    const r = await udpQuery(port, q);
+    assert.equal(r!.readUInt16BE(2), 0x8000 | (5 << 11) | 4);
+  } finally {
+    await server.close();
+  }
+});
+
 test('truncation over UDP, full answer over TCP', async () => {
   const { server, port } = await start({ store: bigStore(200) });
   try {

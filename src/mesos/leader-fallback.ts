@@ -47,6 +47,16 @@ export class LeaderFallback implements LeaderSource {
     return this.last;
   }
 
+  /**
+   * Both sources hear it (ZooKeeper ignores it, the masters list remembers it); the view is
+   * refreshed quietly, so a list in use asks the named leader first next round.
+   */
+  noteLeader(leader: string): void {
+    this.primary.noteLeader(leader);
+    this.fallback.noteLeader(leader);
+    this.last = this.compute();
+  }
+
   /** True while the view comes from the fallback source. */
   isUsingFallback(): boolean {
     return this.usingFallback;

@@ -17,4 +17,10 @@ export interface LeaderSource {
   onChange(listener: (view: MasterView) => void): void;
   /** Called when detection gives up for good (zkDetectionTimeout); the server exits. */
   onFatal(listener: (error: Error) => void): void;
+  /**
+   * Told, after each good load, which master the state named as leader: a hint for the next
+   * round's order. It is not news to act on, so it never fires onChange. Sources that learn
+   * the leader otherwise (ZooKeeper) ignore it; a combination passes it on.
+   */
+  noteLeader(leader: string): void;
 }

@@ -2,16 +2,7 @@
 // after a good load the poller reports the leader so it is asked first next time.
 import type { LeaderSource, MasterView } from './leader.ts';
 
-/** Optional on a LeaderSource: told which master led, as the last good state named it. */
-export interface LeaderHint {
-  noteLeader(leader: string): void;
-}
-
-export function hasLeaderHint(source: object): source is LeaderHint {
-  return typeof (source as Partial<LeaderHint>).noteLeader === 'function';
-}
-
-export class MastersListSource implements LeaderSource, LeaderHint {
+export class MastersListSource implements LeaderSource {
   readonly #masters: readonly string[];
   #leader: string | null = null;
 
@@ -31,10 +22,7 @@ export class MastersListSource implements LeaderSource, LeaderHint {
     return { leader: this.#leader, masters: this.#masters };
   }
 
-  /**
-   * Remembers the leader a state named. It does not fire onChange: a load just happened, and
-   * a leader learnt from a state is a hint for ordering, not news to act on.
-   */
+  /** Remembers the leader a state named, to ask it first next round. */
   noteLeader(leader: string): void {
     this.#leader = leader;
   }

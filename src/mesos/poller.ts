@@ -7,7 +7,7 @@ import { systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { RecordStore } from '../records/store.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
-import { candidateMasters, hasLeaderHint } from './masters-list.ts';
+import { candidateMasters } from './masters-list.ts';
 import type { LoadParams } from './reload-protocol.ts';
 import { stateClientOptionsFromConfig } from './state-client.ts';
 import { WorkerStateLoader, type StateLoader } from './state-loader.ts';
@@ -196,7 +196,7 @@ export class StatePoller {
         if (this.#observeLeader(outcome.leader)) {
           logger.info({ leader: outcome.leader, previous }, 'leading master changed');
         }
-        if (hasLeaderHint(source)) source.noteLeader(outcome.leader);
+        source.noteLeader(outcome.leader);
       }
       const t = outcome.timings;
       logger.info(

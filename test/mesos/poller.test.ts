@@ -4,6 +4,7 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
 import type { LeaderSource, MasterView } from '../../src/mesos/leader.ts';
+import { LeaderFallback } from '../../src/mesos/leader-fallback.ts';
 import { MastersListSource } from '../../src/mesos/masters-list.ts';
 import { StatePoller } from '../../src/mesos/poller.ts';
 import type { LoadParams } from '../../src/mesos/reload-protocol.ts';
@@ -30,6 +31,8 @@ class ManualLoader implements StateLoader {
   active = 0;
   maxActive = 0;
   readonly calls: LoadParams[] = [];
+  /** The leader each state names; default the master asked. */
+  namesLeader: string | null = null;
   readonly #waiting: (() => void)[] = [];
 
   load(params: LoadParams): Promise<LoadOutcome> {
@@ -45,7 +48,7 @@ class ManualLoader implements StateLoader {
           digest: `digest-${this.calls.length}`,
           transfer: 'full',
           master,
-          leader: master,
+          leader: this.namesLeader ?? master,
           warnings: [],
           timings: { fetchMs: 0, resolveMs: 0, generateMs: 0, transferMs: 0 },
         });
@@ -78,6 +81,9 @@ class FakeSource implements LeaderSource {
     this.#listeners.push(listener);
   }
   onFatal(): void {}
+  noteLeader(): void {
+    // the test decides the view
+  }
   change(leader: string): void {
     this.view = { ...this.view, leader };
     for (const l of this.#listeners) l(this.view);
@@ -128,6 +134,40 @@ describe('StatePoller scheduling', () => {
       loader.finishOne();
       await until(() => store.generation === 3, 'third swap');
       assert.equal(poller.status.leaderChanges, 1);
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('with zk and masters both set, the leader a state names is asked first next round', async () => {
+    const loader = new ManualLoader();
+    loader.namesLeader = 'm2:5050';
+    const zk = new FakeSource();
+    zk.view = { leader: null, masters: [] }; // ZooKeeper knows nothing: the list is used
+    const source = new LeaderFallback(
+      zk,
+      new MastersListSource(['m1:5050', 'm2:5050']),
+      silentLogger(),
+    );
+    const poller = new StatePoller({
+      store: new RecordStore(),
+      source,
+      loader,
+      refreshSeconds: 3600,
+      logger: silentLogger(),
+      params: testLoadParams(['m1:5050', 'm2:5050']),
+    });
+    try {
+      poller.start();
+      await until(() => loader.calls.length === 1, 'first round');
+      assert.deepEqual(loader.calls[0]?.candidates, ['m1:5050', 'm2:5050']);
+      loader.finishOne();
+      await until(() => !poller.status.running && poller.status.leader !== null, 'round end');
+      void poller.refresh();
+      await until(() => loader.calls.length === 2, 'second round');
+      assert.deepEqual(loader.calls[1]?.candidates, ['m2:5050', 'm1:5050']);
+      loader.finishOne();
+      await until(() => !poller.status.running, 'second round end');
     } finally {
       await poller.stop();
     }

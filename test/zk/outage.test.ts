@@ -48,6 +48,9 @@ class StaticSource implements LeaderSource {
   onFatal(): void {
     // static: never gives up
   }
+  noteLeader(): void {
+    // static: no hints kept
+  }
 }
 
 async function master(group: string, ip: string): Promise<void> {

@@ -105,6 +105,10 @@ export class ZkDetector implements LeaderSource {
     return this.view;
   }
 
+  noteLeader(_leader: string): void {
+    // ZooKeeper says who leads; a state's word is older news.
+  }
+
   /** True while a ZooKeeper session is connected. */
   isConnected(): boolean {
     return this.connected;

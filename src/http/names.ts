@@ -1,9 +1,19 @@
 // Turns a host or service name from a URL path into the record set's key form (lower-case,
-// absolute) or says precisely why it is not a DNS name.
+// absolute) or says precisely why it is no name at all.
 
-/** Letters, digits, hyphen, and the underscore SRV names start with; 1..63 per label. */
-const LABEL = /^[a-z0-9_-]{1,63}$/;
+/**
+ * Letters, digits, hyphen, and the underscore SRV names start with. No 63-character limit: a
+ * canonical task name ("<task>-<hash>-<agent>") can have a longer first label; it cannot be
+ * asked over DNS, but mesos-dns serves it over HTTP, and so do we.
+ */
+const LABEL = /^[a-z0-9_-]+$/;
 const MAX_NAME_LENGTH = 253;
+
+/** mesos-dns's key for a path parameter: lower-case, ".*" wildcards gone, absolute. */
+export function recordKey(raw: string): string {
+  const name = raw.toLowerCase().replaceAll('.*', '');
+  return name.endsWith('.') ? name : `${name}.`;
+}
 
 export type NameResult =
   { readonly ok: true; readonly name: string } | { readonly ok: false; readonly reason: string };
@@ -22,9 +32,6 @@ export function normalizeName(raw: string): NameResult {
   for (const label of name.split('.')) {
     if (label === '')
       return { ok: false, reason: `"${raw}" has an empty label (two dots in a row)` };
-    if (label.length > 63) {
-      return { ok: false, reason: `label "${label.slice(0, 20)}…" is longer than 63 characters` };
-    }
     if (!LABEL.test(label)) {
       return {
         ok: false,

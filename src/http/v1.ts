@@ -5,7 +5,7 @@ import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
 import { absoluteSoaMname, absoluteSoaRname, configView } from './config-view.ts';
-import { inDomain, normalizeName } from './names.ts';
+import { inDomain, normalizeName, recordKey } from './names.ts';
 import { errorReply, json, type Reply } from './reply.ts';
 
 export interface ApiContext {
@@ -48,8 +48,17 @@ type Lookup =
   | { readonly kind: 'reply'; readonly reply: Reply }
   | { readonly kind: 'name'; readonly name: string; readonly set: RecordSet | null };
 
-/** Validation first (400), then names outside the domain (never any records), then 503. */
+/**
+ * A name the record set holds is answered whatever it looks like (mesos-dns looks any text
+ * up). Otherwise validation first (400), then names outside the domain (never any records),
+ * then 503 before the first load.
+ */
 function lookup(ctx: ApiContext, raw: string, what: 'host' | 'service'): Lookup {
+  const current = ctx.store.current;
+  const key = recordKey(raw);
+  if (current !== null && (current.a.has(key) || current.aaaa.has(key) || current.srv.has(key))) {
+    return { kind: 'name', name: key, set: current };
+  }
   const result = normalizeName(raw);
   if (!result.ok) {
     return {
@@ -92,13 +101,12 @@ export function services(ctx: ApiContext, raw: string): Reply {
   if (set !== null) {
     for (const srv of set.srv.get(name) ?? []) {
       const port = String(srv.port);
-      // As mesos-dns: one entry per address of the target; targets without one are left out.
-      for (const ip of set.a.get(srv.target) ?? []) {
-        records.push({ service: name, host: srv.target, ip, port });
-      }
-      for (const ip of set.aaaa.get(srv.target) ?? []) {
-        records.push({ service: name, host: srv.target, ip, port });
-      }
+      // As mesos-dns's RestService: the service as asked, and per SRV record one IPv4 and one
+      // IPv6 of its target (rs.As.First); targets without an address are left out.
+      const v4 = set.a.get(srv.target)?.[0];
+      const v6 = set.aaaa.get(srv.target)?.[0];
+      if (v4 !== undefined) records.push({ service: raw, host: srv.target, ip: v4, port });
+      if (v6 !== undefined) records.push({ service: raw, host: srv.target, ip: v6, port });
     }
   }
   return json(200, records);

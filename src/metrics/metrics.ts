@@ -3,7 +3,6 @@
 import { recordCounts } from '../records/record-counts.ts';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import {
-  UPSTREAM_RESULTS,
   type CloseReason,
   type DnsObserver,
   type QueryOutcome,
@@ -13,6 +12,7 @@ import {
 import type { RecordSet } from '../records/recordset.ts';
 import type { LoadInfo } from '../records/store.ts';
 import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.ts';
+import { ForwarderMetrics, type CacheEvent } from '../dns/forward/metrics.ts';
 import { QTYPE_LABELS, qtypeIndex } from './qtype-labels.ts';
 
 /** Sub-millisecond at the low end (answers from memory), seconds at the top (slow upstreams). */
@@ -44,22 +44,12 @@ const OUTCOME_IS_UPSTREAM: readonly boolean[] = OUTCOMES.map(
   (o) => o === 'forwarded' || o === 'servfail',
 );
 
-/** Resolvers come from config, but the cap keeps a misbehaving caller from growing series. */
-const MAX_UPSTREAM_RESOLVERS = 32;
-
-type CacheEvent = 'hit' | 'miss' | 'stale';
-
 interface TransportCells {
   /** Indexed [outcome * QTYPE_LABELS.length + qtype]. */
   readonly requests: readonly CounterCell<'transport' | 'qtype' | 'outcome'>[];
   readonly local: HistogramCell<'transport' | 'source'>;
   readonly upstream: HistogramCell<'transport' | 'source'>;
   readonly dropped: CounterCell<'transport'>;
-}
-
-interface UpstreamCells {
-  readonly results: Readonly<Record<UpstreamResult, CounterCell<'resolver' | 'result'>>>;
-  readonly latency: HistogramCell<'resolver'>;
 }
 
 /** Histogram counts gathered elsewhere: per-bucket (non-cumulative, +Inf last), sum, count. */
@@ -81,14 +71,9 @@ export class Metrics implements DnsObserver {
 
   readonly #udp: TransportCells;
   readonly #tcp: TransportCells;
-  readonly #upstreamCounter: CellCounter<'resolver' | 'result'>;
-  readonly #upstreamLatency: CellHistogram<'resolver'>;
-  readonly #upstreams = new Map<string, UpstreamCells>();
-  readonly #cache: Readonly<Record<CacheEvent, CounterCell<'event'>>>;
+  readonly #forwarder: ForwarderMetrics;
   readonly #tcpClosed: Readonly<Record<CloseReason, CounterCell<'reason'>>>;
   readonly #httpClosed: Readonly<Record<CloseReason, CounterCell<'reason'>>>;
-  /** Read by the cache-size gauge at scrape time, written on every cache event. */
-  readonly #gaugeState = { cacheSize: 0 };
 
   readonly #records: Gauge<'type'>;
   readonly #tasks: Gauge;
@@ -141,31 +126,8 @@ export class Metrics implements DnsObserver {
     this.#udp = cellsFor(TRANSPORTS[0]!);
     this.#tcp = cellsFor(TRANSPORTS[1]!);
 
-    this.#upstreamCounter = new CellCounter(
-      'mesos_dns_upstream_requests_total',
-      'Queries sent to upstream resolvers, by resolver and result: ok, error, timeout, or malformed (a reply that is not a well-formed DNS message, answered SERVFAIL).',
-      ['resolver', 'result'],
-      registry,
-    );
-    this.#upstreamLatency = new CellHistogram(
-      'mesos_dns_upstream_duration_seconds',
-      'Round trip to an upstream resolver.',
-      ['resolver'],
-      DNS_LATENCY_BUCKETS,
-      registry,
-    );
+    this.#forwarder = new ForwarderMetrics(registry, DNS_LATENCY_BUCKETS);
 
-    const cacheEvents = new CellCounter(
-      'mesos_dns_cache_events_total',
-      'Forwarder cache look-ups: hit, miss, or stale (expired answer served because upstreams failed).',
-      ['event'],
-      registry,
-    );
-    this.#cache = {
-      hit: cacheEvents.cell({ event: 'hit' }),
-      miss: cacheEvents.cell({ event: 'miss' }),
-      stale: cacheEvents.cell({ event: 'stale' }),
-    };
     const closeCells = (counter: CellCounter<'reason'>) => ({
       capacity: counter.cell({ reason: 'capacity' }),
       per_source: counter.cell({ reason: 'per_source' }),
@@ -187,15 +149,6 @@ export class Metrics implements DnsObserver {
         registry,
       ),
     );
-    const gaugeState = this.#gaugeState;
-    new Gauge({
-      name: 'mesos_dns_cache_entries',
-      help: 'Entries in the forwarder cache.',
-      registers: [registry],
-      collect() {
-        this.set(gaugeState.cacheSize);
-      },
-    });
 
     this.#records = new Gauge({
       name: 'mesos_dns_records',
@@ -265,17 +218,12 @@ export class Metrics implements DnsObserver {
   }
 
   upstream(resolver: string, result: UpstreamResult, seconds: number): void {
-    const cells = this.#upstreams.get(resolver) ?? this.#addUpstream(resolver);
-    const cell = cells.results[result] as CounterCell<'resolver' | 'result'> | undefined;
-    if (cell === undefined) return;
-    cell.value++;
-    cells.latency.observe(seconds);
+    this.#forwarder.upstream(resolver, result, seconds);
   }
 
   cache(event: CacheEvent, size: number): void {
-    const cell = this.#cache[event] as CounterCell<'event'> | undefined;
-    if (cell !== undefined) cell.value++;
-    this.#gaugeState.cacheSize = size;
+    this.#forwarder.cache(event);
+    this.#forwarder.setCacheEntries(size);
   }
 
   tcpClosed(reason: CloseReason): void {
@@ -314,15 +262,14 @@ export class Metrics implements DnsObserver {
   }
 
   addUpstream(resolver: string, result: UpstreamResult, n: number, latency: HistogramDelta): void {
-    const cells = this.#upstreams.get(resolver) ?? this.#addUpstream(resolver);
+    const cells = this.#forwarder.upstreamCells(resolver);
     const cell = cells.results[result] as CounterCell<'resolver' | 'result'> | undefined;
     if (cell !== undefined) cell.value += n;
     mergeHistogram(cells.latency, latency);
   }
 
   addCacheEvents(event: CacheEvent, n: number): void {
-    const cell = this.#cache[event] as CounterCell<'event'> | undefined;
-    if (cell !== undefined) cell.value += n;
+    this.#forwarder.cache(event, n);
   }
 
   addTcpClosed(reason: CloseReason, n: number): void {
@@ -332,7 +279,7 @@ export class Metrics implements DnsObserver {
 
   /** Total forwarder cache entries, when the caches live in other threads. */
   setCacheEntries(size: number): void {
-    this.#gaugeState.cacheSize = size;
+    this.#forwarder.setCacheEntries(size);
   }
 
   /** Runs before every render, e.g. to pull fresh counts from DNS threads; must not reject. */
@@ -379,24 +326,6 @@ export class Metrics implements DnsObserver {
   async render(): Promise<string> {
     if (this.#beforeRender.length > 0) await Promise.all(this.#beforeRender.map((hook) => hook()));
     return this.registry.metrics();
-  }
-
-  #addUpstream(resolver: string): UpstreamCells {
-    const label = this.#upstreams.size < MAX_UPSTREAM_RESOLVERS ? resolver : 'other';
-    const existing = this.#upstreams.get(label);
-    if (existing !== undefined) return existing;
-    const results = Object.fromEntries(
-      UPSTREAM_RESULTS.map((result) => [
-        result,
-        this.#upstreamCounter.cell({ resolver: label, result }),
-      ]),
-    ) as Record<UpstreamResult, CounterCell<'resolver' | 'result'>>;
-    const cells: UpstreamCells = {
-      results,
-      latency: this.#upstreamLatency.cell({ resolver: label }),
-    };
-    this.#upstreams.set(label, cells);
-    return cells;
   }
 }
 

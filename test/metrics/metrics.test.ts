@@ -75,6 +75,7 @@ describe('Metrics', () => {
     m.dropped('udp');
     m.upstream('127.0.0.1:53', 'ok', 0.004);
     m.upstream('127.0.0.1:53', 'timeout', 5);
+    m.upstream('127.0.0.1:53', 'malformed', 0.002);
     m.cache('miss', 0);
     m.cache('hit', 12);
     m.cache('stale', 11);
@@ -83,9 +84,10 @@ describe('Metrics', () => {
     const up = 'mesos_dns_upstream_requests_total';
     assert.equal(find(s, up, { resolver: '127.0.0.1:53', result: 'ok' }), 1);
     assert.equal(find(s, up, { resolver: '127.0.0.1:53', result: 'timeout' }), 1);
+    assert.equal(find(s, up, { resolver: '127.0.0.1:53', result: 'malformed' }), 1);
     assert.equal(
       find(s, 'mesos_dns_upstream_duration_seconds_count', { resolver: '127.0.0.1:53' }),
-      2,
+      3,
     );
     assert.equal(find(s, 'mesos_dns_cache_events_total', { event: 'hit' }), 1);
     assert.equal(find(s, 'mesos_dns_cache_events_total', { event: 'stale' }), 1);

@@ -20,6 +20,7 @@ function play(observer: DnsObserver): void {
   observer.upstream('127.0.0.1:53', 'ok', 0.01);
   observer.upstream('127.0.0.1:53', 'timeout', 2);
   observer.upstream('[::1]:5353', 'error', 0.001);
+  observer.upstream('[::1]:5353', 'malformed', 0.002);
   observer.cache('miss', 0);
   observer.cache('hit', 3);
   observer.cache('stale', 4);
@@ -52,6 +53,7 @@ describe('QueryTally', () => {
     const expected = await exposition(direct);
     assert.match(expected, /mesos_dns_requests_total\{[^}]*qtype="OTHER"[^}]*\} 1/);
     assert.match(expected, /mesos_dns_tcp_connections_closed_total\{reason="deadline"\} 2/);
+    assert.match(expected, /mesos_dns_upstream_requests_total\{[^}]*result="malformed"[^}]*\} 1/);
     assert.equal(await exposition(merged), expected);
   });
 

@@ -17,7 +17,9 @@ export type FailureMode =
   /** 200 with JSON that is not a Mesos state. */
   | 'not-a-state'
   /** Headers and the first bytes at once, then the rest of the body never comes. */
-  | 'slow-body';
+  | 'slow-body'
+  /** Response headers one byte every 200 ms, never complete: alive, but never answering. */
+  | 'trickle';
 
 export interface SimMasterOptions {
   readonly cluster: SimCluster;
@@ -272,6 +274,18 @@ export class SimMaster {
       return;
     }
     if (failing === 'hang') return;
+    if (failing === 'trickle') {
+      const socket = req.socket;
+      const head = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: ';
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (socket.destroyed) return;
+        socket.write(sent < head.length ? head.charAt(sent) : 'a');
+        sent++;
+      }, 200);
+      socket.once('close', () => clearInterval(timer));
+      return;
+    }
     if (failing === 'garbage') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not a state</html>');
       return;

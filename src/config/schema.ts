@@ -373,6 +373,17 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     origin: 'ours',
   },
   {
+    key: 'stateHeadersTimeoutSeconds',
+    kind: 'integer',
+    default: 10,
+    flag: 'state-headers-timeout-seconds',
+    description:
+      'Seconds a master has to accept the connection and send its response headers before the next master is asked (stateTimeoutSeconds still bounds the whole load); raise it if a very large master takes longer to start answering',
+    min: 1,
+    max: I32_MAX,
+    origin: 'ours',
+  },
+  {
     key: 'stateMaxBytes',
     kind: 'integer',
     default: 268435456,

@@ -18,6 +18,8 @@ export interface Config {
   readonly masters: readonly string[];
   readonly refreshSeconds: number;
   readonly stateTimeoutSeconds: number;
+  /** ours: seconds for a master to accept and send response headers before the next is asked. */
+  readonly stateHeadersTimeoutSeconds: number;
   /** TTL of every authoritative record, seconds. */
   readonly ttl: number;
   /** Lower-case, no trailing dot: "mesos". */

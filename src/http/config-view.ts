@@ -71,6 +71,7 @@ export function configView(config: Config, soaSerial: number): Record<string, un
     CacheMaxTTL: config.cacheMaxTTL,
     CacheServeStale: config.cacheServeStale,
     StateMaxBytes: config.stateMaxBytes,
+    StateHeadersTimeoutSeconds: config.stateHeadersTimeoutSeconds,
     UdpMaxSize: config.udpMaxSize,
     TcpMaxConnections: config.tcpMaxConnections,
     TcpMaxConnectionsPerSource: config.tcpMaxConnectionsPerSource,

@@ -9,6 +9,8 @@ export interface LoadedState {
   readonly master: string;
   /** "host:port" of the leader the state names. */
   readonly leader: string;
+  /** Why the masters asked before this one gave nothing (hung, refused, not the leader...). */
+  readonly skipped: readonly string[];
 }
 
 export type FetchState = (master: string) => Promise<MesosState>;
@@ -75,7 +77,9 @@ export async function loadState(
         );
         continue;
       }
-      if (sameMaster(named, candidate)) return { state, master: candidate, leader: named };
+      if (sameMaster(named, candidate)) {
+        return { state, master: candidate, leader: named, skipped: failures };
+      }
     } catch (error) {
       // Redirected by a non-leading master: its Location is the leader.
       failures.push(describeError(error));
@@ -95,6 +99,7 @@ export async function loadState(
       state: leaderState,
       master: named,
       leader: leaderAddress(leaderState.leader) ?? named,
+      skipped: failures,
     };
   }
   const list = candidates.length === 0 ? '(none)' : candidates.join(', ');

@@ -105,7 +105,11 @@ async function load(id: number, params: LoadParams): Promise<void> {
   const fetched = performance.now();
   const names = hostsToResolve(loaded.state, params.generate.masters);
   const { resolved, failures } = await resolveHosts(names, { timeoutMs: params.resolveTimeoutMs });
-  const warnings = failures.map((f) => `host name did not resolve: ${f}`);
+  const warnings = [
+    // A hung master costs one early deadline each round; the log should say which one.
+    ...loaded.skipped.map((reason) => `master skipped: ${reason}`),
+    ...failures.map((f) => `host name did not resolve: ${f}`),
+  ];
   const resolvedAt = performance.now();
   const generate = await generatorFrom(params.generatorUrl ?? defaultGenerator);
   const set = generate(loaded.state, {

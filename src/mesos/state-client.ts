@@ -27,6 +27,11 @@ export interface StateClientOptions {
   readonly credentials?: { readonly principal: string; readonly secret: string };
   /** Whole exchange: connect, headers and body. */
   readonly timeoutMs: number;
+  /**
+   * Connect and response headers (capped by timeoutMs): a master that accepts and then sends
+   * nothing is given up early so the next master is asked. Default: timeoutMs.
+   */
+  readonly headersTimeoutMs?: number;
   readonly maxBytes: number;
 }
 
@@ -49,6 +54,7 @@ export function stateClientOptionsFromConfig(config: Config): StateClientOptions
   } = {
     https: config.mesosHTTPSOn,
     timeoutMs: Math.max(1, config.stateTimeoutSeconds) * 1000,
+    headersTimeoutMs: Math.max(1, config.stateHeadersTimeoutSeconds) * 1000,
     maxBytes: config.stateMaxBytes,
   };
   if (config.mesosHTTPSOn) {
@@ -93,10 +99,11 @@ export class StateClient {
 
   constructor(options: StateClientOptions) {
     this.#options = options;
+    const early = Math.min(options.headersTimeoutMs ?? options.timeoutMs, options.timeoutMs);
     this.#agent = new Agent({
-      headersTimeout: options.timeoutMs,
+      headersTimeout: early,
       bodyTimeout: options.timeoutMs,
-      connectTimeout: options.timeoutMs,
+      connectTimeout: early,
       connect: {
         rejectUnauthorized: true,
         ...(options.ca !== undefined ? { ca: options.ca } : {}),
@@ -205,6 +212,18 @@ export class StateClient {
     const seconds = this.#options.timeoutMs / 1000;
     const code = errorCode(error);
     const reason = error instanceof Error ? error.message : String(error);
+    const early = this.#options.headersTimeoutMs;
+    if (
+      !deadline.aborted &&
+      early !== undefined &&
+      early < this.#options.timeoutMs &&
+      (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    ) {
+      return new StateTimeoutError(
+        `${url} ${code === 'UND_ERR_CONNECT_TIMEOUT' ? 'did not accept the connection' : 'sent no response headers'} within ${early / 1000}s (stateHeadersTimeoutSeconds); the master is hung or overloaded`,
+        url,
+      );
+    }
     if (
       deadline.aborted ||
       code === 'UND_ERR_HEADERS_TIMEOUT' ||

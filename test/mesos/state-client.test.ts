@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
+import { loadState } from '../../src/mesos/load-state.ts';
 import { StateClient, type StateClientOptions } from '../../src/mesos/state-client.ts';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
 
@@ -92,6 +93,39 @@ describe('StateClient over HTTP', () => {
       /within 0.3s/,
     );
     assert.ok(Date.now() - started < 5000);
+  });
+
+  for (const mode of ['hang', 'trickle'] as const) {
+    it(`gives up on a master that ${mode}s at the headers deadline, not the whole-load one`, async () => {
+      master.setFailing(mode);
+      const started = Date.now();
+      await rejectsWith(
+        // stateTimeoutSeconds 300 as in mesos-dns; the headers deadline is what ends it.
+        withClient({ ...base, timeoutMs: 300_000, headersTimeoutMs: 500 }, (c) =>
+          c.fetchState(master.address),
+        ),
+        'MESOS_STATE_TIMEOUT',
+        /sent no response headers within 0.5s \(stateHeadersTimeoutSeconds\)/,
+      );
+      assert.ok(Date.now() - started < 30_000);
+      master.setFailing(null);
+    });
+  }
+
+  it('a hung master is skipped for the next one, and the skip is reported', async () => {
+    const good = await SimMaster.start({ cluster: demoCluster() });
+    master.setFailing('hang');
+    try {
+      const loaded = await withClient({ ...base, timeoutMs: 300_000, headersTimeoutMs: 500 }, (c) =>
+        loadState((m) => c.fetchState(m), [master.address, good.address]),
+      );
+      assert.equal(loaded.master, good.address);
+      assert.equal(loaded.skipped.length, 1);
+      assert.match(loaded.skipped[0]!, /sent no response headers within 0.5s/);
+    } finally {
+      master.setFailing(null);
+      await good.close();
+    }
   });
 
   it('times out a body that stops half way', async () => {

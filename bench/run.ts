@@ -3,6 +3,8 @@
 //   node bench/run.ts [--duration S] [--tasks N] [--workers N] [--only a,srv,mixed] [--quick]
 //                     [--clients N] [--outstanding N] [--reload] [--generate] [--all]
 // --reload runs bench/reload.ts instead, --generate bench/generate.ts, --all all three.
+//   node bench/run.ts --abuse [--packets N] [--frames N] [--tcp-flood N] [--http-flood N] [--seed N]
+// runs bench/abuse.ts alone: fuzzing and connection floods against the server, loopback only.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,8 +225,25 @@ async function main(): Promise<void> {
       reload: { type: 'boolean', default: false },
       generate: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      abuse: { type: 'boolean', default: false },
+      packets: { type: 'string', default: '1000000' },
+      frames: { type: 'string', default: '100000' },
+      'tcp-flood': { type: 'string', default: '5000' },
+      'http-flood': { type: 'string', default: '2000' },
+      seed: { type: 'string', default: '1' },
     },
   });
+  if (values.abuse) {
+    const { runAbuse } = await import('./abuse.ts');
+    await runAbuse({
+      udpPackets: wholeNumber('packets', values.packets, 1),
+      tcpFrames: wholeNumber('frames', values.frames, 1),
+      tcpFlood: wholeNumber('tcp-flood', values['tcp-flood'], 1),
+      httpFlood: wholeNumber('http-flood', values['http-flood'], 1),
+      seed: wholeNumber('seed', values.seed, 1),
+    });
+    return;
+  }
   const serving = values.all || (!values.reload && !values.generate);
   if (serving) {
     await runServing({

@@ -2,8 +2,10 @@
 // does), applies command-line overrides, validates, normalises and deep-freezes the result.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolversFromResolvConf } from '../dns/resolv-conf.ts';
 import { isAbsolute, resolve } from 'node:path';
+
+import { joinHostPort } from '../net/host-port.ts';
+import { readResolvConf } from '../net/resolv-conf.ts';
 import {
   CONFIG_SCHEMA,
   IGNORED_KEYS,
@@ -15,6 +17,7 @@ import {
 import type { Config, MesosCredentials } from './types.ts';
 import {
   ConfigError,
+  canonicalizeAddresses,
   normalizeValues,
   show,
   validateValues,
@@ -177,6 +180,7 @@ export function buildConfig(
     );
   }
   warnings.push(...validateValues(values, where));
+  canonicalizeAddresses(values);
 
   const config: Config = {
     ...values,
@@ -330,17 +334,15 @@ export function parseFlagValue(def: KeyDef, raw: unknown): unknown {
 
 /**
  * Nameservers in a resolv.conf, leaving out any address this server itself answers on (a wildcard
- * listener on port 53 covers every local address), so it never forwards to itself.
+ * listener on port 53 covers every local address), so it never forwards to itself; none when the
+ * file cannot be read (the caller's warning says so).
  */
-export function hostNameservers(file: string, listener: string, port: number): string[] {
-  let text: string;
+function hostNameservers(file: string, listener: string, port: number): string[] {
   try {
-    text = readFileSync(file, 'utf8');
+    return readResolvConf([joinHostPort(listener, port)], file);
   } catch {
     return [];
   }
-  const own = listener.includes(':') ? `[${listener}]:${port}` : `${listener}:${port}`;
-  return resolversFromResolvConf(text, [own]);
 }
 
 function editDistance(a: string, b: string): number {

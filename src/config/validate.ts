@@ -1,10 +1,12 @@
 // Semantic checks and normalisation of typed config values: each problem becomes one ConfigError
 // line naming where the value came from, the key, what is wrong and how to fix it.
-import { parseResolver } from '../dns/forward/resolver-address.ts';
-import { parseZkUrl } from '../mesos/zk/url.ts';
-import { splitHostPort } from '../records/host-port.ts';
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
+
+import { canonicalZoneName, dnsNameProblem } from '../net/dns-name.ts';
+import { canonicalEndpoint, joinHostPort } from '../net/host-port.ts';
+import { canonicalResolver, parseResolver } from '../net/resolver.ts';
+import { parseZkUrl } from '../net/zk-url.ts';
 import { CONFIG_SCHEMA, IP_SOURCES, type FileKey } from './schema.ts';
 import type { Config } from './types.ts';
 
@@ -25,40 +27,14 @@ export function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function validPort(port: string): boolean {
-  if (!/^\d{1,5}$/.test(port)) return false;
-  const n = Number(port);
-  return n >= 1 && n <= 65535;
-}
-
-const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
-
-/** Why `name` is not a usable DNS name (labels of letters, digits, inner hyphens), or undefined. */
-export function dnsNameProblem(name: string): string | undefined {
-  if (name === '') return 'is empty';
-  if (name.length > 253) return 'is longer than 253 characters';
-  for (const label of name.split('.')) {
-    if (label === '') return 'has an empty label';
-    if (!HOST_LABEL.test(label)) {
-      return `has label ${show(label)}; labels are 1-63 letters, digits and inner hyphens`;
-    }
-  }
-  return undefined;
-}
-
-/** Normalised "ip:port" of a resolver written as ip, ip:port or [v6]:port; undefined if invalid. */
-/** "ip", "ip:port" or "[v6]:port" as "ip:port" / "[v6]:port" (the forwarder's parser); undefined if invalid. */
+/** "ip", "ip:port" or "[v6]:port" as canonical "ip:port" / "[v6]:port", port always shown; undefined if invalid. */
 export function normalizeResolver(value: string): string | undefined {
   try {
-    const { host, port, family } = parseResolver(value);
-    return family === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+    const { host, port } = parseResolver(value);
+    return joinHostPort(host, port);
   } catch {
     return undefined;
   }
-}
-
-function validHost(host: string): boolean {
-  return isIP(host) !== 0 || dnsNameProblem(host.replace(/\.$/, '')) === undefined;
 }
 
 function checkResolverList(where: string, key: string, list: readonly string[]): void {
@@ -80,14 +56,12 @@ function checkResolverList(where: string, key: string, list: readonly string[]):
 function checkMasters(where: string, masters: readonly string[]): void {
   const seen = new Set<string>();
   masters.forEach((m, i) => {
-    const hp = splitHostPort(m);
-    if (!hp || !validHost(hp.host) || !validPort(hp.port)) {
+    const norm = canonicalEndpoint(m);
+    if (norm === undefined) {
       throw new ConfigError(
         `${where}: "masters"[${i}] must be host:port (e.g. "10.0.0.1:5050", "[fd00::1]:5050"), got ${show(m)}`,
       );
     }
-    const host = hp.host.toLowerCase();
-    const norm = isIP(host) === 6 ? `[${host}]:${Number(hp.port)}` : `${host}:${Number(hp.port)}`;
     if (seen.has(norm)) {
       throw new ConfigError(`${where}: "masters" lists ${show(m)} twice; remove the duplicate`);
     }
@@ -153,19 +127,29 @@ function checkReadable(where: string, key: string, path: string): void {
   }
 }
 
-/** Lower-cases a DNS name and strips surrounding dots, as every lookup compares names that way. */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/^\.+/, '').replace(/\.+$/, '');
-}
-
 /** Normalises in place: domain and zone names lower-case, no leading/trailing dot. */
 export function normalizeValues(values: ConfigValues): void {
-  values.domain = normalizeName(values.domain);
+  values.domain = canonicalZoneName(values.domain);
   const zones: Record<string, readonly string[]> = {};
   for (const [zone, list] of Object.entries(values.zoneResolvers)) {
-    zones[normalizeName(zone)] = list;
+    zones[canonicalZoneName(zone)] = list;
   }
   values.zoneResolvers = zones;
+}
+
+/**
+ * Rewrites validated addresses in their one canonical form, so every module compares them as
+ * text: masters "[fd00::1]:5050", resolvers "::1" or "[::1]:5353" (a reply's source address
+ * then matches the resolver however config.json spelt it).
+ */
+export function canonicalizeAddresses(values: ConfigValues): void {
+  values.masters = values.masters.map((m) => canonicalEndpoint(m) ?? m);
+  const resolvers = (list: readonly string[]): string[] =>
+    list.map((r) => canonicalResolver(r) ?? r);
+  values.resolvers = resolvers(values.resolvers);
+  values.zoneResolvers = Object.fromEntries(
+    Object.entries(values.zoneResolvers).map(([zone, list]) => [zone, resolvers(list)]),
+  );
 }
 
 /**

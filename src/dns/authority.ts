@@ -3,6 +3,7 @@
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
+import { absoluteSoaRname } from '../net/dns-name.ts';
 import type { QueryOutcome } from './observer.ts';
 import { absoluteName, nameKey, nameToWire, splitName } from './names.ts';
 import { NameCompressor, RREncoder, type SoaFields } from './rr-encode.ts';
@@ -48,8 +49,8 @@ export class Zone {
     this.negativeTtl = Math.min(this.ttl, this.minttl);
     this.mname = absoluteName(config.SOAMname);
     this.mnameKey = nameKey(this.mname);
-    // mesos-dns writes the mailbox with "@" for the first dot, as people do.
-    this.rname = absoluteName(config.SOARname.replace('@', '.'));
+    // mesos-dns lets "@" stand for a dot in the mailbox, as people write it.
+    this.rname = absoluteSoaRname(config.SOARname);
     splitName(this.rname);
     this.refresh = config.SOARefresh >>> 0;
     this.retry = config.SOARetry >>> 0;

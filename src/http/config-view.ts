@@ -1,17 +1,9 @@
 // The effective configuration as mesos-dns's GET /v1/config shows it: its Go struct's field
 // names and order, then our own keys. Secrets never leave the process.
 import type { Config } from '../config/types.ts';
+import { absoluteSoaMname, absoluteSoaRname } from '../net/dns-name.ts';
 
 export const MASK = '******';
-
-/** mesos-dns normalises SOA names this way when it loads config.json ("@" → "."). */
-export function absoluteSoaRname(rname: string): string {
-  return `${rname.replaceAll('@', '.').replace(/\.+$/, '')}.`;
-}
-
-export function absoluteSoaMname(mname: string): string {
-  return `${mname.replace(/\.+$/, '')}.`;
-}
 
 /** A ZooKeeper URL may carry "user:password@"; show the user only. */
 function maskZkCredentials(zk: string): string {

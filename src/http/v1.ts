@@ -4,7 +4,8 @@ import { enumerationJson } from '../records/enumeration-json.ts';
 import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
-import { absoluteSoaMname, absoluteSoaRname, configView } from './config-view.ts';
+import { absoluteSoaMname, absoluteSoaRname } from '../net/dns-name.ts';
+import { configView } from './config-view.ts';
 import { inDomain, normalizeName, recordKey } from './names.ts';
 import { errorReply, json, type Reply } from './reply.ts';
 

@@ -1,6 +1,7 @@
 // Finds the leading master's state: asks each candidate in order; when the one that answers
 // names (or redirects to) another leader, asks that leader once. No redirect loops.
 import { NoMasterError, StateInvalidError, StateRedirectError } from './errors.ts';
+import { upidAddress } from '../net/host-port.ts';
 import type { MesosState } from '../state/types.ts';
 
 export interface LoadedState {
@@ -14,22 +15,6 @@ export interface LoadedState {
 }
 
 export type FetchState = (master: string) => Promise<MesosState>;
-
-/** "master@10.0.0.1:5050" (or "master@[fd00::1]:5050") → "10.0.0.1:5050"; null if unparseable. */
-export function leaderAddress(upid: string | undefined): string | null {
-  if (upid === undefined) return null;
-  const at = upid.lastIndexOf('@');
-  const address = at >= 0 ? upid.slice(at + 1) : upid;
-  const colon = address.lastIndexOf(':');
-  if (colon <= 0 || colon === address.length - 1) return null;
-  const port = Number(address.slice(colon + 1));
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) return null;
-  let host = address.slice(0, colon);
-  // Mesos writes IPv6 UPIDs both bracketed and bare.
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (host === '') return null;
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 function sameMaster(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
@@ -67,7 +52,7 @@ export async function loadState(
     try {
       state = await attempt(candidate);
       if (state === null) continue;
-      named = leaderAddress(state.leader);
+      named = upidAddress(state.leader);
       if (named === null) {
         failures.push(
           new StateInvalidError(
@@ -98,7 +83,7 @@ export async function loadState(
     return {
       state: leaderState,
       master: named,
-      leader: leaderAddress(leaderState.leader) ?? named,
+      leader: upidAddress(leaderState.leader) ?? named,
       skipped: failures,
     };
   }

@@ -2,7 +2,7 @@
 // before generation, which is pure and does no lookups. Each lookup has its own deadline.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { splitHostPort } from '../records/host-port.ts';
+import { splitHostPort } from '../net/host-port.ts';
 import { listOf } from '../records/list-of.ts';
 import { agentHost, frameworkHost, leaderAddress } from '../records/state-hosts.ts';
 import type { MesosState } from '../state/types.ts';

@@ -3,8 +3,8 @@
 // names are resolved by the caller beforehand and passed in `resolvedHosts`.
 import type { IPSource } from '../config/types.ts';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
-import { splitHostPort } from './host-port.ts';
-import { parseIp, type ParsedIp } from './ip.ts';
+import { canonicalHostPort, splitHostPort } from '../net/host-port.ts';
+import { parseIp, type ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
@@ -138,6 +138,8 @@ class Generation {
       return '';
     }
     const { address, hp } = leader;
+    // Masters are compared canonical: the list may spell the leader differently.
+    const leaderKey = canonicalHostPort(hp.host, hp.port);
     const ips = this.#resolve(hp.host, 'leading master');
     if (ips.length === 0) return address;
     const tail = this.#tail;
@@ -147,12 +149,9 @@ class Generation {
       this.b.addAddress(leaderName, ip);
       this.b.addAddress(allMasters, ip);
     }
-    const port = Number(hp.port);
-    if (hp.port !== '' && Number.isInteger(port) && port >= 0 && port <= 65535) {
-      const srv = this.#srv(leaderName, port);
-      this.b.addSrv('_leader._tcp' + tail, srv);
-      this.b.addSrv('_leader._udp' + tail, srv);
-    }
+    const srv = this.#srv(leaderName, Number(hp.port));
+    this.b.addSrv('_leader._tcp' + tail, srv);
+    this.b.addSrv('_leader._udp' + tail, srv);
 
     let addedLeader = false;
     let idx = 0;
@@ -162,7 +161,7 @@ class Generation {
         this.#warn(`master ${JSON.stringify(master)} is not "host:port"; skipped`);
         continue;
       }
-      const isLeader = master === address;
+      const isLeader = canonicalHostPort(mhp.host, mhp.port) === leaderKey;
       const mips = isLeader ? ips : this.#resolve(mhp.host, `master ${master}`);
       if (mips.length === 0) continue;
       if (!isLeader) {

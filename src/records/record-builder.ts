@@ -1,6 +1,6 @@
 // Accumulates A, AAAA and SRV records during one generation, keeping each name's values unique
 // and in first-seen order (mesos-dns's rrs.add). Cheap for the usual one-to-few values per name.
-import type { ParsedIp } from './ip.ts';
+import type { ParsedIp } from '../net/ip.ts';
 import type { SrvRecord } from './recordset.ts';
 
 /** Up to this many values a name is deduplicated by scanning; past it, by a Set. */

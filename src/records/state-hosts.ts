@@ -4,7 +4,7 @@
 // readable pid falls back to its `hostname` (Framework.HostPort), and so does an agent (where
 // mesos-dns would crash).
 import type { MesosAgent, MesosFramework } from '../state/types.ts';
-import { parseUpid, splitHostPort, type HostPort } from './host-port.ts';
+import { joinHostPort, parseUpid, type HostPort } from '../net/host-port.ts';
 
 export interface StateHost {
   /** IP literal or host name; '' when there is none. */
@@ -27,12 +27,14 @@ export function frameworkHost(framework: MesosFramework): StateHost {
   return pidHost(framework.pid, framework.hostname);
 }
 
-/** The leader's "host:port" and its split, from the state's `leader` "master@host:port". */
+/**
+ * The leader's "host:port" and its split, from the state's `leader` "master@host:port". Mesos may
+ * write an IPv6 leader bare ("master@fd00::1:5050"); the address comes bracketed either way.
+ */
 export function leaderAddress(
   leaderUpid: unknown,
 ): { readonly address: string; readonly hp: HostPort } | null {
   if (typeof leaderUpid !== 'string' || leaderUpid === '') return null;
-  const address = leaderUpid.split('@')[1];
-  const hp = address === undefined ? null : splitHostPort(address);
-  return address === undefined || hp === null ? null : { address, hp };
+  const hp = parseUpid(leaderUpid);
+  return hp === null ? null : { address: joinHostPort(hp.host, hp.port), hp };
 }

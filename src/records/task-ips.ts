@@ -3,7 +3,7 @@
 // family, of the first source that yields any is the answer. Sources are never mixed.
 import type { IPSource } from '../config/types.ts';
 import type { MesosLabel, MesosTaskStatus, MesosTask } from '../state/types.ts';
-import { parseIp, type ParsedIp } from './ip.ts';
+import { parseIp, type ParsedIp } from '../net/ip.ts';
 import { listOf } from './list-of.ts';
 
 const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';

@@ -153,6 +153,17 @@ describe('loadConfig', () => {
     assert.deepEqual(config.resolvers, ['127.0.0.1:5353', '::1']);
   });
 
+  it('writes masters and resolvers in their one canonical form (issue #10)', () => {
+    const { config } = buildConfig({
+      masters: ['[FD00:0::1]:5050', 'M1.Example:5050'],
+      resolvers: ['0:0:0:0:0:0:0:1', '[0:0::1]:5353', '10.0.0.2:53'],
+      zoneResolvers: { consul: ['[FD00::2]:8600'] },
+    });
+    assert.deepEqual(config.masters, ['[fd00::1]:5050', 'm1.example:5050']);
+    assert.deepEqual(config.resolvers, ['::1', '[::1]:5353', '10.0.0.2']);
+    assert.deepEqual(config.zoneResolvers, { consul: ['[fd00::2]:8600'] });
+  });
+
   it('deep-freezes the result', () => {
     const { config } = buildConfig({ masters: ['a:1'], zoneResolvers: { consul: ['127.0.0.2'] } });
     assert.ok(Object.isFrozen(config));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, ConfigError } from '../../src/config/load.ts';
 import { normalizeResolver } from '../../src/config/validate.ts';
-import { splitHostPort } from '../../src/records/host-port.ts';
+import { splitHostPort } from '../../src/net/host-port.ts';
 
 let dir = '';
 before(() => {

@@ -1,4 +1,4 @@
-// A scriptable upstream on 127.0.0.1 (UDP and TCP on one port) for what dnsmasq cannot do:
+// A scriptable upstream on 127.0.0.1 or ::1 (UDP and TCP on one port) for what dnsmasq cannot do:
 // stay silent, send spoofed replies first, or report which transport and ID it received.
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as NetSocket } from 'node:net';

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { readResolvConf, resolversFromResolvConf } from '../../src/dns/resolv-conf.ts';
-import { parseResolver } from '../../src/dns/forward/resolver-address.ts';
 import { ResolverPool } from '../../src/dns/forward/resolver-health.ts';
 import { resolversForName } from '../../src/dns/forward/zone-routing.ts';
+import { readResolvConf, resolversFromResolvConf } from '../../src/net/resolv-conf.ts';
+import { parseResolver } from '../../src/net/resolver.ts';
 import { ManualClock } from './wire-client.ts';
 
 describe('parseResolver', () => {
@@ -152,8 +152,8 @@ describe('resolv.conf', () => {
     try {
       const path = join(dir, 'resolv.conf');
       await writeFile(path, 'nameserver 192.0.2.7\n');
-      assert.deepEqual(await readResolvConf([], path), ['192.0.2.7']);
-      await assert.rejects(readResolvConf([], join(dir, 'missing')), /cannot read .*missing/);
+      assert.deepEqual(readResolvConf([], path), ['192.0.2.7']);
+      assert.throws(() => readResolvConf([], join(dir, 'missing')), /cannot read .*missing/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

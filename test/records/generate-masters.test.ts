@@ -138,6 +138,20 @@ describe('generate: masters (mesos-dns TestMasterRecord)', () => {
     assert.equal(masterSet([], '').leader, '');
   });
 
+  it('a bare-IPv6 leader UPID (as Mesos writes it) gets its records, as the poller accepts it', () => {
+    const warnings: string[] = [];
+    const set = masterSet(['[2001:DB8::1]:5050', '10.1.1.2:5050'], 'master@2001:db8::1:5050', {
+      warn: (m) => warnings.push(m),
+    });
+    assert.deepEqual(warnings, []);
+    assert.equal(set.leader, '[2001:db8::1]:5050');
+    assert.deepEqual(set.aaaa.get('leader.foo.com.'), ['2001:db8::1']);
+    // Matched to its masters-list entry however that is spelt: it keeps master0.
+    assert.deepEqual(set.aaaa.get('master0.foo.com.'), ['2001:db8::1']);
+    assert.deepEqual(set.a.get('master1.foo.com.'), ['10.1.1.2']);
+    assert.equal(set.srv.get('_leader._tcp.foo.com.')?.[0]?.port, 5050);
+  });
+
   it('host-name masters use resolvedHosts, else are skipped with a warning', () => {
     const warnings: string[] = [];
     const set = masterSet(['m1.example:5050', 'm2.example:5050'], 'master@10.1.1.1:5050', {

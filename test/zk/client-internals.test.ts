@@ -13,7 +13,7 @@ import {
   dropConnection,
   internalsProblems,
 } from '../../src/mesos/zk/client.ts';
-import { parseZkUrl } from '../../src/mesos/zk/url.ts';
+import { parseZkUrl } from '../../src/net/zk-url.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper.ts';
 

@@ -6,7 +6,7 @@ import zookeeper from 'node-zookeeper-client';
 import { createLogger, silentLogger } from '../../src/log.ts';
 import type { MasterView } from '../../src/mesos/leader.ts';
 import { ZkDetector } from '../../src/mesos/zk/detector.ts';
-import { ZkUrlError } from '../../src/mesos/zk/url.ts';
+import { ZkUrlError } from '../../src/net/zk-url.ts';
 import {
   closeClient,
   connectClient,

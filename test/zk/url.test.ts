@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseZkUrl, redact, formatHost, ZkUrlError } from '../../src/mesos/zk/url.ts';
+import { parseZkUrl, redact, formatHost, ZkUrlError } from '../../src/net/zk-url.ts';
 
 test('parses several hosts and the group path', () => {
   const u = parseZkUrl('zk://10.0.0.1:2181,zk2.example.com:2182/mesos');

@@ -1,7 +1,7 @@
 // Why an exchange with an upstream resolver failed, each with a stable `code` (as undici's errors
 // and mesos/errors.ts have), the resolver as configured and the transport, so the forwarder can
 // count and log by kind without reading messages.
-import type { ResolverAddress } from './resolver-address.ts';
+import type { ResolverAddress } from '../../net/resolver.ts';
 
 export type UpstreamErrorCode =
   'UPSTREAM_TIMEOUT' | 'UPSTREAM_NETWORK' | 'UPSTREAM_MALFORMED' | 'UPSTREAM_ABORTED';

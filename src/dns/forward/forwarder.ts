@@ -15,7 +15,7 @@ import {
   type ParsedQuery,
 } from '../wire.ts';
 import type { DnsObserver, Transport, UpstreamResult } from '../observer.ts';
-import type { ResolverAddress } from './resolver-address.ts';
+import type { ResolverAddress } from '../../net/resolver.ts';
 import { ResolverPool } from './resolver-health.ts';
 import { ResponseCache } from './response-cache.ts';
 import { UpstreamError, type UpstreamErrorCode } from './errors.ts';

@@ -1,7 +1,7 @@
 // Upstream resolver health: tried in configured order, a resolver that fails several times in a
 // row is skipped until a back-off passes, then one query probes it again.
 import type { Clock } from '../../clock.ts';
-import type { ResolverAddress } from './resolver-address.ts';
+import type { ResolverAddress } from '../../net/resolver.ts';
 
 export interface PoolOptions {
   /** Consecutive failures after which a resolver is skipped. */

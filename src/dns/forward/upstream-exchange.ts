@@ -4,6 +4,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 
+import type { ResolverAddress } from '../../net/resolver.ts';
 import { HEADER_SIZE } from '../wire.ts';
 import {
   UpstreamAbortedError,
@@ -14,7 +15,6 @@ import {
   type UpstreamTransport,
 } from './errors.ts';
 import { checkReply, sameQuestion, type ReplyInfo } from './reply-scan.ts';
-import type { ResolverAddress } from './resolver-address.ts';
 
 export interface UpstreamReply {
   readonly bytes: Uint8Array;

@@ -1,7 +1,7 @@
 // Which upstream resolvers a name goes to: the longest configured zone that holds it, else the
 // default list.
+import { parseResolver, type ResolverAddress } from '../../net/resolver.ts';
 import { nameKey } from '../names.ts';
-import { parseResolver, type ResolverAddress } from './resolver-address.ts';
 
 export interface Routes {
   readonly defaults: readonly ResolverAddress[];

@@ -5,7 +5,7 @@
 import zookeeper from 'node-zookeeper-client';
 import type { Client } from 'node-zookeeper-client';
 import type { Logger } from '../../log.ts';
-import type { ZkHost, ZkUrl } from './url.ts';
+import type { ZkHost, ZkUrl } from '../../net/zk-url.ts';
 
 export interface ZkClientOptions {
   readonly sessionTimeoutMs: number;

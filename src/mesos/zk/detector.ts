@@ -4,9 +4,9 @@ import zookeeper from 'node-zookeeper-client';
 import type { Client, Event, Exception, State } from 'node-zookeeper-client';
 import { systemClock, type Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
+import { parseZkUrl, formatHost, type ZkUrl } from '../../net/zk-url.ts';
 import type { LeaderSource, MasterView } from '../leader.ts';
 import { closeZkClient, createZkClient, dropConnection } from './client.ts';
-import { parseZkUrl, formatHost, type ZkUrl } from './url.ts';
 import { classifyChild, jsonInfoChildren, masterAddress } from './master-info.ts';
 
 export interface ZkDetectorOptions {

@@ -1,5 +1,6 @@
 // What a Mesos master writes into ZooKeeper: classifies group children (json.info_N, legacy info_N)
 // and turns a MasterInfo JSON payload into the "host:port" the state poller should contact.
+import { canonicalHostPort, upidAddress } from '../../net/host-port.ts';
 
 export type GroupChild =
   | { readonly kind: 'json'; readonly name: string; readonly sequence: number }
@@ -59,27 +60,17 @@ export function masterAddress(node: string, data: Buffer | string): string {
   const ip = nonEmptyString(address?.ip);
   const hostname = nonEmptyString(address?.hostname);
   if (ip !== undefined && port !== undefined) {
-    return joinHostPort(ip, port);
+    return canonicalHostPort(ip, port);
   }
   if (hostname !== undefined && port !== undefined) {
-    return joinHostPort(hostname, port);
+    return canonicalHostPort(hostname, port);
   }
-  const pid = nonEmptyString(info.pid);
-  if (pid !== undefined) {
-    const at = pid.lastIndexOf('@');
-    const hostPort = at === -1 ? '' : pid.slice(at + 1);
-    if (/^(?:\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/.test(hostPort)) {
-      return hostPort;
-    }
-  }
+  const fromPid = upidAddress(nonEmptyString(info.pid));
+  if (fromPid !== null) return fromPid;
   throw new MasterInfoError(
     `ZooKeeper node ${node} MasterInfo has no usable address (need address.ip and address.port, ` +
       `address.hostname, or a pid like master@10.0.0.1:5050)`,
   );
-}
-
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

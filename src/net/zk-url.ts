@@ -1,5 +1,8 @@
 // Parses the `zk` setting (zk://[user:pass@]host:port,...,host:port/path) the way Mesos writes it,
 // into hosts, the group path where masters register, and optional digest credentials.
+import { isIPv4, isIPv6 } from 'node:net';
+
+import { joinHostPort } from './host-port.ts';
 
 export interface ZkHost {
   /** Hostname, IPv4 literal, or IPv6 literal without brackets. */
@@ -20,8 +23,6 @@ export interface ZkUrl {
 const DEFAULT_ZK_PORT = 2181;
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
-const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^[0-9a-f:.]+(?:%[\w.-]+)?$/i;
 
 export class ZkUrlError extends Error {
   override name = 'ZkUrlError';
@@ -74,7 +75,7 @@ export function redact(url: string): string {
 
 /** "host:port", bracketing IPv6 literals. */
 export function formatHost(h: ZkHost): string {
-  return h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
+  return joinHostPort(h.host, h.port);
 }
 
 function parseHost(part: string, bad: (problem: string) => ZkUrlError): ZkHost {
@@ -95,7 +96,7 @@ function parseHost(part: string, bad: (problem: string) => ZkUrlError): ZkHost {
       throw bad(`host "${item}" has text after "]" that is not ":port"`);
     }
     portText = after === '' ? undefined : after.slice(1);
-    if (!IPV6.test(host) || !host.includes(':')) {
+    if (!isIPv6(host)) {
       throw bad(`"${host}" in brackets is not an IPv6 address`);
     }
   } else {
@@ -106,7 +107,7 @@ function parseHost(part: string, bad: (problem: string) => ZkUrlError): ZkHost {
     const colon = item.indexOf(':');
     host = colon === -1 ? item : item.slice(0, colon);
     portText = colon === -1 ? undefined : item.slice(colon + 1);
-    if (!IPV4.test(host) && (!HOSTNAME.test(host) || /^[\d.]+$/.test(host))) {
+    if (!isIPv4(host) && (!HOSTNAME.test(host) || /^[\d.]+$/.test(host))) {
       throw bad(`"${host}" is not a valid hostname or IPv4 address`);
     }
   }

@@ -1,18 +1,16 @@
 // Upstream resolvers from /etc/resolv.conf, used when config.json names none (as mesos-dns
 // does), minus any address this server itself answers on so it never forwards to itself.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
-import { parseResolver } from './forward/resolver-address.ts';
+import { canonicalHost } from './host-port.ts';
+import { parseResolver } from './resolver.ts';
 
 export const RESOLV_CONF_PATH = '/etc/resolv.conf';
 
-function normalize(ip: string): string {
-  const lower = ip.toLowerCase();
-  // "::ffff:10.0.0.1" is the same host as "10.0.0.1".
-  return lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
-}
+/** Canonical text, so "::ffff:10.0.0.1" is the same host as "10.0.0.1" and "0:0::1" as "::1". */
+const normalize = canonicalHost;
 
 function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('127.');
@@ -65,14 +63,17 @@ export function resolversFromResolvConf(text: string, ownAddresses: readonly str
   return out;
 }
 
-/** Reads resolv.conf; throws an error that names the file when it cannot be read. */
-export async function readResolvConf(
+/**
+ * Reads resolv.conf's nameservers, leaving out `ownAddresses`; throws an error that names the
+ * file when it cannot be read. Synchronous: the config is built in one synchronous step.
+ */
+export function readResolvConf(
   ownAddresses: readonly string[],
   path: string = RESOLV_CONF_PATH,
-): Promise<string[]> {
+): string[] {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(

@@ -38,7 +38,7 @@ export class Zone {
   readonly retry: number;
   readonly expire: number;
   readonly minttl: number;
-  /** Set per record set by the server (see DnsServer); increases with every swap. */
+  /** The SOA serial of the set in service (RecordSet.serial), taken by the handler on each swap. */
   serial = 1;
 
   constructor(config: Config) {

@@ -58,7 +58,7 @@ export class QueryHandler {
   readonly #cacheMinimum: number;
   readonly #q = new ParsedQuery();
   readonly #onSwap = (set: RecordSet): void => {
-    this.#nextSerial();
+    this.#takeSerial(set);
     this.#cache?.reset(answerCacheCapacity(set, this.#cacheMinimum));
   };
 
@@ -74,7 +74,7 @@ export class QueryHandler {
     this.#cache = this.#cacheMinimum > 0 ? new AnswerCache(this.#cacheMinimum) : null;
     const current = this.#store.current;
     if (current) {
-      this.#nextSerial();
+      this.#takeSerial(current);
       this.#cache?.reset(answerCacheCapacity(current, this.#cacheMinimum));
     }
     this.#store.onSwap(this.#onSwap);
@@ -91,9 +91,9 @@ export class QueryHandler {
     this.#cache?.clear();
   }
 
-  /** Serial: the swap time in seconds, but always larger than the last one (RFC 1982 order). */
-  #nextSerial(): void {
-    this.zone.serial = Math.max(this.zone.serial + 1, Math.floor(Date.now() / 1000)) >>> 0;
+  /** The SOA serial is the set's own (stamped once when the main thread swapped it in). */
+  #takeSerial(set: RecordSet): void {
+    if (set.serial !== undefined) this.zone.serial = set.serial;
   }
 
   /**

@@ -19,9 +19,9 @@ export interface ApiContext {
   readonly enumeration?: () => Promise<readonly string[] | null>;
 }
 
-/** Like mesos-dns, the serial is the Unix time of the last good load. */
+/** The serial DNS answers with: the set in service's (the Unix time of its load, as mesos-dns). */
 export function zoneSerial(ctx: ApiContext): number {
-  return Math.floor((ctx.store.lastLoad?.atMs ?? ctx.startedAtMs) / 1000);
+  return ctx.store.current?.serial ?? Math.floor(ctx.startedAtMs / 1000);
 }
 
 export function version(ctx: ApiContext): Reply {

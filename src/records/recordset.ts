@@ -62,4 +62,11 @@ export interface RecordSet {
   /** Values per type (records/record-counts.ts), counted by the load worker. */
   readonly recordCounts?: RecordCounts;
   readonly counts: { readonly tasks: number; readonly frameworks: number; readonly agents: number };
+  /**
+   * The zone's SOA serial: the Unix time of the load that made this set, and always larger than
+   * the serial of the set it replaced (store.ts `nextSerial`). Stamped once, when the main
+   * thread's RecordStore swaps the set in; it travels with the set to DNS threads, so every
+   * thread and /v1/config show the same one. Absent on sets not yet in service.
+   */
+  readonly serial?: number;
 }

@@ -18,6 +18,16 @@ export interface LoadFailure {
   readonly message: string;
 }
 
+/**
+ * The SOA serial of a set loaded at `atMs` that replaces one with serial `previous`: mesos-dns's
+ * (the Unix time of the load), but strictly increasing across swaps, even two in one second or
+ * after the clock stepped back, so secondaries and zone transfers see every change (RFC 1982).
+ */
+export function nextSerial(previous: number | undefined, atMs: number): number {
+  const seconds = Math.floor(atMs / 1000);
+  return (previous === undefined ? seconds : Math.max(previous + 1, seconds)) >>> 0;
+}
+
 export type SwapListener = (set: RecordSet, generation: number) => void;
 export type FailureListener = (failure: LoadFailure) => void;
 /** Every good load: `changed` is false when the load confirmed the set already in service. */
@@ -50,7 +60,14 @@ export class RecordStore {
     return this.#lastFailure;
   }
 
+  /**
+   * Puts `set` in service. A set without a serial gets the next one here (the main thread's
+   * store); a set that has one (a DNS thread's copy of the main thread's set) keeps it.
+   */
   swap(set: RecordSet, info: LoadInfo): void {
+    if (set.serial === undefined) {
+      set = { ...set, serial: nextSerial(this.#current?.serial, info.atMs) };
+    }
     this.#current = set;
     this.#generation++;
     this.#lastLoad = info;

@@ -16,6 +16,8 @@ export interface RecordSetHeader {
   /** Few names (one per framework and protocol label): computed by the sender, not the receiver. */
   readonly emptyNonTerminals: readonly string[];
   readonly recordCounts: RecordCounts;
+  /** The set's SOA serial, when it has one (a set in service sent on to DNS threads). */
+  readonly serial?: number;
   /**
    * Digest of the set this transfer is a delta against (the receiver's set in service); absent
    * for a full transfer. See deltaChunks.
@@ -46,6 +48,7 @@ export function recordSetHeader(set: RecordSet): RecordSetHeader {
       ? [...set.emptyNonTerminals]
       : findEmptyNonTerminals(set),
     recordCounts: recordCounts(set),
+    ...(set.serial !== undefined ? { serial: set.serial } : {}),
   };
 }
 
@@ -236,6 +239,7 @@ export class RecordSetAssembler {
       enumeration: [],
       emptyNonTerminals: new Set(h.emptyNonTerminals),
       recordCounts: h.recordCounts,
+      ...(h.serial !== undefined ? { serial: h.serial } : {}),
       // Sets sent without their enumeration (to DNS threads) serve no /v1/enumerate.
       ...(this.#enumerationJson.length > 0 ? { enumerationJson: this.#enumerationJson } : {}),
     };

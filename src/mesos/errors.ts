@@ -109,17 +109,18 @@ export interface SerializedStateError {
   readonly code: StateErrorCode;
   readonly message: string;
   readonly url: string;
+  /** StateRedirectError's `location`. */
+  readonly location?: string;
 }
 
 const byCode: Record<
-  StateErrorCode,
+  Exclude<StateErrorCode, 'MESOS_STATE_REDIRECT'>,
   new (message: string, url: string, options?: ErrorOptions) => MesosStateError
 > = {
   MESOS_STATE_CONNECT: StateConnectError,
   MESOS_STATE_TLS: StateTlsError,
   MESOS_STATE_TIMEOUT: StateTimeoutError,
   MESOS_STATE_HTTP: StateHttpError,
-  MESOS_STATE_REDIRECT: StateHttpError,
   MESOS_STATE_AUTH: StateAuthError,
   MESOS_STATE_TOO_LARGE: StateTooLargeError,
   MESOS_STATE_NOT_JSON: StateNotJsonError,
@@ -129,6 +130,9 @@ const byCode: Record<
 };
 
 export function serializeStateError(error: unknown, url: string): SerializedStateError {
+  if (error instanceof StateRedirectError) {
+    return { code: error.code, message: error.message, url: error.url, location: error.location };
+  }
   if (error instanceof MesosStateError) {
     return { code: error.code, message: error.message, url: error.url };
   }
@@ -137,6 +141,9 @@ export function serializeStateError(error: unknown, url: string): SerializedStat
 }
 
 export function deserializeStateError(data: SerializedStateError): MesosStateError {
+  if (data.code === 'MESOS_STATE_REDIRECT') {
+    return new StateRedirectError(data.message, data.url, data.location ?? '');
+  }
   const ErrorClass = byCode[data.code];
   return new ErrorClass(data.message, data.url);
 }

@@ -116,11 +116,11 @@ export function services(ctx: ApiContext, raw: string): Reply {
 export async function enumerate(ctx: ApiContext): Promise<Reply> {
   const set = ctx.store.current;
   if (set === null) return notLoaded();
+  // Sets from the load worker come without their enumeration: it renders it when asked.
   const fragments =
-    set.enumerationJson ??
-    (set.enumeration.length > 0 || ctx.enumeration === undefined
+    set.enumeration.length > 0 || ctx.enumeration === undefined
       ? enumerationJson(set.enumeration)
-      : await ctx.enumeration());
+      : await ctx.enumeration();
   if (fragments === null) {
     return errorReply(
       503,

@@ -1,7 +1,7 @@
 // Messages between the main thread (state-loader.ts) and the load worker (reload-worker.ts).
 import type { GenerateOptions } from '../records/generate.ts';
 import type { SerializedStateError } from './errors.ts';
-import type { RecordChunk, RecordSetHeader } from '../transfer/record-transfer.ts';
+import type { TransferMessage, TransferPull } from '../transfer/channel.ts';
 import type { StateClientOptions } from './state-client.ts';
 
 /** Generation options that cross the thread boundary (no functions; hosts are resolved there). */
@@ -14,8 +14,6 @@ export interface LoadParams {
   readonly generate: WorkerGenerateOptions;
   /** Deadline of each host name lookup. */
   readonly resolveTimeoutMs: number;
-  /** Module exporting `generate` (default ../records/generate); tests substitute their own. */
-  readonly generatorUrl?: string;
   /** Weighted entries per transfer message. */
   readonly chunkBudget?: number;
   /** Digest of the set in service; a load that generates the same set answers 'unchanged'. */
@@ -28,9 +26,18 @@ export interface LoadTimings {
   readonly generateMs: number;
 }
 
+/** What crosses with a changed set (transfer-begin's meta). */
+export interface LoadMeta {
+  readonly master: string;
+  readonly leader: string;
+  readonly digest: string;
+  readonly warnings: readonly string[];
+  readonly timings: LoadTimings;
+}
+
 export type ToWorker =
   | { readonly type: 'load'; readonly id: number; readonly params: LoadParams }
-  | { readonly type: 'next'; readonly id: number }
+  | TransferPull
   /** /v1/enumerate's body for the set with this digest, rendered on request. */
   | { readonly type: 'enumerate'; readonly id: number; readonly digest: string };
 
@@ -41,25 +48,8 @@ export type FromWorker =
       /** null when the worker no longer holds that set. */
       readonly fragments: readonly string[] | null;
     }
-  | {
-      readonly type: 'header';
-      readonly id: number;
-      readonly master: string;
-      readonly leader: string;
-      readonly header: RecordSetHeader;
-      readonly digest: string;
-      readonly warnings: readonly string[];
-      readonly timings: LoadTimings;
-    }
-  | {
-      readonly type: 'unchanged';
-      readonly id: number;
-      readonly master: string;
-      readonly leader: string;
-      readonly digest: string;
-      readonly warnings: readonly string[];
-      readonly timings: LoadTimings;
-    }
-  | { readonly type: 'chunk'; readonly id: number; readonly chunk: RecordChunk }
-  | { readonly type: 'done'; readonly id: number }
+  /** The load generated the set the main thread already serves: nothing to transfer. */
+  | ({ readonly type: 'unchanged'; readonly id: number } & LoadMeta)
+  /** A changed set, whole or as a delta, pulled chunk by chunk (transfer/channel.ts). */
+  | TransferMessage<LoadMeta>
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedStateError };

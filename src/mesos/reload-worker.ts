@@ -2,28 +2,16 @@
 // generates the RecordSet off the main thread, then hands it over chunk by chunk on request.
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import type { GenerateOptions } from '../records/generate.ts';
+import { generate } from '../records/generate.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import { enumerationJson } from '../records/enumeration-json.ts';
+import { TransferSender } from '../transfer/channel.ts';
+import { recordDelta, recordSetDigest } from '../transfer/record-transfer.ts';
 import { serializeStateError } from './errors.ts';
 import { loadState } from './load-state.ts';
-import {
-  deltaChunks,
-  recordChunks,
-  recordDelta,
-  recordSetDigest,
-  recordSetHeader,
-  type RecordChunk,
-} from '../transfer/record-transfer.ts';
-import type { FromWorker, LoadParams, ToWorker } from './reload-protocol.ts';
+import type { FromWorker, LoadMeta, LoadParams, ToWorker } from './reload-protocol.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import { StateClient, type StateClientOptions } from './state-client.ts';
-import type { MesosState } from '../state/types.ts';
-
-type Generate = (state: MesosState, options: GenerateOptions) => RecordSet;
-
-const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
-const defaultGenerator = new URL(`../records/generate${ownExtension}`, import.meta.url).href;
 
 // A load is background work next to the thread answering DNS. On Linux a nice value belongs to
 // one thread, so this lowers only the load worker: where both share a core (a 1-CPU container,
@@ -37,7 +25,6 @@ try {
 
 let client: StateClient | null = null;
 let clientKey = '';
-const generators = new Map<string, Generate>();
 /**
  * The sets the main thread may be serving: the last one sent (or confirmed unchanged) and the
  * one before it, since a load replaces the newest before the main thread has swapped it in.
@@ -68,12 +55,12 @@ function remember(entry: Held): void {
  * thread check a large overlay; it also starts the next overlay from scratch.
  */
 const MAX_OVERLAY_SHARE = 0.15;
-/** The transfer in progress: one load at a time, pulled by the main thread. */
-let transfer: { id: number; chunks: Iterator<RecordChunk> } | null = null;
-
 function send(message: FromWorker): void {
   parentPort?.postMessage(message);
 }
+
+/** One transfer at a time, pulled by the main thread; the budget comes with each load. */
+let sender: TransferSender<LoadMeta> | null = null;
 
 /** Keeps one client (and its keep-alive connections) while the options stay the same. */
 async function clientFor(options: StateClientOptions): Promise<StateClient> {
@@ -84,18 +71,6 @@ async function clientFor(options: StateClientOptions): Promise<StateClient> {
   clientKey = key;
   if (old !== null) await old.close();
   return client;
-}
-
-async function generatorFrom(url: string): Promise<Generate> {
-  const cached = generators.get(url);
-  if (cached) return cached;
-  const module = (await import(url)) as { generate?: unknown };
-  if (typeof module.generate !== 'function') {
-    throw new Error(`${url} does not export a generate function`);
-  }
-  const generate = module.generate as Generate;
-  generators.set(url, generate);
-  return generate;
 }
 
 async function load(id: number, params: LoadParams): Promise<void> {
@@ -111,7 +86,6 @@ async function load(id: number, params: LoadParams): Promise<void> {
     ...failures.map((f) => `host name did not resolve: ${f}`),
   ];
   const resolvedAt = performance.now();
-  const generate = await generatorFrom(params.generatorUrl ?? defaultGenerator);
   const set = generate(loaded.state, {
     ...params.generate,
     resolvedHosts: resolved,
@@ -128,23 +102,18 @@ async function load(id: number, params: LoadParams): Promise<void> {
     generateMs: generated - resolvedAt,
   };
   const inService = held(params.previousDigest);
+  const meta: LoadMeta = {
+    master: loaded.master,
+    leader: loaded.leader,
+    digest,
+    warnings,
+    timings,
+  };
   if (digest === params.previousDigest) {
     remember({ digest, set, overlaid: inService?.overlaid ?? 0 });
-    send({
-      type: 'unchanged',
-      id,
-      master: loaded.master,
-      leader: loaded.leader,
-      digest,
-      warnings,
-      timings,
-    });
+    send({ type: 'unchanged', id, ...meta });
     return;
   }
-  const options = {
-    enumeration: false,
-    ...(params.chunkBudget === undefined ? {} : { budget: params.chunkBudget }),
-  };
   const nameCount = set.a.size + set.aaaa.size + set.srv.size;
   const diff = inService ? recordDelta(inService.set, set) : null;
   const delta =
@@ -152,36 +121,13 @@ async function load(id: number, params: LoadParams): Promise<void> {
     diff !== null &&
     inService.overlaid + diff.size <= MAX_OVERLAY_SHARE * nameCount;
   remember({ digest, set, overlaid: delta ? inService.overlaid + diff.size : 0 });
-  transfer = {
-    id,
-    chunks: delta ? deltaChunks(set, diff, options) : recordChunks(set, options),
-  };
-  send({
-    type: 'header',
-    id,
-    master: loaded.master,
-    leader: loaded.leader,
-    header: delta ? { ...recordSetHeader(set), base: inService.digest } : recordSetHeader(set),
-    digest,
-    warnings,
-    timings,
-  });
-}
-
-function next(id: number): void {
-  if (transfer?.id !== id) return;
-  const step = transfer.chunks.next();
-  if (step.done === true) {
-    transfer = null;
-    send({ type: 'done', id });
-  } else {
-    send({ type: 'chunk', id, chunk: step.value });
-  }
+  sender = new TransferSender<LoadMeta>(send, params.chunkBudget);
+  sender.send(id, delta ? { set, delta: diff, base: inService.digest } : { set }, meta);
 }
 
 parentPort?.on('message', (message: ToWorker) => {
-  if (message.type === 'next') {
-    next(message.id);
+  if (message.type === 'transfer-next') {
+    sender?.pull(message);
     return;
   }
   if (message.type === 'enumerate') {
@@ -195,7 +141,7 @@ parentPort?.on('message', (message: ToWorker) => {
     });
     return;
   }
-  transfer = null;
+  sender = null;
   load(message.id, message.params).catch((error: unknown) => {
     send({
       type: 'error',

@@ -1,10 +1,11 @@
 // Main-thread side of the load worker: one long-lived worker, one load at a time. Receives the
-// RecordSet chunk by chunk, pulling the next only after a macrotask turn so DNS I/O interleaves.
+// RecordSet over the transfer channel (transfer/channel.ts), which pulls chunk by chunk so DNS
+// I/O interleaves.
 import { Worker } from 'node:worker_threads';
 import type { RecordSet } from '../records/recordset.ts';
 import { deserializeStateError, StateWorkerError } from './errors.ts';
-import { RecordSetAssembler } from '../transfer/record-transfer.ts';
-import type { FromWorker, LoadParams, LoadTimings, ToWorker } from './reload-protocol.ts';
+import { isTransferMessage, TransferReceiver, type TransferMessage } from '../transfer/channel.ts';
+import type { FromWorker, LoadMeta, LoadParams, LoadTimings, ToWorker } from './reload-protocol.ts';
 
 export interface LoadOutcome {
   /** The new set, or null when it equals the one in service (`previousDigest` matched). */
@@ -42,26 +43,19 @@ interface Pending {
   readonly id: number;
   readonly resolve: (outcome: LoadOutcome) => void;
   readonly reject: (error: Error) => void;
+  /** The set in service, which a delta applies to, and its digest. */
   readonly base: RecordSet | null;
-  assembler: RecordSetAssembler | null;
-  header: Extract<FromWorker, { type: 'header' }> | null;
+  readonly baseDigest: string | undefined;
   transferStarted: number;
 }
 
 export interface WorkerStateLoaderOptions {
+  /** The worker module (default reload-worker next to this file); tests substitute a wrapper. */
   readonly workerUrl?: URL;
-  /**
-   * End the worker after every load (default false). A fresh worker per round gives the parsed
-   * state's memory back to the OS between rounds, but forgets the last set it sent, so every
-   * changed load is a full transfer instead of a delta (deltaChunks) — which costs the serving
-   * thread far more than the worker's memory costs the host.
-   */
-  readonly recycle?: boolean;
 }
 
 export class WorkerStateLoader implements StateLoader {
   readonly #workerUrl: URL;
-  readonly #recycle: boolean;
   #worker: Worker | null = null;
   #pending: Pending | null = null;
   /** Enumeration requests in flight; answered null when the worker goes away. */
@@ -69,10 +63,10 @@ export class WorkerStateLoader implements StateLoader {
   #nextId = 1;
   #starts = 0;
   #closed = false;
+  readonly #receiver = new TransferReceiver<LoadMeta>((pull) => this.#post(pull));
 
   constructor(options: WorkerStateLoaderOptions = {}) {
     this.#workerUrl = options.workerUrl ?? defaultWorkerUrl;
-    this.#recycle = options.recycle ?? false;
   }
 
   /** Workers started so far (1 + restarts after crashes). */
@@ -103,8 +97,7 @@ export class WorkerStateLoader implements StateLoader {
         resolve,
         reject,
         base,
-        assembler: null,
-        header: null,
+        baseDigest: params.previousDigest,
         transferStarted: 0,
       };
       worker.ref();
@@ -138,8 +131,7 @@ export class WorkerStateLoader implements StateLoader {
       );
     });
     worker.on('exit', (code) => {
-      // A recycled worker ending is expected; only the current one's exit fails a round (the
-      // next load starts a fresh worker).
+      // Only the current worker's exit fails a round (the next load starts a fresh worker).
       if (this.#worker !== worker) return;
       this.#worker = null;
       for (const resolve of this.#enumerations.values()) resolve(null);
@@ -158,17 +150,9 @@ export class WorkerStateLoader implements StateLoader {
     const pending = this.#pending;
     if (pending === null) return;
     this.#pending = null;
+    this.#receiver.cancel();
     this.#worker?.unref();
-    this.#finishRound();
     pending.reject(error);
-  }
-
-  /** With recycling on, the worker that served the round ends; the next round starts another. */
-  #finishRound(): void {
-    const worker = this.#worker;
-    if (!this.#recycle || worker === null) return;
-    this.#worker = null;
-    void worker.terminate();
   }
 
   enumeration(digest: string): Promise<readonly string[] | null> {
@@ -189,66 +173,61 @@ export class WorkerStateLoader implements StateLoader {
     }
     const pending = this.#pending;
     if (pending?.id !== message.id || worker !== this.#worker) return;
+    if (isTransferMessage(message)) {
+      this.#onTransfer(pending, message as TransferMessage<LoadMeta>);
+      return;
+    }
     switch (message.type) {
       case 'error':
         this.#fail(deserializeStateError(message.error));
         return;
-      case 'unchanged':
+      case 'unchanged': {
         this.#pending = null;
         worker.unref();
-        this.#finishRound();
-        pending.resolve({
-          set: null,
-          digest: message.digest,
-          transfer: 'none',
-          master: message.master,
-          leader: message.leader,
-          warnings: message.warnings,
-          timings: { ...message.timings, transferMs: 0 },
-        });
-        return;
-      case 'header':
-        pending.header = message;
-        try {
-          pending.assembler = new RecordSetAssembler(message.header, pending.base);
-        } catch (error) {
-          this.#fail(new StateWorkerError(String(error), ''));
-          return;
-        }
-        pending.transferStarted = performance.now();
-        break;
-      case 'chunk':
-        try {
-          pending.assembler?.add(message.chunk);
-        } catch (error) {
-          this.#fail(new StateWorkerError(String(error), ''));
-          return;
-        }
-        break;
-      case 'done': {
-        const header = pending.header;
-        if (header === null || pending.assembler === null) {
-          this.#fail(new StateWorkerError('state load worker finished without a header', ''));
-          return;
-        }
-        this.#pending = null;
-        worker.unref();
-        this.#finishRound();
-        pending.resolve({
-          set: pending.assembler.finish(),
-          digest: header.digest,
-          transfer: header.header.base === undefined ? 'full' : 'delta',
-          master: header.master,
-          leader: header.leader,
-          warnings: header.warnings,
-          timings: { ...header.timings, transferMs: performance.now() - pending.transferStarted },
-        });
+        pending.resolve(outcome(null, 'none', message, 0));
         return;
       }
     }
-    // Yield a full event-loop turn (timers and socket I/O run) before the next piece arrives.
-    setImmediate(() => {
-      if (this.#pending?.id === message.id) this.#post({ type: 'next', id: message.id });
-    });
   }
+
+  #onTransfer(pending: Pending, message: TransferMessage<LoadMeta>): void {
+    if (message.type === 'transfer-begin') pending.transferStarted = performance.now();
+    let received;
+    try {
+      received = this.#receiver.receive(message, (digest) =>
+        digest === pending.baseDigest ? pending.base : null,
+      );
+    } catch (error) {
+      this.#fail(new StateWorkerError(String(error), ''));
+      return;
+    }
+    if (received === null) return;
+    this.#pending = null;
+    this.#worker?.unref();
+    pending.resolve(
+      outcome(
+        received.set,
+        received.header.base === undefined ? 'full' : 'delta',
+        received.meta,
+        performance.now() - pending.transferStarted,
+      ),
+    );
+  }
+}
+
+function outcome(
+  set: RecordSet | null,
+  transfer: LoadOutcome['transfer'],
+  meta: LoadMeta,
+  transferMs: number,
+): LoadOutcome {
+  return {
+    set,
+    digest: meta.digest,
+    transfer,
+    master: meta.master,
+    leader: meta.leader,
+    warnings: meta.warnings,
+    timings: { ...meta.timings, transferMs },
+  };
 }

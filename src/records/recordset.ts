@@ -47,13 +47,8 @@ export interface RecordSet {
   readonly srv: ReadonlyMap<string, readonly SrvRecord[]>;
   /** Leading master as "ip:port" ("" when unknown). */
   readonly leader: string;
+  /** Empty in sets from the load worker, which keeps it and renders /v1/enumerate when asked. */
   readonly enumeration: readonly EnumerationFramework[];
-  /**
-   * /v1/enumerate's body pre-rendered in fragments (records/enumeration-json.ts). Sets that
-   * crossed from the load worker carry this instead of `enumeration` (then empty): a few strings
-   * are cheap to hold and collect on the serving thread; a million small objects are not.
-   */
-  readonly enumerationJson?: readonly string[];
   /**
    * Empty non-terminals (records/empty-non-terminals.ts), found by the load worker. When absent
    * (sets built in code), the DNS layer finds them itself on first use.

@@ -1,10 +1,10 @@
-// Moves a RecordSet from the load worker to the main thread in bounded pieces: each message
+// A RecordSet (whole, or as a delta against the receiver's set) in bounded pieces: each message
 // holds at most a few thousand entries, so no single structured-clone deserialisation (which
 // runs on the receiving thread's event loop) blocks DNS answers for more than a few ms.
+// channel.ts sends and receives these over a worker message port.
 import { createHash } from 'node:crypto';
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
-import { enumerationJson } from '../records/enumeration-json.ts';
-import { overlay } from '../records/overlay-map.ts';
+import { overlay, OverlayMap } from '../records/overlay-map.ts';
 import { recordCounts } from '../records/record-counts.ts';
 import type { RecordCounts, RecordSet, SrvRecord } from '../records/recordset.ts';
 
@@ -25,18 +25,16 @@ export interface RecordSetHeader {
   readonly base?: string;
 }
 
-type MapKind = 'a' | 'aaaa' | 'srv';
+export type MapKind = 'a' | 'aaaa' | 'srv';
 const MAP_KINDS: readonly MapKind[] = ['a', 'aaaa', 'srv'];
 
 export type RecordChunk =
   | { readonly kind: 'a' | 'aaaa'; readonly entries: [string, readonly string[]][] }
   | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
-  /** A fragment of the pre-rendered /v1/enumerate body (see enumeration-json.ts). */
-  | { readonly kind: 'enumjson'; readonly fragment: string }
   /** Delta: names the new set no longer has. */
   | { readonly kind: 'remove'; readonly map: MapKind; readonly names: string[] };
 
-/** Weighted budget per chunk: a map entry or a task costs 1 plus its values or records. */
+/** Weighted budget per chunk: a name costs 1 plus its values (an SRV record, an object, 3). */
 export const DEFAULT_CHUNK_BUDGET = 2000;
 
 export function recordSetHeader(set: RecordSet): RecordSetHeader {
@@ -52,47 +50,35 @@ export function recordSetHeader(set: RecordSet): RecordSetHeader {
   };
 }
 
-export interface ChunkOptions {
-  /** Weighted entries per chunk (DEFAULT_CHUNK_BUDGET). */
-  readonly budget?: number;
-  /** Send the enumeration too (default true); DNS threads do not need it. */
-  readonly enumeration?: boolean;
-}
-
-/** Splits a set into chunks lazily; the worker sends one per request from the main thread. */
-export function* recordChunks(set: RecordSet, options: ChunkOptions = {}): Generator<RecordChunk> {
-  const budget = options.budget ?? DEFAULT_CHUNK_BUDGET;
-  for (const kind of ['a', 'aaaa'] as const) {
-    let entries: [string, readonly string[]][] = [];
-    let cost = 0;
-    for (const entry of set[kind]) {
-      entries.push(entry);
-      cost += 1 + entry[1].length;
-      if (cost >= budget) {
-        yield { kind, entries };
-        entries = [];
-        cost = 0;
-      }
-    }
-    if (entries.length > 0) yield { kind, entries };
-  }
-  let srv: [string, readonly SrvRecord[]][] = [];
+/** The one chunking loop: a map's entries in pieces of at most `budget` weighted cost. */
+function* entryChunks(
+  kind: MapKind,
+  entries: Iterable<[string, readonly unknown[]]>,
+  budget: number,
+): Generator<RecordChunk> {
+  const perValue = kind === 'srv' ? 3 : 1;
+  let chunk: [string, readonly unknown[]][] = [];
   let cost = 0;
-  for (const entry of set.srv) {
-    srv.push(entry);
-    // SRV records are objects: they cost more to clone than strings.
-    cost += 1 + 3 * entry[1].length;
+  for (const entry of entries) {
+    chunk.push(entry);
+    cost += 1 + perValue * entry[1].length;
     if (cost >= budget) {
-      yield { kind: 'srv', entries: srv };
-      srv = [];
+      // The map kind fixes the value type (string[] for a/aaaa, SrvRecord[] for srv).
+      yield { kind, entries: chunk } as RecordChunk;
+      chunk = [];
       cost = 0;
     }
   }
-  if (srv.length > 0) yield { kind: 'srv', entries: srv };
-  if (options.enumeration === false) return;
-  // Rendered here, on the sending thread, one fragment per message.
-  for (const fragment of set.enumerationJson ?? enumerationJson(set.enumeration)) {
-    yield { kind: 'enumjson', fragment };
+  if (chunk.length > 0) yield { kind, entries: chunk } as RecordChunk;
+}
+
+/** Splits a set into chunks lazily; the sender sends one per pull from the receiver. */
+export function* recordChunks(
+  set: RecordSet,
+  budget: number = DEFAULT_CHUNK_BUDGET,
+): Generator<RecordChunk> {
+  for (const map of MAP_KINDS) {
+    yield* entryChunks(map, set[map] as ReadonlyMap<string, readonly unknown[]>, budget);
   }
 }
 
@@ -118,10 +104,16 @@ export interface RecordDelta {
   readonly size: number;
 }
 
+function emptyDelta(): {
+  changed: Record<MapKind, [string, readonly unknown[]][]>;
+  removed: Record<MapKind, string[]>;
+} {
+  return { changed: { a: [], aaaa: [], srv: [] }, removed: { a: [], aaaa: [], srv: [] } };
+}
+
 /** The names whose records differ between `base` and `set`, and those `set` no longer has. */
 export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
-  const changed = { a: [], aaaa: [], srv: [] } as Record<MapKind, [string, readonly unknown[]][]>;
-  const removed = { a: [], aaaa: [], srv: [] } as Record<MapKind, string[]>;
+  const { changed, removed } = emptyDelta();
   let size = 0;
   for (const map of MAP_KINDS) {
     const before = base[map] as ReadonlyMap<string, readonly unknown[]>;
@@ -140,6 +132,49 @@ export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
   return { changed, removed, size };
 }
 
+function asOverlay(
+  map: ReadonlyMap<string, readonly unknown[]>,
+): OverlayMap<readonly unknown[]> | null {
+  return map instanceof OverlayMap ? (map as OverlayMap<readonly unknown[]>) : null;
+}
+
+/**
+ * recordDelta for two sets whose maps are overlays on the same base maps (overlay-map.ts), as
+ * every set built from a delta is: only the names either overlay touches are compared, so the
+ * cost follows the changes, not the set. Null when the sets share no base (a full set came in
+ * between): walking every name would stall the thread that asks, so send the set whole instead.
+ */
+export function overlayDelta(base: RecordSet, set: RecordSet): RecordDelta | null {
+  const { changed, removed } = emptyDelta();
+  let size = 0;
+  for (const map of MAP_KINDS) {
+    const before = base[map] as ReadonlyMap<string, readonly unknown[]>;
+    const after = set[map] as ReadonlyMap<string, readonly unknown[]>;
+    if (before === after) continue;
+    const was = asOverlay(before);
+    const now = asOverlay(after);
+    if (now === null || now.base !== (was?.base ?? before)) return null;
+    const touched = new Set<string>();
+    for (const m of was === null ? [now] : [was, now]) {
+      for (const name of m.changed.keys()) touched.add(name);
+      for (const name of m.removed) touched.add(name);
+    }
+    for (const name of touched) {
+      const values = after.get(name);
+      if (values === undefined) {
+        if (!before.has(name)) continue;
+        removed[map].push(name);
+      } else if (sameValues(before.get(name), values)) {
+        continue;
+      } else {
+        changed[map].push([name, values]);
+      }
+      size++;
+    }
+  }
+  return { changed, removed, size };
+}
+
 /**
  * A set as a delta (recordDelta) against the receiver's set in service: only changed and removed
  * names cross, and the receiver lays them over its current maps (records/overlay-map.ts). Between
@@ -147,32 +182,14 @@ export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
  * transfer would make the serving thread rebuild, and later collect, them all.
  */
 export function* deltaChunks(
-  set: RecordSet,
   delta: RecordDelta,
-  options: ChunkOptions = {},
+  budget: number = DEFAULT_CHUNK_BUDGET,
 ): Generator<RecordChunk> {
-  const budget = options.budget ?? DEFAULT_CHUNK_BUDGET;
   for (const map of MAP_KINDS) {
-    let entries: [string, readonly unknown[]][] = [];
-    let cost = 0;
-    for (const entry of delta.changed[map]) {
-      entries.push(entry);
-      cost += 1 + 3 * entry[1].length;
-      if (cost >= budget) {
-        // The map kind fixes the value type (string[] for a/aaaa, SrvRecord[] for srv).
-        yield { kind: map, entries } as RecordChunk;
-        entries = [];
-        cost = 0;
-      }
-    }
-    if (entries.length > 0) yield { kind: map, entries } as RecordChunk;
+    yield* entryChunks(map, delta.changed[map], budget);
     for (let i = 0; i < delta.removed[map].length; i += budget) {
       yield { kind: 'remove', map, names: delta.removed[map].slice(i, i + budget) };
     }
-  }
-  if (options.enumeration === false) return;
-  for (const fragment of set.enumerationJson ?? enumerationJson(set.enumeration)) {
-    yield { kind: 'enumjson', fragment };
   }
 }
 
@@ -182,7 +199,6 @@ export class RecordSetAssembler {
   readonly #a = new Map<string, readonly string[]>();
   readonly #aaaa = new Map<string, readonly string[]>();
   readonly #srv = new Map<string, readonly SrvRecord[]>();
-  readonly #enumerationJson: string[] = [];
   /** For a delta: the set in service, and the changes and removals laid over it at the end. */
   readonly #base: RecordSet | null;
   readonly #removed: Record<MapKind, string[]> = { a: [], aaaa: [], srv: [] };
@@ -209,9 +225,6 @@ export class RecordSetAssembler {
       case 'srv':
         for (const [name, values] of chunk.entries) this.#srv.set(name, values);
         break;
-      case 'enumjson':
-        this.#enumerationJson.push(chunk.fragment);
-        break;
       case 'remove':
         for (const name of chunk.names) this.#removed[chunk.map].push(name);
         break;
@@ -236,12 +249,11 @@ export class RecordSetAssembler {
       leader: h.leader,
       counts: h.counts,
       ...this.#maps(),
+      // The enumeration stays with the sender (the load worker renders it when asked).
       enumeration: [],
       emptyNonTerminals: new Set(h.emptyNonTerminals),
       recordCounts: h.recordCounts,
       ...(h.serial !== undefined ? { serial: h.serial } : {}),
-      // Sets sent without their enumeration (to DNS threads) serve no /v1/enumerate.
-      ...(this.#enumerationJson.length > 0 ? { enumerationJson: this.#enumerationJson } : {}),
     };
   }
 }

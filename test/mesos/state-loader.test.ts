@@ -13,11 +13,21 @@ import {
 } from '../../src/transfer/record-transfer.ts';
 import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
 import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
-import { enumerationRecords } from '../../src/records/enumeration-json.ts';
 import { generate } from '../../src/records/generate.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
+import type { LoadParams } from '../../src/mesos/reload-protocol.ts';
 
-const crashGenerator = new URL('../helpers/crash-generate.ts', import.meta.url).href;
+const crashingWorker = new URL('../helpers/crashing-reload-worker.ts', import.meta.url);
+
+/** A load by a loader of its own, closed after: what a first load gives (always whole). */
+async function freshLoad(params: LoadParams) {
+  const loader = new WorkerStateLoader();
+  try {
+    return await loader.load(params);
+  } finally {
+    await loader.close();
+  }
+}
 
 describe('record transfer', () => {
   it('rebuilds the same set from small chunks', () => {
@@ -30,18 +40,12 @@ describe('record transfer', () => {
     const set = generate(structuredClone(state), testLoadParams(['127.0.0.1:5050']).generate);
     const assembler = new RecordSetAssembler(structuredClone(recordSetHeader(set)));
     let chunks = 0;
-    for (const chunk of recordChunks(set, { budget: 50 })) {
+    for (const chunk of recordChunks(set, 50)) {
       assembler.add(structuredClone(chunk));
       chunks++;
     }
     assert.ok(chunks > 10, `expected many chunks, got ${chunks}`);
-    const {
-      enumeration,
-      enumerationJson: fragments,
-      emptyNonTerminals,
-      recordCounts,
-      ...rest
-    } = assembler.finish();
+    const { enumeration, emptyNonTerminals, recordCounts, ...rest } = assembler.finish();
     // Counted by the sender too: the serving thread never walks the maps to count.
     assert.deepEqual(recordCounts, {
       a: [...set.a.values()].reduce((n, v) => n + v.length, 0),
@@ -53,24 +57,9 @@ describe('record transfer', () => {
     // Found by the sender, so the serving thread never walks every name.
     assert.deepEqual(emptyNonTerminals, new Set(findEmptyNonTerminals(set)));
     assert.ok(emptyNonTerminals?.has('_tcp.marathon.mesos.'));
-    // The enumeration crosses pre-rendered: the same document /v1/enumerate serves.
+    // The enumeration stays with the sender (rendered when /v1/enumerate asks).
+    assert.ok(original.length > 0);
     assert.deepEqual(enumeration, []);
-    assert.deepEqual(JSON.parse(fragments!.join('')), {
-      frameworks: original.map((f) => ({
-        tasks: f.tasks.map((t) => ({ name: t.name, id: t.id, records: enumerationRecords(t) })),
-        name: f.frameworkname,
-      })),
-    });
-  });
-
-  it('leaves the enumeration out for DNS threads', () => {
-    const set = generate(
-      { leader: 'master@127.0.0.1:5050', frameworks: [], slaves: [] },
-      testLoadParams(['127.0.0.1:5050']).generate,
-    );
-    const kinds = [...recordChunks(set, { enumeration: false })].map((c) => c.kind);
-    assert.ok(!kinds.includes('enumjson'));
-    assert.ok([...recordChunks(set)].some((c) => c.kind === 'enumjson'));
   });
 });
 
@@ -79,8 +68,7 @@ describe('WorkerStateLoader', () => {
   let loader: WorkerStateLoader;
   before(async () => {
     master = await SimMaster.start({ cluster: demoCluster() });
-    // One long-lived worker, so restarts after a crash can be counted.
-    loader = new WorkerStateLoader({ recycle: false });
+    loader = new WorkerStateLoader();
   });
   after(async () => {
     await loader.close();
@@ -124,20 +112,26 @@ describe('WorkerStateLoader', () => {
   });
 
   it('fails the round and restarts the worker when it dies', async () => {
-    const startsBefore = loader.workerStarts;
-    const params = testLoadParams([master.address], { generatorUrl: crashGenerator });
-    await assert.rejects(
-      loader.load({ ...params, generate: { ...params.generate, domain: 'crash' } }),
-      (error: unknown) => {
-        assert.ok(error instanceof MesosStateError);
-        assert.equal(error.code, 'MESOS_WORKER');
-        assert.match(error.message, /exited \(code 7\)/);
-        return true;
-      },
-    );
-    const outcome = await loader.load(params);
-    assert.ok(outcome.set!.a.has('web.marathon.mesos.'));
-    assert.equal(loader.workerStarts, startsBefore + 1);
+    const crashing = new WorkerStateLoader({ workerUrl: crashingWorker });
+    try {
+      const params = testLoadParams([master.address]);
+      await crashing.load(params);
+      assert.equal(crashing.workerStarts, 1);
+      await assert.rejects(
+        crashing.load({ ...params, generate: { ...params.generate, domain: 'crash' } }),
+        (error: unknown) => {
+          assert.ok(error instanceof MesosStateError);
+          assert.equal(error.code, 'MESOS_WORKER');
+          assert.match(error.message, /exited \(code 7\)/);
+          return true;
+        },
+      );
+      const outcome = await crashing.load(params);
+      assert.ok(outcome.set!.a.has('web.marathon.mesos.'));
+      assert.equal(crashing.workerStarts, 2);
+    } finally {
+      await crashing.close();
+    }
   });
 
   it('resolves agent host names that are not IPs before generating', async () => {
@@ -161,25 +155,13 @@ describe('WorkerStateLoader', () => {
   });
 });
 
-describe('WorkerStateLoader: recycling and unchanged sets', () => {
+describe('WorkerStateLoader: unchanged sets', () => {
   let master: SimMaster;
   before(async () => {
     master = await SimMaster.start({ cluster: demoCluster() });
   });
   after(async () => {
     await master.close();
-  });
-
-  it('with recycle, ends the worker after each load and starts a fresh one for the next', async () => {
-    const loader = new WorkerStateLoader({ recycle: true });
-    try {
-      await loader.load(testLoadParams([master.address]));
-      assert.equal(loader.workerThreadId, null, 'no worker kept between rounds');
-      await loader.load(testLoadParams([master.address]));
-      assert.equal(loader.workerStarts, 2);
-    } finally {
-      await loader.close();
-    }
   });
 
   it('answers "unchanged" without a transfer when the set equals the one in service', async () => {
@@ -270,7 +252,7 @@ describe('record transfer: deltas', () => {
     const header = { ...recordSetHeader(next), base: 'digest-of-base' };
     const assembler = new RecordSetAssembler(structuredClone(header), base);
     let changed = 0;
-    for (const chunk of deltaChunks(next, recordDelta(base, next), { budget: 50 })) {
+    for (const chunk of deltaChunks(recordDelta(base, next), 50)) {
       if (chunk.kind === 'a' || chunk.kind === 'aaaa' || chunk.kind === 'srv') {
         changed += chunk.entries.length;
       }
@@ -310,9 +292,7 @@ describe('record transfer: deltas', () => {
         first.set,
       );
       assert.equal(second.transfer, 'delta');
-      const fresh = await new WorkerStateLoader({ recycle: true }).load(
-        testLoadParams([master.address]),
-      );
+      const fresh = await freshLoad(testLoadParams([master.address]));
       for (const kind of ['a', 'aaaa', 'srv'] as const) {
         assert.deepEqual(sorted(second.set![kind]), sorted(fresh.set![kind]), kind);
       }
@@ -327,9 +307,7 @@ describe('record transfer: deltas', () => {
         second.set,
       );
       assert.equal(third.transfer, 'delta');
-      const fresh3 = await new WorkerStateLoader({ recycle: true }).load(
-        testLoadParams([master.address]),
-      );
+      const fresh3 = await freshLoad(testLoadParams([master.address]));
       for (const kind of ['a', 'aaaa', 'srv'] as const) {
         assert.deepEqual(sorted(third.set![kind]), sorted(fresh3.set![kind]), kind);
       }

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { DnsThreadPool } from '../../src/dns/workers/pool.ts';
 import { silentLogger } from '../../src/log.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
+import { overlay } from '../../src/records/overlay-map.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { RecordStore } from '../../src/records/store.ts';
 import { decode, encodeQuery, makeSet, rcode, testConfig } from '../dns/fixtures.ts';
@@ -77,6 +78,80 @@ describe('DnsThreadPool', () => {
       );
       const gone = await udpExchange(port, encodeQuery('app29999.marathon.mesos'));
       assert.equal(rcode(gone), 3, 'names of the superseded set are gone');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends a thread only the changes when the new set is laid over the one it holds', async () => {
+    const store = new RecordStore();
+    store.swap(bigSet(30_000, '10'), loadInfo);
+    const metrics = new Metrics({ version: 't', processMetrics: false });
+    const config = testConfig({ externalon: false, workers: 2 });
+    const pool = new DnsThreadPool({ config, store, metrics, logger: silentLogger() });
+    try {
+      const { port } = await pool.start();
+      assert.ok(pool.threads.every((t) => t.lastTransfer?.kind === 'full'));
+      assert.ok(pool.threads.every((t) => t.lastTransfer!.names === 30_000));
+
+      // As the main thread holds a set that came from the load worker as a delta.
+      const held = store.current!;
+      const next: RecordSet = {
+        ...held,
+        a: overlay(held.a, [['fresh.marathon.mesos.', ['10.9.9.9']]], ['app7.marathon.mesos.']),
+      };
+      store.swap(next, loadInfo);
+      await waitUntil(
+        () => pool.threads.every((t) => t.generation === 2),
+        10_000,
+        'both threads to swap in generation 2',
+      );
+      for (const t of pool.threads) {
+        assert.deepEqual(t.lastTransfer, { kind: 'delta', chunks: 2, names: 2 });
+      }
+      assert.deepEqual(
+        await addressFromEveryPort(port, 'fresh.marathon.mesos', 40),
+        new Set(['10.9.9.9']),
+      );
+      assert.deepEqual(
+        await addressFromEveryPort(port, 'app7.marathon.mesos', 40),
+        new Set(['rcode 3']),
+      );
+      assert.deepEqual(
+        await addressFromEveryPort(port, 'app29999.marathon.mesos', 40),
+        new Set(['10.0.117.47']),
+      );
+
+      // A delta on that delta: only the name that changed since generation 2 crosses.
+      store.swap(
+        { ...next, a: overlay(next.a, [['fresh.marathon.mesos.', ['10.8.8.8']]], []) },
+        loadInfo,
+      );
+      await waitUntil(
+        () => pool.threads.every((t) => t.generation === 3),
+        10_000,
+        'both threads to swap in generation 3',
+      );
+      for (const t of pool.threads) {
+        assert.deepEqual(t.lastTransfer, { kind: 'delta', chunks: 1, names: 1 });
+      }
+      assert.deepEqual(
+        await addressFromEveryPort(port, 'fresh.marathon.mesos', 40),
+        new Set(['10.8.8.8']),
+      );
+
+      // A set built afresh shares nothing with it: it goes whole.
+      store.swap(bigSet(100, '12'), loadInfo);
+      await waitUntil(
+        () => pool.threads.every((t) => t.generation === 4),
+        10_000,
+        'both threads to swap in generation 4',
+      );
+      assert.ok(pool.threads.every((t) => t.lastTransfer?.kind === 'full'));
+      assert.deepEqual(
+        await addressFromEveryPort(port, 'fresh.marathon.mesos', 10),
+        new Set(['rcode 3']),
+      );
     } finally {
       await pool.close();
     }

@@ -3,11 +3,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { systemClock } from '../../clock.ts';
-import { RecordSetAssembler } from '../../transfer/record-transfer.ts';
-import type { LoadInfo } from '../../records/store.ts';
 import { RecordStore } from '../../records/store.ts';
+import {
+  isTransferMessage,
+  TransferReceiver,
+  type TransferMessage,
+} from '../../transfer/channel.ts';
 import { forwarderFromConfig } from '../forward/setup.ts';
-import type { DnsThreadData, FromDnsThread, ToDnsThread } from './protocol.ts';
+import type { DnsThreadData, FromDnsThread, ThreadSetMeta, ToDnsThread } from './protocol.ts';
 import { QueryTally } from './query-tally.ts';
 import { BindError, DnsServer } from '../server.ts';
 
@@ -46,7 +49,9 @@ const server = new DnsServer({
   reusePort: true,
 });
 
-let assembly: { gen: number; assembler: RecordSetAssembler; info: LoadInfo } | null = null;
+const receiver = new TransferReceiver<ThreadSetMeta>(post);
+/** The main store's generation of the set this thread serves (0: none yet). */
+let servedGen = 0;
 let closing = false;
 
 const report = setInterval(() => {
@@ -54,36 +59,30 @@ const report = setInterval(() => {
   if (delta !== null) post({ type: 'counts', delta });
 }, data.reportMs);
 
-/** Asks for the next chunk after a full event-loop turn, so queued DNS packets go first. */
-function pullNext(gen: number): void {
-  setImmediate(() => {
-    if (assembly?.gen === gen) post({ type: 'set-next', gen });
-  });
+/** A set (or the changes to the one served) from the pool; swapped in once complete. */
+function onTransfer(message: TransferMessage<ThreadSetMeta>): void {
+  let received;
+  try {
+    received = receiver.receive(message, (base) =>
+      base === String(servedGen) ? store.current : null,
+    );
+  } catch (err) {
+    logger.error({ err }, 'DNS thread could not apply a record set from the main thread');
+    post({ type: 'set-failed', gen: message.id, message: String(err) });
+    return;
+  }
+  if (received === null) return;
+  store.swap(received.set, received.meta.info);
+  servedGen = message.id;
+  post({ type: 'set-swapped', gen: servedGen });
 }
 
 function onMessage(message: ToDnsThread): void {
+  if (isTransferMessage(message)) {
+    onTransfer(message as TransferMessage<ThreadSetMeta>);
+    return;
+  }
   switch (message.type) {
-    case 'set-begin':
-      assembly = {
-        gen: message.gen,
-        assembler: new RecordSetAssembler(message.header),
-        info: message.info,
-      };
-      pullNext(message.gen);
-      return;
-    case 'set-chunk':
-      if (assembly?.gen !== message.gen) return;
-      assembly.assembler.add(message.chunk);
-      pullNext(message.gen);
-      return;
-    case 'set-end': {
-      if (assembly?.gen !== message.gen) return;
-      const { assembler, info, gen } = assembly;
-      assembly = null;
-      store.swap(assembler.finish(), info);
-      post({ type: 'set-swapped', gen });
-      return;
-    }
     case 'listen':
       server.listen(message.port).then(
         ({ udp }) => post({ type: 'listening', ...udp }),
@@ -108,7 +107,7 @@ async function close(): Promise<void> {
   if (closing) return;
   closing = true;
   clearInterval(report);
-  assembly = null;
+  receiver.cancel();
   await server.close().catch((err: unknown) => logger.warn({ err }, 'error closing DNS sockets'));
   await forwarder?.close().catch((err: unknown) => logger.warn({ err }, 'error closing forwarder'));
   post({ type: 'closed', delta: tally.take() });
@@ -118,8 +117,6 @@ port.on('message', (message: ToDnsThread) => {
   try {
     onMessage(message);
   } catch (err) {
-    // A bad chunk drops that transfer only; the pool starts a fresh one on the next swap.
-    assembly = null;
     logger.error({ err }, 'DNS thread could not apply a message from the main thread');
   }
 });

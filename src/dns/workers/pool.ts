@@ -1,18 +1,15 @@
 // The `workers` setting: N DNS threads on one port (SO_REUSEPORT), fed every record set the main
-// store swaps in, counted into the main Metrics, restarted when they crash.
+// store swaps in (as the changes to the set a thread holds, when the two share a base), counted
+// into the main Metrics, restarted when they crash.
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config/types.ts';
 import type { Logger } from '../../log.ts';
-import {
-  DEFAULT_CHUNK_BUDGET,
-  recordChunks,
-  recordSetHeader,
-  type RecordChunk,
-} from '../../transfer/record-transfer.ts';
 import type { RecordSet } from '../../records/recordset.ts';
 import type { LoadInfo, RecordStore, SwapListener } from '../../records/store.ts';
-import type { DnsThreadData, FromDnsThread, ToDnsThread } from './protocol.ts';
+import { TransferSender, type TransferStats } from '../../transfer/channel.ts';
+import { DEFAULT_CHUNK_BUDGET, overlayDelta } from '../../transfer/record-transfer.ts';
+import type { DnsThreadData, FromDnsThread, ThreadSetMeta, ToDnsThread } from './protocol.ts';
 import { mergeTally, type TallyDelta, type TallySink } from './query-tally.ts';
 
 const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
@@ -54,6 +51,8 @@ export interface DnsThreadInfo {
   readonly queries: number;
   /** Main-store generation of the record set the thread serves (0: none yet). */
   readonly generation: number;
+  /** What the last completed set transfer to this thread sent (null: none yet). */
+  readonly lastTransfer: TransferStats | null;
 }
 
 const BIND_ATTEMPTS = 10;
@@ -75,7 +74,11 @@ class Slot {
   queries = 0;
   generation = 0;
   cacheSize = -1;
-  transfer: { gen: number; chunks: Iterator<RecordChunk> } | null = null;
+  /** Sends sets to the running thread; replaced with the thread. */
+  sender: TransferSender<ThreadSetMeta> | null = null;
+  /** The set in flight, and the last one whose end was sent: the thread swaps it in next. */
+  sending: { readonly gen: number; readonly set: RecordSet } | null = null;
+  served: { readonly gen: number; readonly set: RecordSet } | null = null;
   restartTimer: NodeJS.Timeout | null = null;
   startTimer: NodeJS.Timeout | null = null;
   /** Settles when this thread listens or fails to start. */
@@ -156,6 +159,7 @@ export class DnsThreadPool {
       starts: s.starts,
       queries: s.queries,
       generation: s.generation,
+      lastTransfer: s.sender?.lastStats ?? null,
     }));
   }
 
@@ -250,7 +254,9 @@ export class DnsThreadPool {
     slot.started = false;
     slot.listenRequested = false;
     slot.listening = false;
-    slot.transfer = null;
+    slot.sender = new TransferSender((message) => this.#post(slot, message), this.#chunkBudget);
+    slot.sending = null;
+    slot.served = null;
     slot.cacheSize = -1;
     slot.starts++;
     slot.startedAtMs = Date.now();
@@ -287,7 +293,9 @@ export class DnsThreadPool {
     slot.worker = null;
     slot.started = false;
     slot.listening = false;
-    slot.transfer = null;
+    slot.sender = null;
+    slot.sending = null;
+    slot.served = null;
     if (slot.startTimer) clearTimeout(slot.startTimer);
     for (const done of slot.flushes.values()) done();
     slot.flushes.clear();
@@ -323,12 +331,31 @@ export class DnsThreadPool {
         else this.#requestListen(slot);
         return;
       }
-      case 'set-next':
-        this.#sendNext(slot, message.gen);
+      case 'transfer-next':
+        if (slot.sender?.pull(message) === true) {
+          // The thread swaps this set in on the end just sent: the next delta starts from it.
+          slot.served = slot.sending;
+          slot.sending = null;
+          // Messages arrive in order: the thread swaps the set in before it binds.
+          this.#requestListen(slot);
+        }
         return;
       case 'set-swapped':
         slot.generation = Math.max(slot.generation, message.gen);
         return;
+      case 'set-failed': {
+        this.#logger.error(
+          { thread: slot.index, err: message.message },
+          'DNS thread could not apply a record set',
+        );
+        // Deltas go against `served`: forget it, and send the set whole (once: a whole set
+        // that fails waits for the next swap rather than looping).
+        const wasDelta = slot.served !== null;
+        slot.served = null;
+        const set = this.#store.current;
+        if (wasDelta && set !== null) this.#beginTransfer(slot, set, this.#store.generation);
+        return;
+      }
       case 'listening': {
         slot.listening = true;
         if (slot.startTimer) clearTimeout(slot.startTimer);
@@ -371,25 +398,15 @@ export class DnsThreadPool {
       tasks: set.counts.tasks,
       records: 0,
     };
-    slot.transfer = {
+    const served = slot.served;
+    // Cheap when both sets are overlays on one base (sets that came as deltas); otherwise whole.
+    const delta = served === null ? null : overlayDelta(served.set, set);
+    slot.sending = { gen, set };
+    slot.sender?.send(
       gen,
-      chunks: recordChunks(set, { budget: this.#chunkBudget, enumeration: false }),
-    };
-    this.#post(slot, { type: 'set-begin', gen, header: recordSetHeader(set), info });
-  }
-
-  #sendNext(slot: Slot, gen: number): void {
-    const transfer = slot.transfer;
-    if (transfer?.gen !== gen) return; // a newer set superseded this one
-    const next = transfer.chunks.next();
-    if (next.done === true) {
-      slot.transfer = null;
-      this.#post(slot, { type: 'set-end', gen });
-      // Messages arrive in order: the thread swaps the set in before it binds.
-      this.#requestListen(slot);
-      return;
-    }
-    this.#post(slot, { type: 'set-chunk', gen, chunk: next.value });
+      delta === null || served === null ? { set } : { set, delta, base: String(served.gen) },
+      { info },
+    );
   }
 
   #requestListen(slot: Slot): void {

@@ -1,8 +1,9 @@
 // Messages between the DNS thread pool (pool.ts, main thread) and each DNS thread
-// (dns-thread.ts). Record sets travel in pulled chunks so no message stalls a thread for long.
+// (dns-thread.ts). Record sets travel over the transfer channel (transfer/channel.ts): pulled
+// chunks, so no message stalls a thread for long, and only the changes once a thread holds a set.
 import type { Config } from '../../config/types.ts';
-import type { RecordChunk, RecordSetHeader } from '../../transfer/record-transfer.ts';
 import type { LoadInfo } from '../../records/store.ts';
+import type { TransferMessage, TransferPull } from '../../transfer/channel.ts';
 import type { TallyDelta } from './query-tally.ts';
 
 /** Given to each thread at start (workerData). */
@@ -15,17 +16,17 @@ export interface DnsThreadData {
   readonly reportMs: number;
 }
 
+/**
+ * What crosses with a set. The transfer id is the main store's generation; a delta's base is
+ * the generation (as a string) the thread last swapped in.
+ */
+export interface ThreadSetMeta {
+  readonly info: LoadInfo;
+}
+
 export type ToDnsThread =
-  /** A new record set begins; chunks of an older `gen` still in flight are dropped. */
-  | {
-      readonly type: 'set-begin';
-      readonly gen: number;
-      readonly header: RecordSetHeader;
-      readonly info: LoadInfo;
-    }
-  | { readonly type: 'set-chunk'; readonly gen: number; readonly chunk: RecordChunk }
-  /** The set is complete: the thread swaps it in whole. */
-  | { readonly type: 'set-end'; readonly gen: number }
+  /** A new set (a newer one replaces one in flight); at its end the thread swaps it in. */
+  | TransferMessage<ThreadSetMeta>
   | { readonly type: 'listen'; readonly port: number }
   | { readonly type: 'flush'; readonly id: number }
   | { readonly type: 'close' };
@@ -33,9 +34,11 @@ export type ToDnsThread =
 export type FromDnsThread =
   /** Modules loaded, handler built; ready for a record set or `listen`. */
   | { readonly type: 'started' }
-  /** Send the next chunk of `gen` (pulled after a full event-loop turn on the thread). */
-  | { readonly type: 'set-next'; readonly gen: number }
+  /** Send the next chunk (pulled after a full event-loop turn on the thread). */
+  | TransferPull
   | { readonly type: 'set-swapped'; readonly gen: number }
+  /** The thread could not apply transfer `gen` and dropped it; it needs the set whole. */
+  | { readonly type: 'set-failed'; readonly gen: number; readonly message: string }
   | {
       readonly type: 'listening';
       readonly address: string;

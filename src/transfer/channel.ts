@@ -1,0 +1,208 @@
+// The one transfer channel between threads: a sender ships a RecordSet, whole or as a delta
+// against the set the receiver serves, in chunks (record-transfer.ts) that the receiver pulls
+// one at a time; the receiver assembles them. The receiver asks for the next chunk only after a
+// full event-loop turn, so a thread answering DNS serves its queued packets between chunks. A
+// new transfer replaces the one in flight on both sides. Used by the load worker (sender) and
+// the main thread (receiver), and by the main thread (sender) and each DNS thread (receiver).
+import type { RecordSet } from '../records/recordset.ts';
+import {
+  DEFAULT_CHUNK_BUDGET,
+  deltaChunks,
+  recordChunks,
+  recordSetHeader,
+  RecordSetAssembler,
+  type RecordChunk,
+  type RecordDelta,
+  type RecordSetHeader,
+} from './record-transfer.ts';
+
+/** Sender → receiver. `meta` is whatever the two ends agree to carry with the set. */
+export type TransferMessage<M> =
+  | {
+      readonly type: 'transfer-begin';
+      readonly id: number;
+      readonly header: RecordSetHeader;
+      readonly meta: M;
+    }
+  | { readonly type: 'transfer-chunk'; readonly id: number; readonly chunk: RecordChunk }
+  | { readonly type: 'transfer-end'; readonly id: number };
+
+/** Receiver → sender: send the next chunk of transfer `id`. */
+export interface TransferPull {
+  readonly type: 'transfer-next';
+  readonly id: number;
+}
+
+/**
+ * What to send: a set whole, or `delta` (`set` minus the receiver's set) against the set the
+ * receiver knows as `base` (a digest, a generation: any name both ends use).
+ */
+export type Outgoing =
+  | { readonly set: RecordSet }
+  | { readonly set: RecordSet; readonly delta: RecordDelta; readonly base: string };
+
+export interface TransferStats {
+  readonly kind: 'full' | 'delta';
+  /** Chunk messages sent (begin and end not counted). */
+  readonly chunks: number;
+  /** Names sent: changed or added, and removed. */
+  readonly names: number;
+}
+
+export function isTransferMessage(message: { readonly type: string }): boolean {
+  return (
+    message.type === 'transfer-begin' ||
+    message.type === 'transfer-chunk' ||
+    message.type === 'transfer-end'
+  );
+}
+
+export class TransferSender<M> {
+  readonly #post: (message: TransferMessage<M>) => void;
+  readonly #budget: number;
+  #current: {
+    readonly id: number;
+    readonly chunks: Iterator<RecordChunk>;
+    stats: { kind: 'full' | 'delta'; chunks: number; names: number };
+  } | null = null;
+  #last: TransferStats | null = null;
+
+  constructor(post: (message: TransferMessage<M>) => void, budget = DEFAULT_CHUNK_BUDGET) {
+    this.#post = post;
+    this.#budget = budget;
+  }
+
+  /** Starts transfer `id`, replacing any in flight; chunks follow as the receiver pulls. */
+  send(id: number, outgoing: Outgoing, meta: M): void {
+    const isDelta = 'delta' in outgoing;
+    const header = recordSetHeader(outgoing.set);
+    this.#current = {
+      id,
+      chunks: isDelta
+        ? deltaChunks(outgoing.delta, this.#budget)
+        : recordChunks(outgoing.set, this.#budget),
+      stats: { kind: isDelta ? 'delta' : 'full', chunks: 0, names: 0 },
+    };
+    this.#post({
+      type: 'transfer-begin',
+      id,
+      header: isDelta ? { ...header, base: outgoing.base } : header,
+      meta,
+    });
+  }
+
+  /**
+   * Answers a pull with the next chunk, or the end. Returns true when this pull ended the
+   * transfer; a pull for a replaced transfer is ignored.
+   */
+  pull(message: TransferPull): boolean {
+    const current = this.#current;
+    if (current?.id !== message.id) return false;
+    const step = current.chunks.next();
+    if (step.done === true) {
+      this.#current = null;
+      this.#last = current.stats;
+      this.#post({ type: 'transfer-end', id: current.id });
+      return true;
+    }
+    const chunk = step.value;
+    current.stats.chunks++;
+    current.stats.names += chunk.kind === 'remove' ? chunk.names.length : chunk.entries.length;
+    this.#post({ type: 'transfer-chunk', id: current.id, chunk });
+    return false;
+  }
+
+  /** Drops the transfer in flight (the receiver went away). */
+  cancel(): void {
+    this.#current = null;
+  }
+
+  /** What the last completed transfer sent. */
+  get lastStats(): TransferStats | null {
+    return this.#last;
+  }
+}
+
+export interface Received<M> {
+  readonly set: RecordSet;
+  readonly header: RecordSetHeader;
+  readonly meta: M;
+}
+
+export class TransferReceiver<M> {
+  readonly #pull: (message: TransferPull) => void;
+  #current: {
+    readonly id: number;
+    readonly header: RecordSetHeader;
+    readonly meta: M;
+    readonly assembler: RecordSetAssembler;
+  } | null = null;
+
+  constructor(pull: (message: TransferPull) => void) {
+    this.#pull = pull;
+  }
+
+  /** The id of the transfer being assembled, or null. */
+  get active(): number | null {
+    return this.#current?.id ?? null;
+  }
+
+  /**
+   * Takes one message. `base` is the set a delta applies to: the receiver's set in service,
+   * when its name is `name` (null otherwise: the delta is refused). Returns the assembled set at
+   * the end, else null. Throws on a message it cannot apply; that transfer is dropped.
+   */
+  receive(
+    message: TransferMessage<M>,
+    base: (name: string) => RecordSet | null = () => null,
+  ): Received<M> | null {
+    try {
+      return this.#receive(message, base);
+    } catch (error) {
+      if (this.#current?.id === message.id) this.#current = null;
+      throw error;
+    }
+  }
+
+  #receive(
+    message: TransferMessage<M>,
+    base: (name: string) => RecordSet | null,
+  ): Received<M> | null {
+    switch (message.type) {
+      case 'transfer-begin': {
+        this.#current = null;
+        const { header } = message;
+        const assembler = new RecordSetAssembler(
+          header,
+          header.base === undefined ? null : base(header.base),
+        );
+        this.#current = { id: message.id, header, meta: message.meta, assembler };
+        this.#pullNext(message.id);
+        return null;
+      }
+      case 'transfer-chunk':
+        if (this.#current?.id !== message.id) return null;
+        this.#current.assembler.add(message.chunk);
+        this.#pullNext(message.id);
+        return null;
+      case 'transfer-end': {
+        const current = this.#current;
+        if (current?.id !== message.id) return null;
+        this.#current = null;
+        return { set: current.assembler.finish(), header: current.header, meta: current.meta };
+      }
+    }
+  }
+
+  /** Drops the transfer being assembled; its late chunks are ignored. */
+  cancel(): void {
+    this.#current = null;
+  }
+
+  /** Asks for the next chunk after a full event-loop turn, so queued I/O goes first. */
+  #pullNext(id: number): void {
+    setImmediate(() => {
+      if (this.#current?.id === id) this.#pull({ type: 'transfer-next', id });
+    });
+  }
+}

@@ -1,0 +1,200 @@
+// The transfer channel over a real MessageChannel: whole sets, deltas laid over the receiver's
+// set, a newer transfer replacing one in flight, and a delta against a set the receiver lacks.
+import assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { describe, it } from 'node:test';
+import { overlay } from '../../src/records/overlay-map.ts';
+import type { RecordSet } from '../../src/records/recordset.ts';
+import {
+  TransferReceiver,
+  TransferSender,
+  type Outgoing,
+  type Received,
+  type TransferMessage,
+  type TransferPull,
+} from '../../src/transfer/channel.ts';
+import { overlayDelta, recordDelta } from '../../src/transfer/record-transfer.ts';
+import { makeSet, srv } from '../dns/fixtures.ts';
+
+type Meta = { readonly note: string };
+
+function bigSet(names: number, ip: string): RecordSet {
+  const a: Record<string, string[]> = {};
+  for (let i = 0; i < names; i++) a[`app${i}.marathon.mesos.`] = [ip];
+  return makeSet({
+    a,
+    srv: { '_app0._tcp.marathon.mesos.': [srv('app0.marathon.mesos.', 31000)] },
+  });
+}
+
+/** A set as the main thread holds one that came as a delta: overlays on `base`'s maps. */
+function withChanges(base: RecordSet, a: [string, string[]][], removedA: string[] = []): RecordSet {
+  return {
+    ...base,
+    a: overlay(base.a, a, removedA),
+    aaaa: overlay(base.aaaa, [], []),
+    srv: overlay(base.srv, [], []),
+  };
+}
+
+const sorted = (map: ReadonlyMap<string, readonly unknown[]>) =>
+  [...map.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+
+/** A sender and a receiver on two ends of a MessageChannel, as across threads. */
+function pair(budget: number) {
+  const { port1, port2 } = new MessageChannel();
+  const sender = new TransferSender<Meta>((m) => port1.postMessage(m), budget);
+  const receiver = new TransferReceiver<Meta>((pull) => port2.postMessage(pull));
+  port1.on('message', (pull: TransferPull) => sender.pull(pull));
+  let base: { name: string; set: RecordSet } | null = null;
+  let waiting: ((r: Received<Meta>) => void) | null = null;
+  const errors: unknown[] = [];
+  let messages = 0;
+  port2.on('message', (m: TransferMessage<Meta>) => {
+    messages++;
+    try {
+      const done = receiver.receive(m, (name) => (name === base?.name ? base.set : null));
+      if (done !== null) waiting?.(done);
+    } catch (error) {
+      errors.push(error);
+    }
+  });
+  return {
+    sender,
+    receiver,
+    errors,
+    get messages() {
+      return messages;
+    },
+    setBase(name: string, set: RecordSet) {
+      base = { name, set };
+    },
+    send(id: number, outgoing: Outgoing, note: string): Promise<Received<Meta>> {
+      return new Promise((resolve) => {
+        waiting = resolve;
+        sender.send(id, outgoing, { note });
+      });
+    },
+    close() {
+      port1.close();
+      port2.close();
+    },
+  };
+}
+
+describe('transfer channel', () => {
+  it('sends a set whole in pulled chunks, with its meta', async () => {
+    const p = pair(100);
+    try {
+      const set = bigSet(1000, '10.0.0.1');
+      const got = await p.send(1, { set }, 'first');
+      assert.equal(got.meta.note, 'first');
+      assert.deepEqual(sorted(got.set.a), sorted(set.a));
+      assert.deepEqual(sorted(got.set.srv), sorted(set.srv));
+      const stats = p.sender.lastStats!;
+      assert.equal(stats.kind, 'full');
+      assert.ok(stats.chunks >= 10, `${stats.chunks} chunks`);
+      assert.equal(stats.names, 1001);
+    } finally {
+      p.close();
+    }
+  });
+
+  it('sends only the changes against the set the receiver holds', async () => {
+    const p = pair(100);
+    try {
+      const first = await p.send(1, { set: bigSet(1000, '10.0.0.1') }, 'whole');
+      p.setBase('1', first.set);
+      const main = bigSet(1000, '10.0.0.1');
+      const next = withChanges(
+        main,
+        [['new.marathon.mesos.', ['10.9.9.9']]],
+        ['app5.marathon.mesos.'],
+      );
+      const delta = overlayDelta(main, next)!;
+      assert.equal(delta.size, 2);
+      const before = p.messages;
+      const got = await p.send(2, { set: next, delta, base: '1' }, 'delta');
+      // begin, one chunk of changes, one of removals, end.
+      assert.equal(p.messages - before, 4);
+      assert.deepEqual(p.sender.lastStats, { kind: 'delta', chunks: 2, names: 2 });
+      assert.deepEqual(got.set.a.get('new.marathon.mesos.'), ['10.9.9.9']);
+      assert.equal(got.set.a.has('app5.marathon.mesos.'), false);
+      assert.deepEqual(sorted(got.set.a), sorted(next.a));
+    } finally {
+      p.close();
+    }
+  });
+
+  it('lets a newer transfer replace one in flight', async () => {
+    const p = pair(10);
+    try {
+      const done = p.send(1, { set: bigSet(500, '10.0.0.1') }, 'old');
+      const last = await p.send(2, { set: bigSet(300, '10.0.0.2') }, 'new');
+      assert.equal(last.meta.note, 'new');
+      assert.equal(last.set.a.size, 300);
+      assert.deepEqual(last.set.a.get('app0.marathon.mesos.'), ['10.0.0.2']);
+      // The replaced transfer never completes.
+      const settled = await Promise.race([done.then(() => 'done'), Promise.resolve('pending')]);
+      assert.equal(settled, 'pending');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('refuses a delta against a set the receiver does not hold, and stops pulling it', async () => {
+    const p = pair(10);
+    try {
+      p.setBase('1', bigSet(10, '10.0.0.1'));
+      const main = bigSet(10, '10.0.0.1');
+      const next = withChanges(main, [['x.mesos.', ['10.1.1.1']]]);
+      p.sender.send(5, { set: next, delta: overlayDelta(main, next)!, base: '4' }, { note: 'x' });
+      for (let i = 0; i < 200 && p.errors.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // Give a wrongly pulled chunk time to arrive too.
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(p.errors.length, 1);
+      assert.match(String(p.errors[0]), /no set in service/);
+      assert.equal(p.receiver.active, null);
+      assert.equal(p.sender.lastStats, null, 'the refused transfer never ended');
+    } finally {
+      p.close();
+    }
+  });
+});
+
+describe('overlayDelta', () => {
+  it('equals recordDelta for overlays on one base, from the changes alone', () => {
+    const base = bigSet(50, '10.0.0.1');
+    const one = withChanges(base, [['new1.mesos.', ['10.1.0.1']]], ['app1.marathon.mesos.']);
+    // An overlay merged on an overlay, as the assembler builds them.
+    const two: RecordSet = {
+      ...one,
+      a: overlay(
+        one.a,
+        [
+          ['new2.mesos.', ['10.2.0.2']],
+          ['app1.marathon.mesos.', ['10.0.0.1']],
+        ],
+        ['new1.mesos.'],
+      ),
+    };
+    const fast = overlayDelta(one, two)!;
+    const slow = recordDelta(one, two);
+    for (const map of ['a', 'aaaa', 'srv'] as const) {
+      assert.deepEqual(sorted(new Map(fast.changed[map])), sorted(new Map(slow.changed[map])), map);
+      assert.deepEqual([...fast.removed[map]].sort(), [...slow.removed[map]].sort(), map);
+    }
+    assert.equal(fast.size, 3);
+    // From the plain base to an overlay on it.
+    assert.equal(overlayDelta(base, two)!.size, recordDelta(base, two).size);
+  });
+
+  it('gives null when the sets share no base: a whole transfer goes instead', () => {
+    const a = bigSet(5, '10.0.0.1');
+    const b = bigSet(5, '10.0.0.2');
+    assert.equal(overlayDelta(a, b), null);
+    assert.equal(overlayDelta(a, withChanges(b, [])), null);
+  });
+});

@@ -2,6 +2,7 @@
 // a port. With port 0 both transports share the ephemeral port UDP was given. With `reusePort`
 // several servers (one per DNS thread) bind the same port and the kernel spreads clients.
 import type { AddressInfo } from 'node:net';
+import { retry } from '../backoff.ts';
 import type { Config } from '../config/types.ts';
 import { QueryHandler, type HandlerOptions } from './handler.ts';
 import { defaultTcpOptions, TcpListener, type TcpOptions } from './tcp.ts';
@@ -59,22 +60,25 @@ export class DnsServer {
   async listen(port = this.#config.port): Promise<{ udp: AddressInfo; tcp: AddressInfo }> {
     const host = this.#config.listener === '' ? '0.0.0.0' : this.#config.listener;
     const options = { reusePort: this.#reusePort };
-    for (let attempt = 1; ; attempt++) {
-      const udp = await this.#udp.bind(host, port, options).catch((err: unknown) => {
-        throw new BindError(
-          `cannot listen for DNS on udp ${host}:${port}: ${String(err)}; ` +
-            'check "listener" and "port" in the config (ports below 1024 need privileges)',
-          codeOf(err),
-          err,
-        );
-      });
-      try {
-        const tcp = await this.#tcp.bind(host, udp.port, options);
-        return { udp, tcp };
-      } catch (err) {
-        await this.#udp.close();
-        // An ephemeral UDP port may be taken on TCP by someone else: try another one.
-        if (port !== 0 || codeOf(err) !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) {
+    /** Only a TCP collision on a port UDP picked itself is worth another pick. */
+    let tcpTaken = false;
+    return retry(
+      async () => {
+        tcpTaken = false;
+        const udp = await this.#udp.bind(host, port, options).catch((err: unknown) => {
+          throw new BindError(
+            `cannot listen for DNS on udp ${host}:${port}: ${String(err)}; ` +
+              'check "listener" and "port" in the config (ports below 1024 need privileges)',
+            codeOf(err),
+            err,
+          );
+        });
+        try {
+          const tcp = await this.#tcp.bind(host, udp.port, options);
+          return { udp, tcp };
+        } catch (err) {
+          await this.#udp.close();
+          tcpTaken = codeOf(err) === 'EADDRINUSE';
           throw new BindError(
             `cannot listen for DNS on tcp ${host}:${udp.port}: ${String(err)}; ` +
               'check "listener" and "port" in the config',
@@ -82,8 +86,10 @@ export class DnsServer {
             err,
           );
         }
-      }
-    }
+      },
+      // An ephemeral UDP port may be taken on TCP by someone else: try another one.
+      { attempts: BIND_ATTEMPTS, retryIf: () => port === 0 && tcpTaken },
+    );
   }
 
   /** Open DNS TCP connections. */

@@ -1,5 +1,6 @@
 // Upstream resolver health: tried in configured order, a resolver that fails several times in a
 // row is skipped until a back-off passes, then one query probes it again.
+import { Backoff } from '../../backoff.ts';
 import type { Clock } from '../../clock.ts';
 import type { ResolverAddress } from '../../net/resolver.ts';
 
@@ -14,7 +15,8 @@ interface Health {
   failures: number;
   /** While now < retryAt a down resolver is skipped. */
   retryAt: number;
-  backoffMs: number;
+  /** Wait between probes of a down resolver: grows per failed probe, reset by a success. */
+  readonly backoff: Backoff;
 }
 
 /** Health of every resolver the forwarder knows, shared by all zones that use the same address. */
@@ -35,7 +37,11 @@ export class ResolverPool {
   #get(label: string): Health {
     let h = this.#health.get(label);
     if (!h) {
-      h = { failures: 0, retryAt: 0, backoffMs: this.#minBackoff };
+      h = {
+        failures: 0,
+        retryAt: 0,
+        backoff: new Backoff({ initialMs: this.#minBackoff, maxMs: this.#maxBackoff }),
+      };
       this.#health.set(label, h);
     }
     return h;
@@ -60,7 +66,7 @@ export class ResolverPool {
       if (h.failures < this.#threshold) {
         out.push(r);
       } else if (now >= h.retryAt) {
-        h.retryAt = now + h.backoffMs;
+        h.retryAt = now + h.backoff.lastMs;
         out.push(r);
       } else if (h.retryAt < soonestAt) {
         soonestAt = h.retryAt;
@@ -74,7 +80,7 @@ export class ResolverPool {
   success(label: string): void {
     const h = this.#get(label);
     h.failures = 0;
-    h.backoffMs = this.#minBackoff;
+    h.backoff.reset();
     h.retryAt = 0;
   }
 
@@ -82,14 +88,9 @@ export class ResolverPool {
   failure(label: string): boolean {
     const h = this.#get(label);
     h.failures++;
-    if (h.failures === this.#threshold) {
-      h.retryAt = this.#clock.now() + h.backoffMs;
-      return true;
-    } else if (h.failures > this.#threshold) {
-      // A failed probe: wait longer before the next one.
-      h.backoffMs = Math.min(h.backoffMs * 2, this.#maxBackoff);
-      h.retryAt = this.#clock.now() + h.backoffMs;
-    }
-    return false;
+    if (h.failures < this.#threshold) return false;
+    // Marked down now, or a failed probe: each waits longer before the next probe.
+    h.retryAt = this.#clock.now() + h.backoff.next();
+    return h.failures === this.#threshold;
   }
 }

@@ -3,6 +3,8 @@
 // into the main Metrics, restarted when they crash.
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { Backoff, retry } from '../../backoff.ts';
+import { systemClock, type Clock } from '../../clock.ts';
 import type { Config } from '../../config/types.ts';
 import type { Logger } from '../../log.ts';
 import type { RecordSet } from '../../records/recordset.ts';
@@ -37,6 +39,8 @@ export interface DnsThreadPoolOptions {
   /** A thread not listening this long after it starts is stopped (and restarted). */
   readonly startTimeoutMs?: number;
   readonly chunkBudget?: number;
+  /** Default systemClock. */
+  readonly clock?: Clock;
 }
 
 /** One thread as tests and operators see it. */
@@ -69,7 +73,8 @@ class Slot {
   listenRequested = false;
   listening = false;
   starts = 0;
-  quickCrashes = 0;
+  /** Wait before restarting after a crash; starts over once a thread ran STABLE_MS. */
+  readonly restartBackoff: Backoff;
   startedAtMs = 0;
   queries = 0;
   generation = 0;
@@ -86,8 +91,9 @@ class Slot {
   readonly flushes = new Map<number, () => void>();
   onClosed: (() => void) | null = null;
 
-  constructor(index: number) {
+  constructor(index: number, restartBackoff: Backoff) {
     this.index = index;
+    this.restartBackoff = restartBackoff;
   }
 }
 
@@ -107,9 +113,9 @@ export class DnsThreadPool {
   readonly #logger: Logger;
   readonly #url: URL;
   readonly #reportMs: number;
-  readonly #restartDelayMs: number;
   readonly #startTimeoutMs: number;
   readonly #chunkBudget: number;
+  readonly #clock: Clock;
   readonly #slots: Slot[];
   #port: number;
   #address: AddressInfo | null = null;
@@ -128,14 +134,19 @@ export class DnsThreadPool {
     this.#logger = options.logger;
     this.#url = options.threadUrl ?? defaultThreadUrl;
     this.#reportMs = options.reportMs ?? 1000;
-    this.#restartDelayMs = options.restartDelayMs ?? 200;
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
     this.#chunkBudget = options.chunkBudget ?? DEFAULT_CHUNK_BUDGET;
+    this.#clock = options.clock ?? systemClock;
     const n = options.threads ?? options.config.workers;
     if (!Number.isInteger(n) || n < 1) {
       throw new Error(`DNS thread pool: thread count must be a whole number >= 1, got ${n}`);
     }
-    this.#slots = Array.from({ length: n }, (_, i) => new Slot(i));
+    const restartDelayMs = options.restartDelayMs ?? 200;
+    this.#slots = Array.from(
+      { length: n },
+      (_, i) =>
+        new Slot(i, new Backoff({ initialMs: restartDelayMs, maxMs: MAX_RESTART_DELAY_MS })),
+    );
     this.#port = options.config.port;
     this.#store.onSwap(this.#onSwap);
     this.#metrics.beforeRender(() => this.flush());
@@ -169,29 +180,37 @@ export class DnsThreadPool {
    */
   async start(): Promise<AddressInfo> {
     const ephemeral = this.#config.port === 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.#port = this.#config.port;
-        const [first, ...rest] = this.#slots;
-        if (first === undefined) throw new PoolStartError('DNS thread pool has no threads');
-        const address = await this.#startSlot(first);
-        this.#port = address.port;
-        this.#address = address;
-        await Promise.all(rest.map((slot) => this.#startSlot(slot)));
-        this.#running = true;
-        this.#logger.info(
-          { address: address.address, port: address.port, threads: this.#slots.length },
-          // The same message as a single-threaded server: log watchers need not care.
-          'dns listening (udp, tcp)',
-        );
-        return address;
-      } catch (err) {
-        await this.#stopAll();
-        if (this.#closed) throw new Error('DNS thread pool closed while starting', { cause: err });
-        const code = err instanceof PoolStartError ? err.code : '';
-        if (!ephemeral || code !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) throw err;
-      }
-    }
+    return retry(
+      async () => {
+        try {
+          this.#port = this.#config.port;
+          const [first, ...rest] = this.#slots;
+          if (first === undefined) throw new PoolStartError('DNS thread pool has no threads');
+          const address = await this.#startSlot(first);
+          this.#port = address.port;
+          this.#address = address;
+          await Promise.all(rest.map((slot) => this.#startSlot(slot)));
+          this.#running = true;
+          this.#logger.info(
+            { address: address.address, port: address.port, threads: this.#slots.length },
+            // The same message as a single-threaded server: log watchers need not care.
+            'dns listening (udp, tcp)',
+          );
+          return address;
+        } catch (err) {
+          await this.#stopAll();
+          if (this.#closed) {
+            throw new Error('DNS thread pool closed while starting', { cause: err });
+          }
+          throw err;
+        }
+      },
+      {
+        attempts: BIND_ATTEMPTS,
+        // The port the first thread picked was taken for another: start over on a new one.
+        retryIf: (err) => ephemeral && err instanceof PoolStartError && err.code === 'EADDRINUSE',
+      },
+    );
   }
 
   /** Pulls fresh counts from every thread (before a metrics scrape); gives up on a slow one. */
@@ -259,7 +278,7 @@ export class DnsThreadPool {
     slot.served = null;
     slot.cacheSize = -1;
     slot.starts++;
-    slot.startedAtMs = Date.now();
+    slot.startedAtMs = this.#clock.now();
     slot.startTimer = setTimeout(() => {
       if (slot.worker !== worker || slot.listening) return;
       this.#logger.error(
@@ -304,12 +323,8 @@ export class DnsThreadPool {
       new PoolStartError(`DNS thread ${slot.index} exited (code ${code}) before listening`),
     );
     if (this.#closed || !this.#running) return;
-    const ranMs = Date.now() - slot.startedAtMs;
-    slot.quickCrashes = ranMs >= STABLE_MS ? 0 : slot.quickCrashes + 1;
-    const delay = Math.min(
-      MAX_RESTART_DELAY_MS,
-      this.#restartDelayMs * 2 ** Math.max(0, slot.quickCrashes - 1),
-    );
+    if (this.#clock.now() - slot.startedAtMs >= STABLE_MS) slot.restartBackoff.reset();
+    const delay = slot.restartBackoff.next();
     this.#logger.error(
       { thread: slot.index, code, restartInMs: delay },
       'DNS thread exited; restarting it',
@@ -392,7 +407,7 @@ export class DnsThreadPool {
 
   #beginTransfer(slot: Slot, set: RecordSet, gen: number): void {
     const info: LoadInfo = this.#store.lastLoad ?? {
-      atMs: Date.now(),
+      atMs: this.#clock.now(),
       durationMs: 0,
       master: '',
       tasks: set.counts.tasks,

@@ -3,6 +3,7 @@
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event, Exception, State } from 'node-zookeeper-client';
 import { systemClock, type Clock } from '../../clock.ts';
+import { Backoff } from '../../backoff.ts';
 import type { Logger } from '../../log.ts';
 import { parseZkUrl, formatHost, type ZkUrl } from '../../net/zk-url.ts';
 import type { LeaderSource, MasterView } from '../leader.ts';
@@ -35,15 +36,15 @@ export class ZkDetector implements LeaderSource {
   private readonly log: Logger;
   private readonly sessionTimeoutMs: number;
   private readonly spinDelayMs: number;
-  private readonly maxBackoffMs: number;
   private readonly clock: Clock;
+  /** Pause before each new session: the first at once (expiry is usually one-off), then longer. */
+  private readonly sessionBackoff: Backoff;
 
   private view: MasterView = EMPTY;
   private client: Client | null = null;
   private session = 0;
   private connected = false;
   private running = false;
-  private sessionAttempts = 0;
   private refreshing = false;
   private refreshSession = -1;
   private refreshAgain = false;
@@ -71,8 +72,14 @@ export class ZkDetector implements LeaderSource {
     this.log = options.logger.child({ component: 'zk', zk: this.url.display });
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.spinDelayMs = options.spinDelayMs ?? 1000;
-    this.maxBackoffMs = options.maxSessionBackoffMs ?? 10_000;
     this.clock = options.clock ?? systemClock;
+    this.sessionBackoff = new Backoff({
+      initialMs: 500,
+      maxMs: options.maxSessionBackoffMs ?? 10_000,
+      // Jittered, so detectors that lost the same server do not all come back at once.
+      jitter: 0.5,
+      immediateFirst: true,
+    });
   }
 
   start(): Promise<void> {
@@ -261,10 +268,7 @@ export class ZkDetector implements LeaderSource {
     if (!this.running || this.sessionTimer) {
       return;
     }
-    // First retry at once (expiry is usually one-off); repeated failures back off, with jitter.
-    const attempt = this.sessionAttempts++;
-    const ceiling = attempt === 0 ? 0 : Math.min(this.maxBackoffMs, 250 * 2 ** attempt);
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    const delay = this.sessionBackoff.next();
     this.sessionTimer = setTimeout(() => {
       this.sessionTimer = null;
       this.openSession();
@@ -383,7 +387,7 @@ export class ZkDetector implements LeaderSource {
     if (nodes.length === 0) {
       this.log.debug({ path }, 'no Mesos master is registered in ZooKeeper');
     }
-    this.sessionAttempts = 0;
+    this.sessionBackoff.reset();
     this.setView({ leader, masters });
   }
 

@@ -1,21 +1,53 @@
-// What the DNS layer reports about its work. The metrics module implements it; the query path
-// calls it with pre-resolved label values so counting costs a few property look-ups.
+// What the DNS layer reports about its work, declared once: the outcomes and their order, which
+// both the metrics module (Metrics implements DnsObserver) and the DNS threads' flat tally use.
+// The query path calls the observer with pre-resolved values so counting costs a few look-ups.
 import type { CloseReason } from '../net/connection-guard.ts';
 
 export type { CloseReason };
 
-export type Transport = 'udp' | 'tcp';
+export const TRANSPORTS = ['udp', 'tcp'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
-export type QueryOutcome =
-  | 'authoritative' // answered from the record set with data
-  | 'nodata' // name exists in the domain, not that type
-  | 'nxdomain' // no such name in the domain
-  | 'notready' // SERVFAIL before the first state load
-  | 'forwarded' // answered by an upstream resolver (or the cache)
-  | 'servfail' // forwarding failed
-  | 'refused' // outside the domain with forwarding off
-  | 'formerr'
-  | 'notimp';
+/** Every query outcome, in the order metrics and thread tallies lay counters out. */
+export const QUERY_OUTCOMES = [
+  'authoritative', // answered from the record set with data
+  'nodata', // name exists in the domain, not that type
+  'nxdomain', // no such name in the domain
+  'notready', // SERVFAIL before the first state load
+  'forwarded', // answered by an upstream resolver (or the cache)
+  'servfail', // forwarding failed
+  'refused', // outside the domain with forwarding off
+  'formerr',
+  'notimp',
+] as const;
+export type QueryOutcome = (typeof QUERY_OUTCOMES)[number];
+
+/** Position of each outcome in QUERY_OUTCOMES. */
+export const OUTCOME_INDEX = Object.fromEntries(QUERY_OUTCOMES.map((o, i) => [o, i])) as Readonly<
+  Record<QueryOutcome, number>
+>;
+
+/** Forwarded answers (and failed forwards) took upstream round trips; latency keeps them apart. */
+export function isUpstreamOutcome(outcome: QueryOutcome): boolean {
+  return outcome === 'forwarded' || outcome === 'servfail';
+}
+
+/** Where a query's latency is counted. */
+export const LATENCY_SOURCES = ['local', 'upstream'] as const;
+export type LatencySource = (typeof LATENCY_SOURCES)[number];
+
+/** Query latency buckets, seconds: sub-millisecond (answers from memory) to seconds (slow upstreams). */
+export const DNS_LATENCY_BUCKETS: readonly number[] = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+  5,
+];
+
+/** Histogram counts gathered elsewhere: per-bucket (non-cumulative, +Inf last), sum, count. */
+export interface HistogramDelta {
+  readonly buckets: ArrayLike<number>;
+  readonly sum: number;
+  readonly count: number;
+}
 
 /**
  * One upstream exchange: answered, failed (network error, or an answer such as SERVFAIL that is

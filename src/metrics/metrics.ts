@@ -3,46 +3,27 @@
 import { recordCounts } from '../records/record-counts.ts';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import {
+  DNS_LATENCY_BUCKETS,
+  OUTCOME_INDEX,
+  QUERY_OUTCOMES,
+  TRANSPORTS,
+  isUpstreamOutcome,
   type CloseReason,
   type DnsObserver,
+  type HistogramDelta,
+  type LatencySource,
   type QueryOutcome,
   type Transport,
   type UpstreamResult,
 } from '../dns/observer.ts';
+import { QTYPE_LABELS, qtypeIndex } from '../dns/qtype-labels.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { LoadInfo } from '../records/store.ts';
 import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.ts';
 import { ForwarderMetrics, type CacheEvent } from '../dns/forward/metrics.ts';
-import { QTYPE_LABELS, qtypeIndex } from './qtype-labels.ts';
-
-/** Sub-millisecond at the low end (answers from memory), seconds at the top (slow upstreams). */
-export const DNS_LATENCY_BUCKETS: readonly number[] = [
-  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-  5,
-];
-
-const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
-
-const OUTCOMES: readonly QueryOutcome[] = [
-  'authoritative',
-  'nodata',
-  'nxdomain',
-  'notready',
-  'forwarded',
-  'servfail',
-  'refused',
-  'formerr',
-  'notimp',
-];
-
-const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Readonly<
-  Record<QueryOutcome, number>
->;
 
 /** Forwarded answers take upstream round trips; keeping them apart keeps local latency readable. */
-const OUTCOME_IS_UPSTREAM: readonly boolean[] = OUTCOMES.map(
-  (o) => o === 'forwarded' || o === 'servfail',
-);
+const OUTCOME_IS_UPSTREAM: readonly boolean[] = QUERY_OUTCOMES.map(isUpstreamOutcome);
 
 interface TransportCells {
   /** Indexed [outcome * QTYPE_LABELS.length + qtype]. */
@@ -50,13 +31,6 @@ interface TransportCells {
   readonly local: HistogramCell<'transport' | 'source'>;
   readonly upstream: HistogramCell<'transport' | 'source'>;
   readonly dropped: CounterCell<'transport'>;
-}
-
-/** Histogram counts gathered elsewhere: per-bucket (non-cumulative, +Inf last), sum, count. */
-export interface HistogramDelta {
-  readonly buckets: ArrayLike<number>;
-  readonly sum: number;
-  readonly count: number;
 }
 
 export interface MetricsOptions {
@@ -113,7 +87,7 @@ export class Metrics implements DnsObserver {
     );
     const cellsFor = (transport: Transport): TransportCells => {
       const cells: CounterCell<'transport' | 'qtype' | 'outcome'>[] = [];
-      for (const outcome of OUTCOMES) {
+      for (const outcome of QUERY_OUTCOMES) {
         for (const qtype of QTYPE_LABELS) cells.push(requests.cell({ transport, qtype, outcome }));
       }
       return {
@@ -123,8 +97,8 @@ export class Metrics implements DnsObserver {
         dropped: dropped.cell({ transport }),
       };
     };
-    this.#udp = cellsFor(TRANSPORTS[0]!);
-    this.#tcp = cellsFor(TRANSPORTS[1]!);
+    this.#udp = cellsFor(TRANSPORTS[0]);
+    this.#tcp = cellsFor(TRANSPORTS[1]);
 
     this.#forwarder = new ForwarderMetrics(registry, DNS_LATENCY_BUCKETS);
 
@@ -252,7 +226,7 @@ export class Metrics implements DnsObserver {
     if (cell !== undefined) cell.value += n;
   }
 
-  addLatency(transport: Transport, source: 'local' | 'upstream', delta: HistogramDelta): void {
+  addLatency(transport: Transport, source: LatencySource, delta: HistogramDelta): void {
     const cells = transport === 'tcp' ? this.#tcp : this.#udp;
     mergeHistogram(source === 'upstream' ? cells.upstream : cells.local, delta);
   }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Metrics } from '../../src/metrics/metrics.ts';
-import { QTYPE_LABELS, qtypeIndex } from '../../src/metrics/qtype-labels.ts';
+import { QTYPE_LABELS, qtypeIndex } from '../../src/dns/qtype-labels.ts';
 import { loadInfo, testRecordSet } from '../http/fixtures.ts';
 import { parseExposition, type Sample } from './exposition.ts';
 

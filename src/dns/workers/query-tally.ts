@@ -1,31 +1,23 @@
 // A DnsObserver for DNS threads: counts in one flat Float64Array (a few index operations per
 // query), taken as a delta about once a second and merged into the main thread's Metrics.
-import { DNS_LATENCY_BUCKETS, type HistogramDelta } from '../../metrics/metrics.ts';
-import { QTYPE_LABELS, qtypeIndex } from '../../metrics/qtype-labels.ts';
 import {
+  DNS_LATENCY_BUCKETS,
+  LATENCY_SOURCES as SOURCES,
+  OUTCOME_INDEX,
+  QUERY_OUTCOMES as OUTCOMES,
+  TRANSPORTS,
   UPSTREAM_RESULTS as RESULTS,
+  isUpstreamOutcome,
   type CloseReason,
   type DnsObserver,
+  type HistogramDelta,
+  type LatencySource,
   type QueryOutcome,
   type Transport,
   type UpstreamResult,
 } from '../observer.ts';
+import { QTYPE_LABELS, qtypeIndex } from '../qtype-labels.ts';
 
-/** Outcome order in the array; the Record type makes the compiler insist on every outcome. */
-const OUTCOME_INDEX: Readonly<Record<QueryOutcome, number>> = {
-  authoritative: 0,
-  nodata: 1,
-  nxdomain: 2,
-  notready: 3,
-  forwarded: 4,
-  servfail: 5,
-  refused: 6,
-  formerr: 7,
-  notimp: 8,
-};
-const OUTCOMES = Object.keys(OUTCOME_INDEX) as QueryOutcome[];
-const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
-const SOURCES = ['local', 'upstream'] as const;
 const CACHE_EVENTS = ['hit', 'miss', 'stale'] as const;
 const CLOSE_REASONS: readonly CloseReason[] = ['capacity', 'per_source', 'deadline'];
 
@@ -42,11 +34,6 @@ const TCP_CLOSE_BASE = CACHE_BASE + CACHE_EVENTS.length;
 export const TALLY_SIZE = TCP_CLOSE_BASE + CLOSE_REASONS.length;
 /** Per upstream resolver: one count per result, then a latency histogram. */
 const UPSTREAM_SIZE = RESULTS.length + HIST;
-
-/** Forwarded answers and failed forwards took upstream round trips (as Metrics splits them). */
-function isUpstream(outcome: QueryOutcome): boolean {
-  return outcome === 'forwarded' || outcome === 'servfail';
-}
 
 function observe(array: Float64Array, base: number, seconds: number): void {
   const n = BOUNDS.length;
@@ -85,7 +72,7 @@ export class QueryTally implements DnsObserver {
     const o = OUTCOME_INDEX[outcome] as number | undefined;
     if (o === undefined) return; // an outcome outside the contract: count nothing
     this.#counts[t * REQ_PER_TRANSPORT + o * QTYPES + qtypeIndex(qtype)]!++;
-    const source = isUpstream(outcome) ? 1 : 0;
+    const source = isUpstreamOutcome(outcome) ? 1 : 0;
     observe(this.#counts, LAT_BASE + (t * SOURCES.length + source) * HIST, seconds);
     this.#dirty = true;
   }
@@ -140,7 +127,7 @@ export class QueryTally implements DnsObserver {
 /** The parts of Metrics a delta is merged into. */
 export interface TallySink {
   addQueries(transport: Transport, outcome: QueryOutcome, qtypeLabelIndex: number, n: number): void;
-  addLatency(transport: Transport, source: 'local' | 'upstream', delta: HistogramDelta): void;
+  addLatency(transport: Transport, source: LatencySource, delta: HistogramDelta): void;
   addDropped(transport: Transport, n: number): void;
   addUpstream(resolver: string, result: UpstreamResult, n: number, latency: HistogramDelta): void;
   addCacheEvents(event: 'hit' | 'miss' | 'stale', n: number): void;

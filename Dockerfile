@@ -39,6 +39,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
+COPY bin/check-node.cjs ./bin/
 # The default config suits host networking on a Mesos master (ZooKeeper on 127.0.0.1:2181);
 # mount your own over /etc/mesos-dns or override keys with flags after the image name.
 COPY deploy/config.json /etc/mesos-dns/config.json

@@ -23,6 +23,21 @@ export default tseslint.config(
     },
   },
   {
+    // The Node version guard runs on any Node (old syntax, CommonJS): checked without types.
+    files: ['bin/**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: false },
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      'no-var': 'off',
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'sim/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',

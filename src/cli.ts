@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Command-line entry point: accepts mesos-dns's Go-style flags (-config=FILE, -v=1, -version) and
 // GNU-style ones, loads config.json with flag overrides, starts the server, stops it on a signal.
+// First: the Node.js version check (plain JS), so an old Node says why instead of doing nothing.
+import '../bin/check-node.cjs';
 import yargs from 'yargs';
 import { CONFIG_SCHEMA, findFlag } from './config/schema.ts';
 import { ConfigError, loadConfig, parseFlagValue, type ConfigOverrides } from './config/load.ts';

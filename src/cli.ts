@@ -99,7 +99,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const alias = def.key === def.flag ? [] : [def.key];
     if (def.kind === 'boolean') {
       parser = parser.option(def.flag, { type: 'boolean', alias });
-    } else if (def.kind === 'list' || def.kind === 'zones') {
+    } else if (def.kind === 'list' || def.kind === 'zones' || def.kind === 'keys') {
       parser = parser.option(def.flag, { type: 'array', string: true, alias });
     } else {
       parser = parser.option(def.flag, { type: 'string', alias });

@@ -6,7 +6,9 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/types.ts';
 import { forwarderFromConfig } from './dns/forward/setup.ts';
 import type { Forwarder } from './dns/forward/forwarder.ts';
+import { Zone } from './dns/authority.ts';
 import { DnsServer } from './dns/server.ts';
+import { Primary } from './dns/transfer/primary.ts';
 import { DnsThreadPool } from './dns/workers/pool.ts';
 import { startHttpServer, type HttpServerHandle } from './http/server.ts';
 import type { Logger } from './log.ts';
@@ -120,7 +122,27 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       closers.push(() => threads.close());
       dnsAddress = await threads.start();
     } else if (config.dnson) {
-      const dns = new DnsServer({ config, store, forwarder, observer: metrics, logger });
+      // The serial is the handler's (it numbers each set as it swaps in; its listener runs first).
+      let serving: DnsServer | null = null;
+      const primary = new Primary({
+        config,
+        store,
+        zone: new Zone(config),
+        serial: () => serving?.handler.zone.serial ?? 0,
+        observer: metrics,
+        logger,
+      });
+      closers.push(() => Promise.resolve(primary.close()));
+      const dns = new DnsServer({
+        config,
+        store,
+        forwarder,
+        observer: metrics,
+        logger,
+        transfers: primary.service,
+      });
+      serving = dns;
+      primary.start();
       const bound = await dns.listen();
       logger.info({ address: bound.udp.address, port: bound.udp.port }, 'dns listening (udp, tcp)');
       closers.push(() => dns.close());

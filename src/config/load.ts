@@ -150,7 +150,7 @@ export function buildConfig(
     if (value === null) {
       // Go's encoding/json leaves scalars untouched on null and empties slices and maps.
       if (def.kind === 'list') assign(values, def.key, []);
-      else if (def.kind === 'zones') assign(values, def.key, {});
+      else if (def.kind === 'zones' || def.kind === 'keys') assign(values, def.key, {});
       continue;
     }
     assign(values, def.key, fromJson(def, value, source, warnings));
@@ -248,6 +248,23 @@ function fromJson(def: KeyDef, value: unknown, source: string, warnings: string[
     }
     case 'credentials':
       return credentialsFromJson(def.key, value, source, warnings);
+    case 'keys': {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        throw typeError(
+          source,
+          def.key,
+          'an object of key name → "algorithm:base64" (e.g. {"transfer.": "hmac-sha256:..."})',
+          value === null ? value : '***',
+        );
+      }
+      const keys: Record<string, string> = {};
+      for (const [name, spec] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof spec !== 'string')
+          throw typeError(source, `${def.key}.${name}`, 'a string', '***');
+        keys[name] = spec;
+      }
+      return keys;
+    }
   }
 }
 
@@ -323,6 +340,15 @@ export function parseFlagValue(def: KeyDef, raw: unknown): unknown {
         zones[zone] = [...(zones[zone] ?? []), ...list];
       }
       return zones;
+    }
+    case 'keys': {
+      const keys: Record<string, string> = {};
+      for (const item of items) {
+        const eq = item.indexOf('=');
+        if (eq <= 0) throw bad('name=algorithm:base64 (e.g. transfer.=hmac-sha256:...)', '***');
+        keys[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+      }
+      return keys;
     }
     case 'credentials': {
       const colon = last.indexOf(':');

@@ -12,6 +12,7 @@ const TYPE_NAMES: Readonly<Record<KeyDef['kind'], string>> = {
   list: 'string[]',
   zones: 'object: zone -> string[]',
   credentials: 'object: {principal, secret}',
+  keys: 'object: name -> "algorithm:base64"',
 };
 
 const PLACEHOLDERS: Readonly<Record<KeyDef['kind'], string>> = {
@@ -21,6 +22,7 @@ const PLACEHOLDERS: Readonly<Record<KeyDef['kind'], string>> = {
   list: 'A[,B...]',
   zones: 'ZONE=IP[,IP...]',
   credentials: 'PRINCIPAL:SECRET',
+  keys: 'NAME=ALG:BASE64',
 };
 
 /** A key's default as it would be written in config.json. */

@@ -6,7 +6,8 @@ import type { Config } from './types.ts';
 export type FileKey = Exclude<keyof Config, 'verbose' | 'configFile'>;
 
 /** How a value is read from JSON and from a flag. */
-export type ValueKind = 'string' | 'integer' | 'boolean' | 'list' | 'zones' | 'credentials';
+export type ValueKind =
+  'string' | 'integer' | 'boolean' | 'list' | 'zones' | 'credentials' | 'keys';
 
 interface KeyDefFor<K extends FileKey> {
   /** Exact spelling used by mesos-dns (matched case-insensitively in files). */
@@ -467,6 +468,32 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     description: 'DNS serving threads sharing the port',
     min: 1,
     max: 256,
+    origin: 'ours',
+  },
+  {
+    key: 'transferAllow',
+    kind: 'list',
+    default: [],
+    flag: 'transfer-allow',
+    description:
+      'IPs and CIDRs that may transfer the zone (AXFR/IXFR over TCP), e.g. ["10.0.0.0/8"]; empty refuses all',
+    origin: 'ours',
+  },
+  {
+    key: 'transferKeys',
+    kind: 'keys',
+    default: {},
+    flag: 'transfer-keys',
+    description:
+      'TSIG keys, name → "hmac-sha256:BASE64"; when set, transfers must be signed with one, and answers and NOTIFY are signed',
+    origin: 'ours',
+  },
+  {
+    key: 'notify',
+    kind: 'list',
+    default: [],
+    flag: 'notify',
+    description: 'Secondaries sent a NOTIFY when the zone changes, as ip:port ([v6]:port)',
     origin: 'ours',
   },
 ];

@@ -81,6 +81,12 @@ export interface Config {
   readonly httpMaxConnectionsPerSource: number;
   /** ours: DNS serving threads sharing the port. */
   readonly workers: number;
+  /** ours: IPs and CIDRs allowed to transfer the zone (AXFR/IXFR); empty refuses every transfer. */
+  readonly transferAllow: readonly string[];
+  /** ours: TSIG key name → "hmac-sha256:BASE64"; when any is set, transfers must be signed. */
+  readonly transferKeys: Readonly<Record<string, string>>;
+  /** ours: secondaries ("ip:port") sent a NOTIFY when the zone changes. */
+  readonly notify: readonly string[];
   /** ours: 0 (info), 1 (debug), 2 (debug + a line per query); set by -v / --verbose. */
   readonly verbose: number;
   /** ours: absolute path of the file this came from ("" when built in code). */

@@ -7,6 +7,9 @@ import { canonicalZoneName, dnsNameProblem } from '../net/dns-name.ts';
 import { canonicalEndpoint, joinHostPort } from '../net/host-port.ts';
 import { canonicalResolver, parseResolver } from '../net/resolver.ts';
 import { parseZkUrl } from '../net/zk-url.ts';
+// The transfer service's own parsers, so validation and use cannot disagree.
+import { AddressList, parseNotifyTarget } from '../dns/transfer/settings.ts';
+import { parseTsigKeys } from '../dns/transfer/tsig.ts';
 import { CONFIG_SCHEMA, IP_SOURCES, type FileKey } from './schema.ts';
 import type { Config } from './types.ts';
 
@@ -260,5 +263,36 @@ export function validateValues(v: ConfigValues, where: SourceLabel): string[] {
   for (const key of ['CACertFile', 'CertFile', 'KeyFile'] as const) {
     checkReadable(where(key), key, v[key]);
   }
+  checkTransfers(v, where, warnings);
   return warnings;
+}
+
+/** transferAllow, transferKeys and notify, read by the parsers the transfer service uses. */
+function checkTransfers(v: ConfigValues, where: SourceLabel, warnings: string[]): void {
+  for (const [i, entry] of v.transferAllow.entries()) {
+    try {
+      new AddressList([entry]);
+    } catch (err) {
+      throw new ConfigError(
+        `${where('transferAllow')}: "transferAllow"[${i}] ${(err as Error).message}`,
+      );
+    }
+  }
+  try {
+    parseTsigKeys(v.transferKeys);
+  } catch (err) {
+    throw new ConfigError(`${where('transferKeys')}: "transferKeys": ${(err as Error).message}`);
+  }
+  for (const [i, entry] of v.notify.entries()) {
+    try {
+      parseNotifyTarget(entry);
+    } catch (err) {
+      throw new ConfigError(`${where('notify')}: "notify"[${i}] ${(err as Error).message}`);
+    }
+  }
+  if (v.transferAllow.length === 0 && Object.keys(v.transferKeys).length > 0) {
+    warnings.push(
+      `${where('transferKeys')}: "transferKeys" is set but "transferAllow" is empty, so every transfer is refused; list the secondaries' addresses in "transferAllow"`,
+    );
+  }
 }

@@ -10,6 +10,11 @@ import { AnswerCache } from './answer-cache.ts';
 import { prepareAnswer, Zone, type PreparedAnswer } from './authority.ts';
 import { buildAnswerResponse, buildEmptyResponse } from './response.ts';
 import {
+  refuseTransfers,
+  type TransferResponder,
+  type TransferStream,
+} from './transfer/service.ts';
+import {
   CLASS_ANY,
   CLASS_IN,
   ParsedQuery,
@@ -19,6 +24,8 @@ import {
   RCODE_NOTIMP,
   RCODE_REFUSED,
   RCODE_SERVFAIL,
+  TYPE_AXFR,
+  TYPE_IXFR,
 } from './wire.ts';
 
 export interface HandlerOptions {
@@ -29,6 +36,8 @@ export interface HandlerOptions {
   readonly logger: Logger;
   /** Prepared answers kept per qtype; 0 turns the fast path off (tests compare both paths). */
   readonly answerCacheSize?: number;
+  /** Answers AXFR and IXFR; default: every transfer REFUSED. */
+  readonly transfers?: TransferResponder;
 }
 
 const TCP_MAX = 65535;
@@ -56,6 +65,7 @@ export class QueryHandler {
   readonly #traceQueries: boolean;
   readonly #cache: AnswerCache | null;
   readonly #cacheMinimum: number;
+  readonly #transfers: TransferResponder;
   readonly #q = new ParsedQuery();
   readonly #onSwap = (set: RecordSet): void => {
     this.#takeSerial(set);
@@ -68,6 +78,7 @@ export class QueryHandler {
     this.#forwarder = options.forwarder;
     this.#observer = options.observer;
     this.#logger = options.logger;
+    this.#transfers = options.transfers ?? refuseTransfers;
     this.#traceQueries = options.logger.isLevelEnabled('trace');
     this.zone = new Zone(options.config);
     this.#cacheMinimum = options.answerCacheSize ?? 20_000;
@@ -97,10 +108,15 @@ export class QueryHandler {
   }
 
   /**
-   * Answers one query. Returns the response bytes, a promise of them (forwarded queries), or
-   * null when the packet must be dropped. Never throws on any input.
+   * Answers one query from `peer` (the client's IP). Returns the response bytes, a promise of
+   * them (forwarded queries), the messages of a zone transfer, or null when the packet must be
+   * dropped. Never throws on any input.
    */
-  handle(packet: Uint8Array, transport: Transport): Uint8Array | Promise<Uint8Array> | null {
+  handle(
+    packet: Uint8Array,
+    transport: Transport,
+    peer = '',
+  ): Uint8Array | Promise<Uint8Array> | TransferStream | null {
     const start = performance.now();
     const q = this.#q;
     try {
@@ -128,6 +144,10 @@ export class QueryHandler {
         response = buildEmptyResponse(packet, q, RCODE_BADVERS, false, ra);
         break;
       case 'ok':
+        // One compare for ordinary queries: every type they ask for is below IXFR (251).
+        if (q.qtype >= TYPE_IXFR && q.qtype <= TYPE_AXFR) {
+          return this.#transfers.respond(packet, q, transport, peer);
+        }
         if (q.apexOffset < 0) return this.#outside(packet, q, transport, start);
         [response, outcome] = this.#inside(packet, q, transport);
         break;

@@ -9,6 +9,7 @@ import { rateLimitedWarn, type Logger } from '../log.ts';
 import { ConnectionGuard, type CloseReason } from '../net/connection-guard.ts';
 import type { QueryHandler } from './handler.ts';
 import { nullObserver, type DnsObserver } from './observer.ts';
+import { TransferStream } from './transfer/service.ts';
 import { HEADER_SIZE } from './wire.ts';
 
 export interface TcpOptions {
@@ -109,6 +110,7 @@ export class TcpListener {
       // Resets from clients are routine; 'close' does the clean-up.
     });
 
+    const peerAddress = socket.remoteAddress ?? '';
     let pending: Buffer | null = null;
     let inFlight = 0;
     const write = (reply: Uint8Array): void => {
@@ -138,10 +140,18 @@ export class TcpListener {
           const msg = buf.subarray(pos + 2, pos + 2 + len);
           pos += 2 + len;
           guard.touch(socket);
-          const out = this.#handler.handle(msg, 'tcp');
+          const out = this.#handler.handle(msg, 'tcp', peerAddress);
           if (out === null) continue;
           if (out instanceof Uint8Array) {
             write(out);
+            continue;
+          }
+          if (out instanceof TransferStream) {
+            // Secondaries open a connection per transfer; anything pipelined behind it is
+            // answered as usual, its replies between the transfer's messages (each has its ID).
+            // Busy while it streams: a long transfer is not an idle connection.
+            guard.busy(socket, 1);
+            void this.#stream(socket, out, write).finally(() => guard.busy(socket, -1));
             continue;
           }
           inFlight++;
@@ -171,6 +181,34 @@ export class TcpListener {
         socket.destroy();
       }
     });
+  }
+
+  /** Writes a transfer's messages, waiting for the socket to drain between them as needed. */
+  async #stream(
+    socket: net.Socket,
+    stream: TransferStream,
+    write: (reply: Uint8Array) => void,
+  ): Promise<void> {
+    try {
+      for (const message of stream) {
+        if (socket.destroyed) return;
+        write(message);
+        if (socket.writableNeedDrain) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              socket.off('drain', done);
+              socket.off('close', done);
+              resolve();
+            };
+            socket.on('drain', done);
+            socket.on('close', done);
+          });
+        }
+      }
+    } catch (err) {
+      this.#logger.error({ err }, 'zone transfer failed; closing connection');
+      socket.destroy();
+    }
   }
 
   get connections(): number {

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.ts';
 import type { QueryHandler } from './handler.ts';
+import { TransferStream } from './transfer/service.ts';
 
 const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
 
@@ -76,12 +77,17 @@ export class UdpListener {
 
   #onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     try {
-      const out = this.#handler.handle(msg, 'udp');
+      const out = this.#handler.handle(msg, 'udp', rinfo.address);
       if (out === null) return;
       if (out instanceof Uint8Array) {
         // No callback: Node then tries a synchronous sendmsg first instead of queueing a send
         // request and a completion callback per reply (measured: ~10 % more replies per second).
         socket.send(out, rinfo.port, rinfo.address);
+        return;
+      }
+      if (out instanceof TransferStream) {
+        // Transfers over UDP are one message (an IXFR's SOA, or a refusal).
+        for (const message of out) socket.send(message, rinfo.port, rinfo.address);
         return;
       }
       out.then(

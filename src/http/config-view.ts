@@ -71,6 +71,10 @@ export function configView(config: Config, soaSerial: number): Record<string, un
     HttpMaxConnections: config.httpMaxConnections,
     HttpMaxConnectionsPerSource: config.httpMaxConnectionsPerSource,
     Workers: config.workers,
+    TransferAllow: [...config.transferAllow],
+    // Key names only: the secrets never leave the process.
+    TransferKeys: Object.fromEntries(Object.keys(config.transferKeys).map((name) => [name, MASK])),
+    Notify: [...config.notify],
     Verbose: config.verbose,
   };
 }

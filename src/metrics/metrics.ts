@@ -1,7 +1,7 @@
 // The process's Prometheus metrics, on a registry of its own. It is the DnsObserver the query
 // path calls (counting costs a few property look-ups), and the poller reports loads to it.
 import { recordCounts } from '../records/record-counts.ts';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import {
   DNS_LATENCY_BUCKETS,
   OUTCOME_INDEX,
@@ -17,6 +17,8 @@ import {
   type UpstreamResult,
 } from '../dns/observer.ts';
 import { QTYPE_LABELS, qtypeIndex } from '../dns/qtype-labels.ts';
+import type { NotifyObserver, NotifyResult } from '../dns/transfer/notify.ts';
+import type { TransferKind, TransferObserver, TransferResult } from '../dns/transfer/service.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { LoadInfo } from '../records/store.ts';
 import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.ts';
@@ -40,7 +42,7 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
-export class Metrics implements DnsObserver {
+export class Metrics implements DnsObserver, TransferObserver, NotifyObserver {
   readonly registry: Registry;
 
   readonly #udp: TransportCells;
@@ -59,6 +61,9 @@ export class Metrics implements DnsObserver {
   readonly #leaderChanges: CellCounter<never>;
   readonly #leaderChangeCell: CounterCell<never>;
   readonly #leaderInfo: Gauge<'leader'>;
+  readonly #transfers: Counter<'type' | 'result'>;
+  readonly #transferBytes: Counter<'type'>;
+  readonly #notifies: Counter<'secondary' | 'result'>;
   #leader: string | null = null;
   readonly #beforeRender: (() => Promise<void>)[] = [];
 
@@ -173,7 +178,38 @@ export class Metrics implements DnsObserver {
       registers: [registry],
     }).set({ version: options.version, nodejs: process.versions.node }, 1);
 
+    // Transfers and NOTIFY are rare next to queries: plain prom-client counters are fast enough.
+    this.#transfers = new Counter({
+      name: 'mesos_dns_zone_transfers_total',
+      help: 'Zone transfer requests by type (axfr, ixfr) and result (full, incremental, soa, refused, badtsig, notauth, notready, formerr).',
+      labelNames: ['type', 'result'],
+      registers: [registry],
+    });
+    this.#transferBytes = new Counter({
+      name: 'mesos_dns_zone_transfer_bytes_total',
+      help: 'Bytes of zone transfer responses sent, by type.',
+      labelNames: ['type'],
+      registers: [registry],
+    });
+    this.#notifies = new Counter({
+      name: 'mesos_dns_notify_total',
+      help: 'NOTIFY messages to secondaries by result: ok (acknowledged), error (rejected), timeout (resent).',
+      labelNames: ['secondary', 'result'],
+      registers: [registry],
+    });
+
     if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  }
+
+  // --- TransferObserver and NotifyObserver: off the query path.
+
+  transfer(kind: TransferKind, result: TransferResult, bytes: number): void {
+    this.#transfers.inc({ type: kind, result });
+    this.#transferBytes.inc({ type: kind }, bytes);
+  }
+
+  notify(secondary: string, result: NotifyResult): void {
+    this.#notifies.inc({ secondary, result });
   }
 
   // --- DnsObserver: the hot path. No allocation, no string building.

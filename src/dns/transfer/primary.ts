@@ -1,0 +1,80 @@
+// The server as a primary: every record set swapped in becomes a version of the zone (journal
+// for IXFR), and the secondaries in `notify` hear of it. Lives on the main thread, next to the
+// store the poller fills.
+import type { Config } from '../../config/types.ts';
+import type { Logger } from '../../log.ts';
+import type { RecordSet } from '../../records/recordset.ts';
+import type { RecordStore } from '../../records/store.ts';
+import type { Zone } from '../authority.ts';
+import { DEFAULT_JOURNAL_LIMITS } from './journal.ts';
+import { Notifier, type NotifyObserver } from './notify.ts';
+import { TransferService, type TransferObserver } from './service.ts';
+
+export interface PrimaryOptions {
+  readonly config: Config;
+  readonly store: RecordStore;
+  /** The zone's fixed facts (SOA fields), as the query handler has them. */
+  readonly zone: Zone;
+  /** The serial of the set just swapped in. */
+  readonly serial: (set: RecordSet) => number;
+  readonly observer: TransferObserver & NotifyObserver;
+  readonly logger: Logger;
+}
+
+export class Primary {
+  readonly service: TransferService;
+  readonly notifier: Notifier | null;
+  readonly #store: RecordStore;
+  readonly #zone: Zone;
+  readonly #serial: (set: RecordSet) => number;
+  readonly #onSwap = (set: RecordSet): void => {
+    const serial = this.#serial(set);
+    this.service.advance(this.#zone.apexKey, set, serial);
+    this.notifier?.changed(serial);
+  };
+
+  constructor(options: PrimaryOptions) {
+    const { config, logger } = options;
+    this.#store = options.store;
+    this.#zone = options.zone;
+    this.#serial = options.serial;
+    this.service = new TransferService({
+      allow: config.transferAllow,
+      keys: config.transferKeys,
+      zones: [options.zone],
+      logger,
+      observer: options.observer,
+      // Nobody may transfer: keep no history, so swaps cost no diff.
+      journal:
+        config.transferAllow.length === 0 ? { versions: 0, records: 0 } : DEFAULT_JOURNAL_LIMITS,
+    });
+    this.notifier =
+      config.notify.length === 0
+        ? null
+        : new Notifier({
+            targets: config.notify,
+            zone: options.zone,
+            key: this.service.notifyKey,
+            logger,
+            observer: options.observer,
+            ...(config.listener === '' || config.listener === '0.0.0.0' || config.listener === '::'
+              ? {}
+              : { source: config.listener }),
+          });
+  }
+
+  /**
+   * Follows the store from now on. Called once the query handler is subscribed, so the serial
+   * it gives a set is known when this listener runs.
+   */
+  start(): void {
+    const current = this.#store.current;
+    if (current !== null) this.#onSwap(current);
+    this.#store.onSwap(this.#onSwap);
+  }
+
+  close(): void {
+    this.#store.offSwap(this.#onSwap);
+    this.notifier?.close();
+  }
+}

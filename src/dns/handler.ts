@@ -9,11 +9,7 @@ import type { DnsObserver, QueryOutcome, Transport } from './observer.ts';
 import { AnswerCache } from './answer-cache.ts';
 import { prepareAnswer, Zone, type PreparedAnswer } from './authority.ts';
 import { buildAnswerResponse, buildEmptyResponse } from './response.ts';
-import {
-  refuseTransfers,
-  type TransferResponder,
-  type TransferStream,
-} from './transfer/service.ts';
+import { refuseTransfers, TransferStream, type TransferResponder } from './transfer/service.ts';
 import {
   CLASS_ANY,
   CLASS_IN,
@@ -144,10 +140,8 @@ export class QueryHandler {
         response = buildEmptyResponse(packet, q, RCODE_BADVERS, false, ra);
         break;
       case 'ok':
-        // One compare for ordinary queries: every type they ask for is below IXFR (251).
-        if (q.qtype >= TYPE_IXFR && q.qtype <= TYPE_AXFR) {
-          return this.#transfers.respond(packet, q, transport, peer);
-        }
+        // One test for ordinary queries; transfers and signed messages go the slow way.
+        if (q.transferOrTsig) return this.#transferOrSigned(packet, q, transport, peer);
         if (q.apexOffset < 0) return this.#outside(packet, q, transport, start);
         [response, outcome] = this.#inside(packet, q, transport);
         break;
@@ -155,6 +149,22 @@ export class QueryHandler {
     this.#observer.query(transport, q.qtype, outcome, (performance.now() - start) / 1000);
     if (this.#traceQueries) this.#trace(transport, q, outcome);
     return response;
+  }
+
+  #transferOrSigned(
+    packet: Uint8Array,
+    q: ParsedQuery,
+    transport: Transport,
+    peer: string,
+  ): Uint8Array | Promise<Uint8Array> | TransferStream | null {
+    if (q.qtype === TYPE_AXFR || q.qtype === TYPE_IXFR) {
+      return this.#transfers.respond(packet, q, transport, peer);
+    }
+    // A signed query (a secondary checking the SOA with its key): answered as usual, then signed.
+    return this.#transfers.signed(packet, q, transport, peer, (unsigned) => {
+      const out = this.handle(unsigned, transport, peer);
+      return out instanceof TransferStream ? null : out;
+    });
   }
 
   #inside(packet: Uint8Array, q: ParsedQuery, transport: Transport): [Uint8Array, QueryOutcome] {

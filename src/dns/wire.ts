@@ -8,6 +8,7 @@ export const TYPE_SOA = 6;
 export const TYPE_AAAA = 28;
 export const TYPE_SRV = 33;
 export const TYPE_OPT = 41;
+export const TYPE_TSIG = 250;
 export const TYPE_IXFR = 251;
 export const TYPE_AXFR = 252;
 export const TYPE_ANY = 255;
@@ -56,6 +57,11 @@ export class ParsedQuery {
   ednsVersion = 0;
   ednsUdpSize = 0;
   ednsDo = false;
+  /**
+   * A zone transfer (AXFR, IXFR) or a message with a TSIG record: answered by the transfer
+   * service, off the fast path. One flag so ordinary queries pay one test for both.
+   */
+  transferOrTsig = false;
 
   /** The UDP response limit the client accepts: max(512, EDNS size offered). */
   get clientUdpSize(): number {
@@ -82,6 +88,7 @@ function reset(q: ParsedQuery): void {
   q.ednsVersion = 0;
   q.ednsUdpSize = 0;
   q.ednsDo = false;
+  q.transferOrTsig = false;
 }
 
 /** Skips a (possibly compressed) name; returns the offset after it, or -1 when malformed. */
@@ -211,6 +218,8 @@ export function parseQuery(buf: Uint8Array, domainWire: Uint8Array, out: ParsedQ
         out.status = 'formerr';
         return;
       }
+    } else if (type === TYPE_TSIG) {
+      out.transferOrTsig = true;
     }
     pos += 10 + ((buf[pos + 8]! << 8) | buf[pos + 9]!);
     if (pos > buf.length) {
@@ -254,4 +263,5 @@ function readQuestion(buf: Uint8Array, domainWire: Uint8Array, out: ParsedQuery)
   out.qtype = (buf[end]! << 8) | buf[end + 1]!;
   out.qclass = (buf[end + 2]! << 8) | buf[end + 3]!;
   out.questionEnd = end + 4;
+  if (out.qtype === TYPE_IXFR || out.qtype === TYPE_AXFR) out.transferOrTsig = true;
 }

@@ -24,10 +24,12 @@ import {
   parseTsigKeys,
   ResponseSigner,
   timeOther,
+  TSIG_BADKEY,
   TSIG_BADTIME,
   unsignedError,
   verifyRequest,
   type TsigKey,
+  type TsigRecord,
 } from './tsig.ts';
 import { zoneRecords } from './zone-records.ts';
 
@@ -69,7 +71,15 @@ export class TransferStream implements Iterable<Uint8Array> {
   }
 }
 
-/** What answers a transfer request: the service, or `refuseTransfers` when there is none. */
+/** The handler's answer to a query (the signed query with its TSIG taken off). */
+export type UnsignedAnswer = (query: Uint8Array) => Uint8Array | Promise<Uint8Array> | null;
+
+interface TsigFailure {
+  readonly reply: Uint8Array;
+  readonly result: 'formerr' | 'badtsig';
+}
+
+/** What answers transfers and signed queries: the service, or `refuseTransfers`. */
 export interface TransferResponder {
   respond(
     packet: Uint8Array,
@@ -77,6 +87,14 @@ export interface TransferResponder {
     transport: Transport,
     peer: string,
   ): Uint8Array | TransferStream;
+  /** A query other than a transfer that carries a TSIG record (RFC 8945 §5.3: sign the answer). */
+  signed(
+    packet: Uint8Array,
+    q: ParsedQuery,
+    transport: Transport,
+    peer: string,
+    answer: UnsignedAnswer,
+  ): Uint8Array | Promise<Uint8Array> | null;
 }
 
 /** A zone served by transfer: its apex facts and its history. */
@@ -165,6 +183,59 @@ export class TransferService implements TransferResponder {
     z.journal.advance(set, serial);
   }
 
+  /**
+   * The request's TSIG checked: a signer for the answer, null when unsigned, or the error reply
+   * (FORMERR for a malformed TSIG, NOTAUTH with BADKEY/BADSIG/BADTIME), logged.
+   */
+  #checkTsig(
+    packet: Uint8Array,
+    q: ParsedQuery,
+    echo: RequestEcho,
+    what: string,
+    context: Record<string, unknown>,
+  ): ResponseSigner | null | TsigFailure {
+    const tsig = findTsig(packet, q.questionEnd);
+    if (tsig === null) return null;
+    if (tsig === 'formerr') {
+      this.#logger.warn({ ...context, zone: q.key }, `${what}: malformed TSIG record`);
+      return { reply: emptyReply(echo, RCODE_FORMERR), result: 'formerr' };
+    }
+    const now = this.#now();
+    const verdict = verifyRequest(packet, tsig, this.#keys, now);
+    if (verdict.ok) return new ResponseSigner(verdict.key, tsig, this.#now);
+    const names = { 16: 'BADSIG', 17: 'BADKEY', 18: 'BADTIME' } as const;
+    this.#logger.warn(
+      { ...context, zone: q.key, key: tsig.keyName },
+      `${what}: TSIG ${names[verdict.error]}`,
+    );
+    const reply = emptyReply(echo, RCODE_NOTAUTH);
+    const signed =
+      verdict.error === TSIG_BADTIME && verdict.key !== null
+        ? new ResponseSigner(verdict.key, tsig, this.#now).sign(reply, TSIG_BADTIME, timeOther(now))
+        : unsignedError(reply, tsig, verdict.error);
+    return { reply: signed, result: 'badtsig' };
+  }
+
+  signed(
+    packet: Uint8Array,
+    q: ParsedQuery,
+    transport: Transport,
+    peer: string,
+    answer: UnsignedAnswer,
+  ): Uint8Array | Promise<Uint8Array> | null {
+    const echo = echoOf(packet, q);
+    const checked = this.#checkTsig(packet, q, echo, 'signed query refused', { peer, transport });
+    if (checked === null) return answer(packet);
+    if (!(checked instanceof ResponseSigner)) return checked.reply;
+    const tsig = findTsig(packet, q.questionEnd) as TsigRecord;
+    const unsigned = Buffer.from(packet.subarray(0, tsig.start));
+    unsigned.writeUInt16BE(unsigned.readUInt16BE(10) - 1, 10);
+    const out = answer(unsigned);
+    if (out === null) return null;
+    if (out instanceof Uint8Array) return checked.sign(out);
+    return out.then((reply) => checked.sign(reply));
+  }
+
   respond(
     packet: Uint8Array,
     q: ParsedQuery,
@@ -185,32 +256,13 @@ export class TransferService implements TransferResponder {
     if (!this.#allow.has(peer)) {
       return refuse('refused', RCODE_REFUSED, 'address not in transferAllow');
     }
-    const tsig = findTsig(packet, q.questionEnd);
-    if (tsig === 'formerr') return refuse('formerr', RCODE_FORMERR, 'malformed TSIG record');
-    let signer: ResponseSigner | null = null;
-    if (tsig !== null) {
-      const now = this.#now();
-      const verdict = verifyRequest(packet, tsig, this.#keys, now);
-      if (!verdict.ok) {
-        const reply = emptyReply(echo, RCODE_NOTAUTH);
-        const names = { 16: 'BADSIG', 17: 'BADKEY', 18: 'BADTIME' } as const;
-        this.#logger.warn(
-          { peer, transport, zone: q.key, kind, key: tsig.keyName },
-          `${kind} refused: TSIG ${names[verdict.error]}`,
-        );
-        const out =
-          verdict.error === TSIG_BADTIME && verdict.key !== null
-            ? new ResponseSigner(verdict.key, tsig, this.#now).sign(
-                reply,
-                TSIG_BADTIME,
-                timeOther(now),
-              )
-            : unsignedError(reply, tsig, verdict.error);
-        this.#observer.transfer(kind, 'badtsig', out.length);
-        return out;
-      }
-      signer = new ResponseSigner(verdict.key, tsig, this.#now);
-    } else if (this.#keys.size > 0) {
+    const checked = this.#checkTsig(packet, q, echo, `${kind} refused`, { peer, transport, kind });
+    if (checked !== null && !(checked instanceof ResponseSigner)) {
+      this.#observer.transfer(kind, checked.result, checked.reply.length);
+      return checked.reply;
+    }
+    const signer = checked;
+    if (signer === null && this.#keys.size > 0) {
       return refuse('refused', RCODE_REFUSED, 'not signed; transferKeys requires TSIG');
     }
     const sign = (m: Uint8Array): Uint8Array => (signer === null ? m : signer.sign(m));
@@ -322,9 +374,18 @@ function* pack(
   if (last !== null) yield sign(last);
 }
 
-/** Answers every transfer REFUSED: a DNS thread, or a server built without a service. */
+/**
+ * Answers every transfer REFUSED and every signed query NOTAUTH (BADKEY: no keys here): a
+ * server built without a transfer service.
+ */
 export const refuseTransfers: TransferResponder = {
   respond(packet, q) {
     return emptyReply(echoOf(packet, q), RCODE_REFUSED);
+  },
+  signed(packet, q) {
+    const reply = emptyReply(echoOf(packet, q), RCODE_NOTAUTH);
+    const tsig = findTsig(packet, q.questionEnd);
+    if (tsig === null || tsig === 'formerr') return emptyReply(echoOf(packet, q), RCODE_FORMERR);
+    return unsignedError(reply, tsig, TSIG_BADKEY);
   },
 };

@@ -3,9 +3,7 @@
 // byte-level because the MAC covers exact message bytes and the TSIG record's offsets.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { nameKey, nameToWire } from '../names.ts';
-import { skipName } from '../wire.ts';
-
-export const TYPE_TSIG = 250;
+import { skipName, TYPE_TSIG } from '../wire.ts';
 const CLASS_ANY = 255;
 /** RFC 8945 §5.2.3: allowed clock difference, seconds. 300 is the recommended value. */
 export const FUDGE_SECONDS = 300;

@@ -1,0 +1,236 @@
+// Unit: the pure parts of zone transfers — TSIG signing and checking, the journal of versions,
+// record diffs (over overlays too), message packing, and the settings' parsers.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { Packet } from 'dns2';
+import { buildConfig, ConfigError } from '../../src/config/load.ts';
+import { MessagePacker } from '../../src/dns/transfer/messages.ts';
+import { serialNewer, ZoneJournal } from '../../src/dns/transfer/journal.ts';
+import { AddressList, parseNotifyTarget } from '../../src/dns/transfer/settings.ts';
+import {
+  findTsig,
+  parseTsigKey,
+  parseTsigKeys,
+  ResponseSigner,
+  signRequest,
+  TSIG_BADKEY,
+  TSIG_BADSIG,
+  TSIG_BADTIME,
+  verifyRequest,
+} from '../../src/dns/transfer/tsig.ts';
+import { diffSets, zoneRecords } from '../../src/dns/transfer/zone-records.ts';
+import { overlay } from '../../src/records/overlay-map.ts';
+import type { RecordSet } from '../../src/records/recordset.ts';
+import { encodeQuery, makeSet, srv } from './fixtures.ts';
+
+const secret = randomBytes(32).toString('base64');
+const key = parseTsigKey('xfr.', `hmac-sha256:${secret}`);
+const keys = parseTsigKeys({ 'xfr.': `hmac-sha256:${secret}` });
+const NOW = 1_800_000_000;
+
+function tsigOf(message: Uint8Array) {
+  const t = findTsig(message, encodeQuery('mesos').length);
+  assert.ok(t !== null && t !== 'formerr');
+  return t;
+}
+
+test('TSIG: a signed request verifies; a changed byte, another key, or a stale time does not', () => {
+  const query = encodeQuery('mesos', { type: 252 });
+  const signed = signRequest(query, key, NOW);
+  assert.equal(signed.readUInt16BE(10), 1, 'ARCOUNT counts the TSIG');
+  const ok = verifyRequest(signed, tsigOf(signed), keys, NOW + 10);
+  assert.equal(ok.ok, true);
+
+  const tampered = Buffer.from(signed);
+  tampered[3] = tampered[3]! ^ 0x01;
+  const bad = verifyRequest(tampered, tsigOf(tampered), keys, NOW);
+  assert.equal(!bad.ok && bad.error, TSIG_BADSIG);
+
+  const stranger = signRequest(query, parseTsigKey('other.', `hmac-sha256:${secret}`), NOW);
+  const unknown = verifyRequest(stranger, tsigOf(stranger), keys, NOW);
+  assert.equal(!unknown.ok && unknown.error, TSIG_BADKEY);
+
+  const late = verifyRequest(signed, tsigOf(signed), keys, NOW + 301);
+  assert.equal(!late.ok && late.error, TSIG_BADTIME);
+});
+
+test('TSIG: each message of a response chains on the MAC before it', () => {
+  const query = encodeQuery('mesos', { type: 252 });
+  const request = signRequest(query, key, NOW);
+  const requestTsig = tsigOf(request);
+  const signer = new ResponseSigner(key, requestTsig, () => NOW);
+  const body = Buffer.from(query);
+  body[2] = body[2]! | 0x80;
+  const first = signer.sign(body);
+  const second = signer.sign(body);
+  // Same bytes and time, but the second covers the first's MAC instead of the request's.
+  assert.notDeepEqual(tsigOf(first).mac, tsigOf(second).mac);
+  assert.equal(tsigOf(first).originalId, body.readUInt16BE(0));
+});
+
+test('TSIG keys: clear errors for a bad algorithm, secret or name', () => {
+  assert.throws(() => parseTsigKey('k.', 'hmac-md5:' + secret), /algorithm.*hmac-sha256/);
+  assert.throws(() => parseTsigKey('k.', 'hmac-sha256:not base64!'), /not base64/);
+  assert.throws(
+    () => parseTsigKey('k.', 'hmac-sha256:' + Buffer.alloc(4).toString('base64')),
+    /16 or more/,
+  );
+  assert.throws(() => parseTsigKey('k.', secret), /algorithm:base64/);
+  assert.throws(
+    () => parseTsigKeys({ 'k.': `hmac-sha256:${secret}`, K: `hmac-sha256:${secret}` }),
+    /twice/,
+  );
+});
+
+function set(a: Record<string, string[]>, srvs: Record<string, ReturnType<typeof srv>[]> = {}) {
+  return makeSet({ a, srv: srvs });
+}
+
+test('diffSets: per record, on plain sets and on overlays of the same base', () => {
+  const base = set({ 'a.mesos.': ['10.0.0.1', '10.0.0.2'], 'b.mesos.': ['10.0.0.3'] });
+  const next = set({ 'a.mesos.': ['10.0.0.2', '10.0.0.4'], 'c.mesos.': ['10.0.0.5'] });
+  const d = diffSets(base, next);
+  const show = (rs: typeof d.added) => rs.map((r) => `${r.name} ${'ip' in r ? r.ip : ''}`).sort();
+  assert.deepEqual(show(d.deleted), ['a.mesos. 10.0.0.1', 'b.mesos. 10.0.0.3']);
+  assert.deepEqual(show(d.added), ['a.mesos. 10.0.0.4', 'c.mesos. 10.0.0.5']);
+
+  const layered = (
+    prev: RecordSet,
+    changes: [string, string[]][],
+    removals: string[],
+  ): RecordSet => ({
+    ...prev,
+    a: overlay(prev.a, changes, removals),
+  });
+  const v1 = layered(base, [['c.mesos.', ['10.0.0.5']]], []);
+  const v2 = layered(v1, [['a.mesos.', ['10.0.0.1']]], ['b.mesos.']);
+  const d12 = diffSets(v1, v2);
+  assert.deepEqual(show(d12.deleted), ['a.mesos. 10.0.0.2', 'b.mesos. 10.0.0.3']);
+  assert.deepEqual(show(d12.added), []);
+  assert.deepEqual(diffSets(v2, v2), { deleted: [], added: [] });
+});
+
+test('zoneRecords: every A, AAAA and SRV once, duplicates in an RRset dropped', () => {
+  const s = makeSet({
+    a: { 'a.mesos.': ['10.0.0.1', '10.0.0.1'] },
+    aaaa: { 'a.mesos.': ['fd00::1'] },
+    srv: { '_a._tcp.mesos.': [srv('a.mesos.', 80), srv('a.mesos.', 80)] },
+  });
+  assert.deepEqual(
+    [...zoneRecords(s)].map((r) => `${r.name} ${r.type}`),
+    ['a.mesos. 1', 'a.mesos. 28', '_a._tcp.mesos. 33'],
+  );
+});
+
+test('journal: differences since a held serial, SOA alone when current, whole zone when too old', () => {
+  const j = new ZoneJournal({ versions: 2, records: 1000 });
+  const s1 = set({ 'a.mesos.': ['10.0.0.1'] });
+  const s2 = set({ 'a.mesos.': ['10.0.0.2'] });
+  const s3 = set({ 'a.mesos.': ['10.0.0.2'], 'b.mesos.': ['10.0.0.3'] });
+  const s4 = set({ 'b.mesos.': ['10.0.0.3'] });
+  j.advance(s1, 100);
+  j.advance(s2, 101);
+  j.advance(s3, 102);
+  assert.deepEqual(j.plan(102, 10), { kind: 'current' });
+  assert.deepEqual(j.plan(200, 10), { kind: 'current' }, 'a later serial is treated as current');
+  const p = j.plan(100, 10);
+  assert.equal(p.kind, 'diff');
+  assert.deepEqual(p.kind === 'diff' ? p.entries.map((e) => [e.fromSerial, e.toSerial]) : [], [
+    [100, 101],
+    [101, 102],
+  ]);
+  assert.deepEqual(j.plan(100, 1), { kind: 'full' }, 'more changes than the zone has records');
+  j.advance(s4, 103);
+  assert.deepEqual(j.plan(100, 10), { kind: 'full' }, 'only 2 versions are held');
+  assert.equal(j.plan(101, 10).kind, 'diff');
+  assert.equal(j.plan(99, 10).kind, 'full');
+});
+
+test('serialNewer: RFC 1982 order across the wrap', () => {
+  assert.equal(serialNewer(2, 1), true);
+  assert.equal(serialNewer(1, 2), false);
+  assert.equal(serialNewer(5, 0xfffffff0), true);
+  assert.equal(serialNewer(1, 1), false);
+});
+
+test('MessagePacker: messages under the limit, each a valid DNS message with all its records', () => {
+  const question = Buffer.from(encodeQuery('mesos', { type: 252 }).subarray(12));
+  const soa = {
+    mname: 'ns1.mesos.',
+    rname: 'root.ns1.mesos.',
+    refresh: 60,
+    retry: 600,
+    expire: 86400,
+    minttl: 60,
+  };
+  const packer = new MessagePacker({ id: 7, flags: 0, question, apexKey: 'mesos.' }, soa, 60, 1024);
+  const messages: Uint8Array[] = [];
+  const keep = (m: Uint8Array | null) => {
+    if (m !== null) messages.push(m);
+  };
+  keep(packer.add({ soa: 5 }));
+  for (let i = 0; i < 300; i++) {
+    keep(
+      packer.add({
+        record: { name: `task-${i}.app.marathon.mesos.`, type: 1, ip: `10.0.${i >> 8}.${i & 255}` },
+      }),
+    );
+  }
+  keep(packer.add({ record: { name: 'x.mesos.', type: 1, ip: 'not-an-ip' } }));
+  keep(packer.add({ soa: 5 }));
+  keep(packer.flush());
+  assert.ok(messages.length > 5);
+  let total = 0;
+  for (const m of messages) {
+    assert.ok(m.length <= 1024, `message of ${m.length} bytes`);
+    const p = Packet.parse(Buffer.from(m));
+    assert.equal(p.errors.length, 0);
+    assert.equal(p.header.id, 7);
+    assert.equal(p.header.qr, 1);
+    assert.equal(p.header.aa, 1);
+    total += p.answers.length;
+  }
+  assert.equal(total, 302);
+  assert.equal(packer.records, 302);
+  // Owner names compressed: 300 A records of ~30-byte names fit in far less than 300 * 45 bytes.
+  assert.ok(messages.reduce((n, m) => n + m.length, 0) < 300 * 30);
+});
+
+test('settings: transferAllow entries and notify targets', () => {
+  const allow = new AddressList(['10.0.0.0/8', '127.0.0.1', 'fd00::/64']);
+  assert.equal(allow.has('10.1.2.3'), true);
+  assert.equal(allow.has('::ffff:10.1.2.3'), true);
+  assert.equal(allow.has('127.0.0.2'), false);
+  assert.equal(allow.has('fd00::9'), true);
+  assert.equal(allow.has(''), false);
+  assert.equal(new AddressList([]).has('127.0.0.1'), false);
+  assert.throws(() => new AddressList(['10.0.0.0/33']), /prefix length/);
+  assert.throws(() => new AddressList(['host.example']), /not an IP/);
+  assert.deepEqual(parseNotifyTarget('10.0.0.7:5353'), { host: '10.0.0.7', port: 5353, family: 4 });
+  assert.deepEqual(parseNotifyTarget('[fd00::7]:53'), { host: 'fd00::7', port: 53, family: 6 });
+  assert.deepEqual(parseNotifyTarget('10.0.0.7'), { host: '10.0.0.7', port: 53, family: 4 });
+  assert.throws(() => parseNotifyTarget('10.0.0.7:0'), /ip address/i);
+});
+
+test('config: transfer keys validated at load, with the key named', () => {
+  const base = { masters: ['127.0.0.1:5050'] };
+  const ok = buildConfig({
+    ...base,
+    transferAllow: ['10.0.0.0/8'],
+    transferKeys: { 'xfr.': `hmac-sha256:${secret}` },
+    notify: ['10.0.0.7:53'],
+  });
+  assert.deepEqual(ok.config.transferAllow, ['10.0.0.0/8']);
+  assert.throws(
+    () => buildConfig({ ...base, transferAllow: ['nope'] }),
+    (e: unknown) => e instanceof ConfigError && /"transferAllow"\[0\]/.test(e.message),
+  );
+  assert.throws(
+    () => buildConfig({ ...base, transferKeys: { 'xfr.': 'hmac-sha256:x' } }),
+    /"transferKeys"/,
+  );
+  assert.throws(() => buildConfig({ ...base, notify: ['10.0.0.7:99999'] }), /"notify"\[0\]/);
+  const unused = buildConfig({ ...base, transferKeys: { 'xfr.': `hmac-sha256:${secret}` } });
+  assert.ok(unused.warnings.some((w) => /transferAllow" is empty/.test(w)));
+});

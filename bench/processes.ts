@@ -65,6 +65,8 @@ export interface ServerProcessOptions {
   readonly cpu: number | string | null;
   /** Extra node flags, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/x"]. */
   readonly nodeFlags?: readonly string[];
+  /** Config keys added to benchConfig's, e.g. { transferAllow: ["127.0.0.1"] }. */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface StartedServer {
@@ -115,7 +117,7 @@ export async function startServerProcess(
   o: ServerProcessOptions,
 ): Promise<StartedServer> {
   const configFile = join(o.dir, 'config.json');
-  writeFileSync(configFile, `${JSON.stringify(benchConfig(o), null, 2)}\n`);
+  writeFileSync(configFile, `${JSON.stringify({ ...benchConfig(o), ...o.extra }, null, 2)}\n`);
   const args = [...(o.nodeFlags ?? []), CLI_SCRIPT, '--config', configFile];
   const child = children.spawn(process.execPath, args, {
     cpu: o.cpu,

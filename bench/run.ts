@@ -1,8 +1,9 @@
 // `npm run bench`: dnsperf against the server (A, SRV, mixed) and against a bare Node.js UDP
 // responder (the ceiling), server and responder pinned to CPU 0 and dnsperf to CPU 1.
 //   node bench/run.ts [--duration S] [--tasks N] [--workers N] [--only a,srv,mixed] [--quick]
-//                     [--clients N] [--outstanding N] [--reload] [--generate] [--all]
-// --reload runs bench/reload.ts instead, --generate bench/generate.ts, --all all three.
+//                     [--clients N] [--outstanding N] [--reload] [--generate] [--transfer] [--all]
+// --reload runs bench/reload.ts instead, --generate bench/generate.ts, --transfer
+// bench/transfer.ts, --all all four.
 //   node bench/run.ts --abuse [--packets N] [--frames N] [--tcp-flood N] [--http-flood N] [--seed N]
 // runs bench/abuse.ts alone: fuzzing and connection floods against the server, loopback only.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -224,6 +225,7 @@ async function main(): Promise<void> {
       outstanding: { type: 'string', default: '500' },
       reload: { type: 'boolean', default: false },
       generate: { type: 'boolean', default: false },
+      transfer: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       abuse: { type: 'boolean', default: false },
       packets: { type: 'string', default: '1000000' },
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
     });
     return;
   }
-  const serving = values.all || (!values.reload && !values.generate);
+  const serving = values.all || (!values.reload && !values.generate && !values.transfer);
   if (serving) {
     await runServing({
       durationS: values.quick ? 5 : wholeNumber('duration', values.duration, 1),
@@ -262,6 +264,10 @@ async function main(): Promise<void> {
   if (values.all || values.reload) {
     const { runReloadBench } = await import('./reload.ts');
     await runReloadBench({ durationS: values.quick ? 5 : 20, rate: 5000, tasks: 50_000 });
+  }
+  if (values.all || values.transfer) {
+    const { runTransferBench } = await import('./transfer.ts');
+    await runTransferBench({ tasks: values.quick ? 5000 : 50_000, changed: 100 });
   }
 }
 

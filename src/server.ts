@@ -122,13 +122,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       closers.push(() => threads.close());
       dnsAddress = await threads.start();
     } else if (config.dnson) {
-      // The serial is the handler's (it numbers each set as it swaps in; its listener runs first).
-      let serving: DnsServer | null = null;
+      // Each version of the zone has the serial the store stamped on its set, as queries see it.
       const primary = new Primary({
         config,
         store,
         zone: new Zone(config),
-        serial: () => serving?.handler.zone.serial ?? 0,
+        serial: (set) => set.serial ?? 0,
         observer: metrics,
         logger,
       });
@@ -141,7 +140,6 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         logger,
         transfers: primary.service,
       });
-      serving = dns;
       primary.start();
       const bound = await dns.listen();
       logger.info({ address: bound.udp.address, port: bound.udp.port }, 'dns listening (udp, tcp)');

@@ -15,7 +15,7 @@ export interface PrimaryOptions {
   readonly store: RecordStore;
   /** The zone's fixed facts (SOA fields), as the query handler has them. */
   readonly zone: Zone;
-  /** The serial of the set just swapped in. */
+  /** The serial of a set swapped in (the one the store stamped on it). */
   readonly serial: (set: RecordSet) => number;
   readonly observer: TransferObserver & NotifyObserver;
   readonly logger: Logger;
@@ -63,10 +63,7 @@ export class Primary {
           });
   }
 
-  /**
-   * Follows the store from now on. Called once the query handler is subscribed, so the serial
-   * it gives a set is known when this listener runs.
-   */
+  /** Follows the store from now on: each set swapped in becomes a version. */
   start(): void {
     const current = this.#store.current;
     if (current !== null) this.#onSwap(current);

@@ -18,7 +18,7 @@ export function recordKey(raw: string): string {
 export type NameResult =
   { readonly ok: true; readonly name: string } | { readonly ok: false; readonly reason: string };
 
-export function normalizeName(raw: string): NameResult {
+export function parseLookupName(raw: string): NameResult {
   // mesos-dns strips ".*" wildcards before looking a name up; so do we, for the same answers.
   let name = raw.toLowerCase().replaceAll('.*', '');
   if (name.endsWith('.')) name = name.slice(0, -1);

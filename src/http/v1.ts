@@ -5,8 +5,9 @@ import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
 import { absoluteSoaMname, absoluteSoaRname } from '../net/dns-name.ts';
+import { SERVICE_NAME, SERVICE_URL } from '../version.ts';
 import { configView } from './config-view.ts';
-import { inDomain, normalizeName, recordKey } from './names.ts';
+import { inDomain, parseLookupName, recordKey } from './names.ts';
 import { errorReply, json, type Reply } from './reply.ts';
 
 export interface ApiContext {
@@ -26,8 +27,8 @@ export function zoneSerial(ctx: ApiContext): number {
 
 export function version(ctx: ApiContext): Reply {
   return json(200, {
-    Service: 'Mesos-DNS',
-    URL: 'https://github.com/mesosphere/mesos-dns',
+    Service: SERVICE_NAME,
+    URL: SERVICE_URL,
     Version: ctx.version,
   });
 }
@@ -60,7 +61,7 @@ function lookup(ctx: ApiContext, raw: string, what: 'host' | 'service'): Lookup 
   if (current !== null && (current.a.has(key) || current.aaaa.has(key) || current.srv.has(key))) {
     return { kind: 'name', name: key, set: current };
   }
-  const result = normalizeName(raw);
+  const result = parseLookupName(raw);
   if (!result.ok) {
     return {
       kind: 'reply',

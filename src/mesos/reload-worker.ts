@@ -8,7 +8,7 @@ import { enumerationJson } from '../records/enumeration-json.ts';
 import { TransferSender } from '../transfer/channel.ts';
 import { recordDelta, recordSetDigest } from '../transfer/record-transfer.ts';
 import { serializeStateError } from './errors.ts';
-import { loadState } from './load-state.ts';
+import { loadState } from './ask-masters.ts';
 import type { FromWorker, LoadMeta, LoadParams, ToWorker } from './reload-protocol.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import { StateClient, type StateClientOptions } from './state-client.ts';

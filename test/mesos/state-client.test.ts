@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
-import { loadState } from '../../src/mesos/load-state.ts';
+import { loadState } from '../../src/mesos/ask-masters.ts';
 import { StateClient, type StateClientOptions } from '../../src/mesos/state-client.ts';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
-import { loadState } from '../../src/mesos/load-state.ts';
+import { loadState } from '../../src/mesos/ask-masters.ts';
 import { upidAddress as leaderAddress } from '../../src/net/host-port.ts';
 import { StateClient } from '../../src/mesos/state-client.ts';
 

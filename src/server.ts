@@ -12,7 +12,7 @@ import { Primary } from './dns/transfer/primary.ts';
 import { DnsThreadPool } from './dns/workers/pool.ts';
 import { startHttpServer, type HttpServerHandle } from './http/server.ts';
 import type { Logger } from './log.ts';
-import type { LeaderSource } from './mesos/leader.ts';
+import type { LeaderObserver, LeaderSource } from './mesos/leader.ts';
 import { createZkLeaderSource } from './mesos/zk/leader-source.ts';
 import { MastersListSource } from './mesos/masters-list.ts';
 import { StatePoller, loadParamsFromConfig } from './mesos/poller.ts';
@@ -63,7 +63,12 @@ export function nameserverAddresses(
   return out;
 }
 
-function leaderSourceFor(config: Config, logger: Logger, clock: Clock): LeaderSource {
+function leaderSourceFor(
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  observer: LeaderObserver,
+): LeaderSource {
   const list = config.masters.length > 0 ? new MastersListSource(config.masters) : null;
   if (config.zk === '') {
     if (!list) throw new Error('config: neither "masters" nor "zk" is set');
@@ -74,6 +79,7 @@ function leaderSourceFor(config: Config, logger: Logger, clock: Clock): LeaderSo
     detectionTimeoutSeconds: config.zkDetectionTimeout,
     logger,
     clock,
+    observer,
     fallback: list,
   });
 }
@@ -166,7 +172,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       closers.push(() => h.close());
     }
 
-    const source = leaderSourceFor(config, logger, clock);
+    const source = leaderSourceFor(config, logger, clock, metrics);
     source.onFatal((error) => {
       logger.fatal({ err: error.message }, 'leader detection gave up');
       for (const listener of fatalListeners) listener(error);

@@ -1,12 +1,13 @@
 // ZooKeeper first, static masters list second: while ZooKeeper has no leader (unreachable, or no
 // master registered) the view comes from the fallback source; once it has one again, it wins.
 import type { Logger } from '../log.ts';
-import type { LeaderSource, MasterView } from './leader.ts';
+import type { LeaderObserver, LeaderSource, MasterView } from './leader.ts';
 
 export class LeaderFallback implements LeaderSource {
   private readonly primary: LeaderSource;
   private readonly fallback: LeaderSource;
   private readonly log: Logger;
+  private readonly observer: Pick<LeaderObserver, 'leaderFallbackActive'> | null;
   private last: MasterView;
   private usingFallback: boolean;
   private readonly changeListeners: ((view: MasterView) => void)[] = [];
@@ -15,12 +16,20 @@ export class LeaderFallback implements LeaderSource {
   /**
    * `primary` should not time out on its own (build ZkDetector with detectionTimeoutSeconds 0):
    * with a fallback there is always somewhere to look, so its fatal errors are only logged.
+   * `observer` hears which source serves (the `mesos_dns_leader_fallback_active` gauge).
    */
-  constructor(primary: LeaderSource, fallback: LeaderSource, logger: Logger) {
+  constructor(
+    primary: LeaderSource,
+    fallback: LeaderSource,
+    logger: Logger,
+    observer?: Pick<LeaderObserver, 'leaderFallbackActive'>,
+  ) {
     this.primary = primary;
     this.fallback = fallback;
     this.log = logger.child({ component: 'leader-fallback' });
+    this.observer = observer ?? null;
     this.usingFallback = this.choosesFallback();
+    this.observer?.leaderFallbackActive(this.usingFallback);
     this.last = this.compute();
     primary.onChange(() => this.update());
     fallback.onChange(() => this.update());
@@ -57,11 +66,6 @@ export class LeaderFallback implements LeaderSource {
     this.last = this.compute();
   }
 
-  /** True while the view comes from the fallback source. */
-  isUsingFallback(): boolean {
-    return this.usingFallback;
-  }
-
   onChange(listener: (view: MasterView) => void): void {
     this.changeListeners.push(listener);
   }
@@ -88,6 +92,7 @@ export class LeaderFallback implements LeaderSource {
     const wasFallback = this.usingFallback;
     this.usingFallback = this.choosesFallback();
     if (wasFallback !== this.usingFallback) {
+      this.observer?.leaderFallbackActive(this.usingFallback);
       if (this.usingFallback) {
         this.log.warn('no leader from ZooKeeper; using the configured masters list');
       } else {

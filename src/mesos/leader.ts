@@ -24,3 +24,11 @@ export interface LeaderSource {
    */
   noteLeader(leader: string): void;
 }
+
+/** Told how leader detection is doing, for metrics; each call reports a change (or the start). */
+export interface LeaderObserver {
+  /** Whether a ZooKeeper session is connected. */
+  zkConnected(connected: boolean): void;
+  /** Whether the view comes from the `masters` list because ZooKeeper has no leader. */
+  leaderFallbackActive(active: boolean): void;
+}

@@ -19,6 +19,7 @@ import {
 import { QTYPE_LABELS, qtypeIndex } from '../dns/qtype-labels.ts';
 import type { NotifyObserver, NotifyResult } from '../dns/transfer/notify.ts';
 import type { TransferKind, TransferObserver, TransferResult } from '../dns/transfer/service.ts';
+import type { LeaderObserver } from '../mesos/leader.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { LoadInfo } from '../records/store.ts';
 import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cells.ts';
@@ -42,7 +43,7 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
-export class Metrics implements DnsObserver, TransferObserver, NotifyObserver {
+export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, LeaderObserver {
   readonly registry: Registry;
 
   readonly #udp: TransportCells;
@@ -65,6 +66,9 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver {
   readonly #transferBytes: Counter<'type'>;
   readonly #notifies: Counter<'secondary' | 'result'>;
   #leader: string | null = null;
+  /** Created on the first report, so a setup without ZooKeeper (or without a fallback) has none. */
+  #zkConnected: Gauge | null = null;
+  #fallbackActive: Gauge | null = null;
   readonly #beforeRender: (() => Promise<void>)[] = [];
 
   constructor(options: MetricsOptions) {
@@ -324,6 +328,24 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver {
       this.#leaderChangeCell.value++;
     }
     this.#leader = leader === '' ? null : leader;
+  }
+
+  zkConnected(connected: boolean): void {
+    this.#zkConnected ??= new Gauge({
+      name: 'mesos_dns_zk_connected',
+      help: '1 while a ZooKeeper session is connected, else 0; absent when zk is not set.',
+      registers: [this.registry],
+    });
+    this.#zkConnected.set(connected ? 1 : 0);
+  }
+
+  leaderFallbackActive(active: boolean): void {
+    this.#fallbackActive ??= new Gauge({
+      name: 'mesos_dns_leader_fallback_active',
+      help: '1 while the masters list serves because ZooKeeper has no leader, else 0; absent unless both zk and masters are set.',
+      registers: [this.registry],
+    });
+    this.#fallbackActive.set(active ? 1 : 0);
   }
 
   // --- Exposition.

@@ -243,18 +243,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` every 25 ms until it returns true or `ms` pass; returns the elapsed time. */
-export async function waitFor(check: () => boolean, ms: number, what: string): Promise<number> {
-  const began = Date.now();
-  while (!check()) {
-    if (Date.now() - began > ms) {
-      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    }
-    await sleep(25);
-  }
-  return Date.now() - began;
-}
-
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }

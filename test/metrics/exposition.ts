@@ -24,3 +24,11 @@ export function parseExposition(text: string): Sample[] {
   }
   return samples;
 }
+
+/** The value of the unlabelled sample `name` in a render, or undefined when it is absent. */
+export async function sampleOf(
+  metrics: { render(): Promise<string> },
+  name: string,
+): Promise<number | undefined> {
+  return parseExposition(await metrics.render()).find((s) => s.name === name)?.value;
+}

@@ -136,6 +136,24 @@ describe('Metrics', () => {
     assert.equal(find(s, 'mesos_dns_leader_info', { leader: '10.0.0.9:5050' }), undefined);
   });
 
+  it('shows the ZooKeeper connection and the masters fallback only once reported', async () => {
+    const m = new Metrics({ version: 't', processMetrics: false });
+    let s = await scrape(m);
+    // Without zk (or without a fallback) the gauges would only mislead.
+    assert.equal(find(s, 'mesos_dns_zk_connected'), undefined);
+    assert.equal(find(s, 'mesos_dns_leader_fallback_active'), undefined);
+    m.zkConnected(false);
+    m.leaderFallbackActive(true);
+    s = await scrape(m);
+    assert.equal(find(s, 'mesos_dns_zk_connected'), 0);
+    assert.equal(find(s, 'mesos_dns_leader_fallback_active'), 1);
+    m.zkConnected(true);
+    m.leaderFallbackActive(false);
+    s = await scrape(m);
+    assert.equal(find(s, 'mesos_dns_zk_connected'), 1);
+    assert.equal(find(s, 'mesos_dns_leader_fallback_active'), 0);
+  });
+
   it('gives each instance its own registry, with process metrics when asked', async () => {
     const a = new Metrics({ version: 'a' });
     const b = new Metrics({ version: 'b' });

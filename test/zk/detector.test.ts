@@ -7,13 +7,15 @@ import { createLogger, silentLogger } from '../../src/log.ts';
 import type { MasterView } from '../../src/mesos/leader.ts';
 import { ZkDetector } from '../../src/mesos/zk/detector.ts';
 import { ZkUrlError } from '../../src/net/zk-url.ts';
+import { Metrics } from '../../src/metrics/metrics.ts';
+import { sampleOf } from '../metrics/exposition.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import {
   closeClient,
   connectClient,
   masterInfo,
   registerMaster,
   startZooKeeper,
-  waitFor,
   type FakeMaster,
   type ZooKeeperServer,
 } from '../helpers/zookeeper.ts';
@@ -32,12 +34,18 @@ after(async () => {
   await zk.close();
 });
 
-function detector(group: string, timeoutSeconds = 0, logger = silentLogger()): ZkDetector {
+function detector(
+  group: string,
+  timeoutSeconds = 0,
+  logger = silentLogger(),
+  observer?: Metrics,
+): ZkDetector {
   const d = new ZkDetector({
     url: `zk://${zk.hostPort}${group}`,
     detectionTimeoutSeconds: timeoutSeconds,
     logger,
     spinDelayMs: 200,
+    observer,
   });
   cleanups.push(() => d.stop());
   return d;
@@ -75,14 +83,18 @@ test('detects the leader and lists every master in sequence order', async () => 
   await master('/mesos-a', '10.0.0.1');
   await master('/mesos-a', '10.0.0.2');
   await master('/mesos-a', '10.0.0.3', 5051);
-  const d = detector('/mesos-a');
+  const metrics = new Metrics({ version: 'test', processMetrics: false });
+  assert.equal(await sampleOf(metrics, 'mesos_dns_zk_connected'), undefined, 'absent before zk');
+  const d = detector('/mesos-a', 0, silentLogger(), metrics);
   await d.start();
-  await waitFor(() => d.current().masters.length === 3, 5000, 'three masters');
+  await waitUntil(() => d.current().masters.length === 3, 5000, 'three masters');
   assert.deepEqual(d.current(), {
     leader: '10.0.0.1:5050',
     masters: ['10.0.0.1:5050', '10.0.0.2:5050', '10.0.0.3:5051'],
   });
-  assert.equal(d.isConnected(), true);
+  assert.equal(await sampleOf(metrics, 'mesos_dns_zk_connected'), 1);
+  await d.stop();
+  assert.equal(await sampleOf(metrics, 'mesos_dns_zk_connected'), 0);
 });
 
 test('a leader change is reported within 2 seconds, with onChange', async () => {
@@ -92,19 +104,19 @@ test('a leader change is reported within 2 seconds, with onChange', async () => 
   const seen: MasterView[] = [];
   d.onChange((v) => seen.push(v));
   await d.start();
-  await waitFor(() => d.current().leader === '10.0.1.1:5050', 5000, 'first leader');
+  await waitUntil(() => d.current().leader === '10.0.1.1:5050', 5000, 'first leader');
 
   // The leader's session ends (master died): ZooKeeper deletes its ephemeral node.
   const began = Date.now();
   await m1.close();
-  await waitFor(() => d.current().leader === '10.0.1.2:5050', 2000, 'second leader');
+  await waitUntil(() => d.current().leader === '10.0.1.2:5050', 2000, 'second leader');
   assert.ok(Date.now() - began < 2000);
   assert.deepEqual(d.current().masters, ['10.0.1.2:5050']);
   assert.deepEqual(seen.at(-1), { leader: '10.0.1.2:5050', masters: ['10.0.1.2:5050'] });
 
   // A newly registered master queues behind the leader.
   await master('/mesos-b', '10.0.1.3');
-  await waitFor(() => d.current().masters.length === 2, 2000, 'new master listed');
+  await waitUntil(() => d.current().masters.length === 2, 2000, 'new master listed');
   assert.deepEqual(d.current(), {
     leader: '10.0.1.2:5050',
     masters: ['10.0.1.2:5050', '10.0.1.3:5050'],
@@ -112,7 +124,7 @@ test('a leader change is reported within 2 seconds, with onChange', async () => 
 
   // The leader's node deleted while its session lives on (leadership given up).
   await m2.remove();
-  await waitFor(() => d.current().leader === '10.0.1.3:5050', 2000, 'third leader');
+  await waitUntil(() => d.current().leader === '10.0.1.3:5050', 2000, 'third leader');
 });
 
 test('old protobuf info_ nodes are ignored with one warning; bad JSON is skipped', async () => {
@@ -124,24 +136,29 @@ test('old protobuf info_ nodes are ignored with one warning; bad JSON is skipped
   const { logger, lines } = captureLogs();
   const d = detector('/mesos-c', 0, logger);
   await d.start();
-  await waitFor(() => d.current().leader !== null, 5000, 'a leader');
+  await waitUntil(() => d.current().leader !== null, 5000, 'a leader');
   assert.deepEqual(d.current(), { leader: '10.0.2.1:5050', masters: ['10.0.2.1:5050'] });
 
   // Another change re-reads the group; the legacy warning must not repeat.
   await master('/mesos-c', '10.0.2.2');
-  await waitFor(() => d.current().masters.length === 2, 2000, 'second master');
+  await waitUntil(() => d.current().masters.length === 2, 2000, 'second master');
   const legacyWarnings = lines().filter((l) => String(l.msg).includes('ignoring info_ nodes'));
   assert.equal(legacyWarnings.length, 1);
   assert.ok(lines().some((l) => String(l.msg).includes('MasterInfo cannot be read')));
 });
 
 test('waits for a group path that does not exist yet', async () => {
-  const d = detector('/mesos-d/deep');
+  const metrics = new Metrics({ version: 'test', processMetrics: false });
+  const d = detector('/mesos-d/deep', 0, silentLogger(), metrics);
   await d.start();
-  await waitFor(() => d.isConnected(), 5000, 'connection');
+  await waitUntil(
+    async () => (await sampleOf(metrics, 'mesos_dns_zk_connected')) === 1,
+    5000,
+    'connection',
+  );
   assert.equal(d.current().leader, null);
   await master('/mesos-d/deep', '10.0.3.1');
-  await waitFor(() => d.current().leader === '10.0.3.1:5050', 2000, 'leader after path created');
+  await waitUntil(() => d.current().leader === '10.0.3.1:5050', 2000, 'leader after path created');
 });
 
 test('onFatal fires after zkDetectionTimeout when no master registers', async () => {
@@ -149,7 +166,7 @@ test('onFatal fires after zkDetectionTimeout when no master registers', async ()
   const errors: Error[] = [];
   d.onFatal((e) => errors.push(e));
   await d.start();
-  await waitFor(() => errors.length > 0, 5000, 'fatal error');
+  await waitUntil(() => errors.length > 0, 5000, 'fatal error');
   assert.match(
     errors[0]!.message,
     new RegExp(`^no Mesos leader found in ZooKeeper zk://${zk.hostPort}/mesos-e within 1s`),
@@ -162,7 +179,7 @@ test('a leader found in time cancels the detection timeout', async () => {
   const errors: Error[] = [];
   d.onFatal((e) => errors.push(e));
   await d.start();
-  await waitFor(() => d.current().leader !== null, 5000, 'leader');
+  await waitUntil(() => d.current().leader !== null, 5000, 'leader');
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(errors, []);
 });
@@ -194,10 +211,10 @@ test('stop() leaves no sockets or timers behind', async () => {
     logger: silentLogger(),
   });
   await d.start();
-  await waitFor(() => d.current().leader !== null, 5000, 'leader');
+  await waitUntil(() => d.current().leader !== null, 5000, 'leader');
   assert.ok(count() > before);
   await d.stop();
-  await waitFor(() => count() <= before, 1000, 'resources released');
+  await waitUntil(() => count() <= before, 1000, 'resources released');
 });
 
 test('IPv6 hosts in the zk URL reach the library (an unused [::1] port, then the real one)', async () => {
@@ -210,7 +227,7 @@ test('IPv6 hosts in the zk URL reach the library (an unused [::1] port, then the
   });
   cleanups.push(() => d.stop());
   await d.start();
-  await waitFor(() => d.current().leader === '10.0.6.1:5050', 8000, 'leader via the IPv4 host');
+  await waitUntil(() => d.current().leader === '10.0.6.1:5050', 8000, 'leader via the IPv4 host');
 });
 
 test('digest credentials from user:pass@ open a group that ACLs protect', async () => {
@@ -247,12 +264,12 @@ test('digest credentials from user:pass@ open a group that ACLs protect', async 
   const { logger, lines } = captureLogs();
   const without = detector('/mesos-acl', 0, logger);
   await Promise.all([withAuth.start(), without.start()]);
-  await waitFor(
+  await waitUntil(
     () => withAuth.current().leader === '10.0.7.1:5050',
     5000,
     'leader with credentials',
   );
-  await waitFor(
+  await waitUntil(
     () => lines().some((l) => String(l.msg).includes('denied reading')),
     5000,
     'NO_AUTH reported without credentials',
@@ -275,10 +292,10 @@ test('the probe reads the injected clock: time leaping past its window drops the
   cleanups.push(() => d.stop());
   const said = (text: string): number => lines().filter((l) => String(l.msg).includes(text)).length;
   await d.start();
-  await waitFor(() => d.current().leader === '10.0.8.1:5050', 5000, 'leader');
+  await waitUntil(() => d.current().leader === '10.0.8.1:5050', 5000, 'leader');
   // The server answers every probe; only the clock says they are late. Each poll leaps 10 s, so a
   // reply landing between two leaps cannot hide the gap.
-  await waitFor(
+  await waitUntil(
     () => {
       offset += 10_000;
       return said('stopped answering') > 0;
@@ -286,5 +303,5 @@ test('the probe reads the injected clock: time leaping past its window drops the
     5000,
     'the probe to judge the server silent by the injected clock',
   );
-  await waitFor(() => said('connected to ZooKeeper') >= 2, 10_000, 'reconnected');
+  await waitUntil(() => said('connected to ZooKeeper') >= 2, 10_000, 'reconnected');
 });

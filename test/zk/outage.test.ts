@@ -5,11 +5,13 @@ import type { LeaderSource, MasterView } from '../../src/mesos/leader.ts';
 import { ZkDetector } from '../../src/mesos/zk/detector.ts';
 import { LeaderFallback } from '../../src/mesos/leader-fallback.ts';
 import { createZkLeaderSource } from '../../src/mesos/zk/leader-source.ts';
+import { Metrics } from '../../src/metrics/metrics.ts';
+import { sampleOf } from '../metrics/exposition.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import {
   masterInfo,
   registerMaster,
   startZooKeeper,
-  waitFor,
   type ZooKeeperServer,
 } from '../helpers/zookeeper.ts';
 
@@ -58,13 +60,14 @@ async function master(group: string, ip: string): Promise<void> {
   cleanups.push(() => m.close());
 }
 
-function zkDetector(group: string, timeoutSeconds: number): ZkDetector {
+function zkDetector(group: string, timeoutSeconds: number, observer?: Metrics): ZkDetector {
   const d = new ZkDetector({
     url: `zk://${zk.hostPort}${group}`,
     detectionTimeoutSeconds: timeoutSeconds,
     logger: silentLogger(),
     spinDelayMs: 200,
     sessionTimeoutMs: 4000,
+    observer,
   });
   cleanups.push(() => d.stop());
   return d;
@@ -76,14 +79,14 @@ test('without a fallback, ZooKeeper going away leads to onFatal after zkDetectio
   const errors: Error[] = [];
   d.onFatal((e) => errors.push(e));
   await d.start();
-  await waitFor(() => d.current().leader === '10.1.0.1:5050', 5000, 'leader');
+  await waitUntil(() => d.current().leader === '10.1.0.1:5050', 5000, 'leader');
 
   await zk.kill();
-  await waitFor(() => d.current().leader === null, 2000, 'leader dropped on disconnect');
+  await waitUntil(() => d.current().leader === null, 2000, 'leader dropped on disconnect');
   // The stale list stays: the masters are still worth asking while ZooKeeper is down.
   assert.deepEqual(d.current().masters, ['10.1.0.1:5050']);
   assert.equal(errors.length, 0);
-  const waited = await waitFor(() => errors.length > 0, 5000, 'fatal error');
+  const waited = await waitUntil(() => errors.length > 0, 5000, 'fatal error');
   assert.ok(waited >= 1000, `fatal came too early (${waited} ms after the leader dropped)`);
   assert.match(
     errors[0]!.message,
@@ -97,6 +100,8 @@ test('without a fallback, ZooKeeper going away leads to onFatal after zkDetectio
 
 test('with a fallback, the masters list serves while ZooKeeper is down and ZooKeeper wins when back', async () => {
   await master('/mesos-fb', '10.2.0.1');
+  const metrics = new Metrics({ version: 'test', processMetrics: false });
+  const gauge = (name: string): Promise<number | undefined> => sampleOf(metrics, name);
   const source = createZkLeaderSource({
     url: `zk://${zk.hostPort}/mesos-fb`,
     detectionTimeoutSeconds: 1,
@@ -104,6 +109,7 @@ test('with a fallback, the masters list serves while ZooKeeper is down and ZooKe
     spinDelayMs: 200,
     sessionTimeoutMs: 4000,
     fallback: new StaticSource(['10.9.0.1:5050', '10.9.0.2:5050']),
+    observer: metrics,
   });
   cleanups.push(() => source.stop());
   assert.ok(source instanceof LeaderFallback);
@@ -112,55 +118,81 @@ test('with a fallback, the masters list serves while ZooKeeper is down and ZooKe
   const views: MasterView[] = [];
   source.onChange((v) => views.push(v));
   await source.start();
-  await waitFor(() => source.current().leader === '10.2.0.1:5050', 5000, 'ZooKeeper leader');
-  assert.equal(source.isUsingFallback(), false);
+  await waitUntil(() => source.current().leader === '10.2.0.1:5050', 5000, 'ZooKeeper leader');
+  assert.equal(await gauge('mesos_dns_leader_fallback_active'), 0);
+  assert.equal(await gauge('mesos_dns_zk_connected'), 1);
 
   await zk.kill();
-  await waitFor(() => source.isUsingFallback(), 2000, 'switch to the masters list');
+  await waitUntil(
+    async () => (await gauge('mesos_dns_leader_fallback_active')) === 1,
+    2000,
+    'switch to the masters list',
+  );
+  assert.equal(await gauge('mesos_dns_zk_connected'), 0);
   assert.deepEqual(source.current(), { leader: null, masters: ['10.9.0.1:5050', '10.9.0.2:5050'] });
   await new Promise((r) => setTimeout(r, 1500)); // past the 1 s zkDetectionTimeout
   assert.deepEqual(fatals, []);
 
   await zk.start();
   // The master's session survives a short outage, so its node is still there.
-  await waitFor(
+  await waitUntil(
     () => source.current().leader === '10.2.0.1:5050',
     10_000,
     'ZooKeeper leader again',
   );
-  assert.equal(source.isUsingFallback(), false);
+  assert.equal(await gauge('mesos_dns_leader_fallback_active'), 0);
+  assert.equal(await gauge('mesos_dns_zk_connected'), 1);
   assert.deepEqual(views.at(-1), { leader: '10.2.0.1:5050', masters: ['10.2.0.1:5050'] });
 });
 
 test('an expired session (ZooKeeper rebuilt empty) is replaced and the group re-watched', async () => {
   await master('/mesos-x', '10.3.0.1');
-  const d = zkDetector('/mesos-x', 0);
+  const metrics = new Metrics({ version: 'test', processMetrics: false });
+  const d = zkDetector('/mesos-x', 0, metrics);
   await d.start();
-  await waitFor(() => d.current().leader === '10.3.0.1:5050', 5000, 'leader');
+  await waitUntil(() => d.current().leader === '10.3.0.1:5050', 5000, 'leader');
 
   await zk.kill();
+  await waitUntil(
+    async () => (await sampleOf(metrics, 'mesos_dns_zk_connected')) === 0,
+    5000,
+    'the lost connection noticed',
+  );
   await zk.wipe();
   await zk.start();
   // The old session is unknown to the new server: the detector must open a new one.
-  await waitFor(() => d.isConnected(), 10_000, 'reconnected with a new session');
-  await waitFor(() => d.current().masters.length === 0, 5000, 'empty group seen');
+  await waitUntil(
+    async () => (await sampleOf(metrics, 'mesos_dns_zk_connected')) === 1,
+    10_000,
+    'reconnected with a new session',
+  );
+  await waitUntil(() => d.current().masters.length === 0, 5000, 'empty group seen');
   await master('/mesos-x', '10.3.0.2');
-  await waitFor(() => d.current().leader === '10.3.0.2:5050', 2000, 'leader in the rebuilt group');
+  await waitUntil(
+    () => d.current().leader === '10.3.0.2:5050',
+    2000,
+    'leader in the rebuilt group',
+  );
 });
 
 test('a hung ZooKeeper server (accepts, never answers) is detected and survived', async () => {
   await master('/mesos-h', '10.4.0.1');
-  const d = zkDetector('/mesos-h', 0);
+  const metrics = new Metrics({ version: 'test', processMetrics: false });
+  const d = zkDetector('/mesos-h', 0, metrics);
   await d.start();
-  await waitFor(() => d.current().leader === '10.4.0.1:5050', 5000, 'leader');
+  await waitUntil(() => d.current().leader === '10.4.0.1:5050', 5000, 'leader');
 
   zk.pause();
   try {
     // The detector's session timeout is 4 s: the probe gives up after ~2.7 s.
-    await waitFor(() => !d.isConnected(), 6000, 'hung server noticed');
+    await waitUntil(
+      async () => (await sampleOf(metrics, 'mesos_dns_zk_connected')) === 0,
+      6000,
+      'hung server noticed',
+    );
     assert.equal(d.current().leader, null);
   } finally {
     zk.resume();
   }
-  await waitFor(() => d.current().leader === '10.4.0.1:5050', 15_000, 'leader after resume');
+  await waitUntil(() => d.current().leader === '10.4.0.1:5050', 15_000, 'leader after resume');
 });

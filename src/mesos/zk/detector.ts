@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../clock.ts';
 import { Backoff } from '../../backoff.ts';
 import type { Logger } from '../../log.ts';
 import { parseZkUrl, formatHost, type ZkUrl } from '../../net/zk-url.ts';
-import type { LeaderSource, MasterView } from '../leader.ts';
+import type { LeaderObserver, LeaderSource, MasterView } from '../leader.ts';
 import { closeZkClient, createZkClient, dropConnection } from './client.ts';
 import { classifyChild, jsonInfoChildren, masterAddress } from './master-info.ts';
 
@@ -24,6 +24,8 @@ export interface ZkDetectorOptions {
   readonly maxSessionBackoffMs?: number;
   /** Tells when the server stopped answering the probe; default the system clock. */
   readonly clock?: Clock;
+  /** Told whenever the session connects or disconnects (the `mesos_dns_zk_connected` gauge). */
+  readonly observer?: Pick<LeaderObserver, 'zkConnected'>;
 }
 
 const EMPTY: MasterView = Object.freeze({ leader: null, masters: Object.freeze([]) });
@@ -39,6 +41,7 @@ export class ZkDetector implements LeaderSource {
   private readonly clock: Clock;
   /** Pause before each new session: the first at once (expiry is usually one-off), then longer. */
   private readonly sessionBackoff: Backoff;
+  private readonly observer: Pick<LeaderObserver, 'zkConnected'> | null;
 
   private view: MasterView = EMPTY;
   private client: Client | null = null;
@@ -80,6 +83,7 @@ export class ZkDetector implements LeaderSource {
       jitter: 0.5,
       immediateFirst: true,
     });
+    this.observer = options.observer ?? null;
   }
 
   start(): Promise<void> {
@@ -88,6 +92,7 @@ export class ZkDetector implements LeaderSource {
     }
     this.running = true;
     this.fatalFired = false;
+    this.observer?.zkConnected(false);
     this.armFatalTimer();
     this.openSession();
     return Promise.resolve();
@@ -102,7 +107,7 @@ export class ZkDetector implements LeaderSource {
     this.stopProbe();
     const client = this.client;
     this.client = null;
-    this.connected = false;
+    this.setConnected(false);
     if (client) {
       await closeZkClient(client, this.log);
     }
@@ -114,11 +119,6 @@ export class ZkDetector implements LeaderSource {
 
   noteLeader(_leader: string): void {
     // ZooKeeper says who leads; a state's word is older news.
-  }
-
-  /** True while a ZooKeeper session is connected. */
-  isConnected(): boolean {
-    return this.connected;
   }
 
   onChange(listener: (view: MasterView) => void): void {
@@ -163,7 +163,7 @@ export class ZkDetector implements LeaderSource {
     const { State: S } = zookeeper;
     if (state === S.SYNC_CONNECTED || state === S.CONNECTED_READ_ONLY) {
       this.clearTimer('expiryTimer');
-      this.connected = true;
+      this.setConnected(true);
       this.startProbe(id, client);
       this.log.info('connected to ZooKeeper');
       this.scheduleRefresh(id);
@@ -171,7 +171,7 @@ export class ZkDetector implements LeaderSource {
       if (this.connected) {
         this.log.warn('lost the ZooKeeper connection; reconnecting');
       }
-      this.connected = false;
+      this.setConnected(false);
       this.stopProbe();
       this.armExpiryTimer(id, client);
       // The last view may be stale; keep the masters (still worth asking) but not the leader.
@@ -254,7 +254,7 @@ export class ZkDetector implements LeaderSource {
   private replaceSession(client: Client): void {
     this.stopProbe();
     this.clearTimer('expiryTimer');
-    this.connected = false;
+    this.setConnected(false);
     this.setView({ leader: null, masters: this.view.masters });
     if (this.client === client) {
       this.client = null;
@@ -448,6 +448,14 @@ export class ZkDetector implements LeaderSource {
       this.log.error({ path, err: error }, 'reading the Mesos master group failed');
     }
     // Connection loss and expiry come back through the state events, which refresh again.
+  }
+
+  private setConnected(connected: boolean): void {
+    if (connected === this.connected) {
+      return;
+    }
+    this.connected = connected;
+    this.observer?.zkConnected(connected);
   }
 
   private setView(next: MasterView): void {

@@ -16,6 +16,7 @@ import type { SimCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery } from '../dns/fixtures.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
 const AAAA = 28;
@@ -176,11 +177,11 @@ describe('mesos-dns TestInsertState (final master) over DNS', () => {
         });
         const server = await startServer(config, { logger: silentLogger() });
         servers.set(gen, server);
-        const deadline = Date.now() + 15_000;
-        while (server.store.current === null) {
-          assert.ok(Date.now() < deadline, `${gen}: no state loaded within 15 s`);
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        await waitUntil(
+          () => server.store.current !== null,
+          15_000,
+          `${gen}: the first state load`,
+        );
       }),
     );
   });

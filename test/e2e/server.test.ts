@@ -9,6 +9,7 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { counts, decode, encodeQuery, rcode } from '../dns/fixtures.ts';
 import { tcpExchange, udpExchange } from '../helpers/dns-client.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
 const SRV = 33;
@@ -25,15 +26,6 @@ function configFor(masters: string[], extra: Record<string, unknown> = {}) {
     stateTimeoutSeconds: 2,
     ...extra,
   }).config;
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 function answersOf(reply: Buffer): { name: string; type: number; data: unknown }[] {

@@ -13,6 +13,7 @@ import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { RecordStore } from '../../src/records/store.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 function emptySet(leader: string): RecordSet {
   return {
@@ -90,14 +91,6 @@ class FakeSource implements LeaderSource {
   }
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('StatePoller scheduling', () => {
   it('never overlaps rounds and runs a leader change right after the current round', async () => {
     const loader = new ManualLoader();
@@ -113,16 +106,16 @@ describe('StatePoller scheduling', () => {
     });
     try {
       poller.start();
-      await until(() => loader.calls.length === 1, 'first round');
+      await waitUntil(() => loader.calls.length === 1, 10_000, 'first round');
       source.change('m2:5050');
       void poller.refresh();
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(loader.calls.length, 1, 'no second round while the first runs');
       loader.finishOne();
-      await until(() => loader.calls.length === 2, 'round after the leader change');
+      await waitUntil(() => loader.calls.length === 2, 10_000, 'round after the leader change');
       assert.deepEqual(loader.calls[1]?.candidates, ['m2:5050', 'm1:5050']);
       loader.finishOne();
-      await until(() => !poller.status.running, 'round end');
+      await waitUntil(() => !poller.status.running, 10_000, 'round end');
       assert.equal(loader.maxActive, 1);
       assert.equal(store.generation, 2);
       // No leader was known before the first round finished: that is not a change.
@@ -130,9 +123,9 @@ describe('StatePoller scheduling', () => {
       assert.equal(poller.status.leader, 'm2:5050');
       // A leader change while idle starts a round at once, not after refreshSeconds.
       source.change('m1:5050');
-      await until(() => loader.calls.length === 3, 'immediate round on leader change');
+      await waitUntil(() => loader.calls.length === 3, 10_000, 'immediate round on leader change');
       loader.finishOne();
-      await until(() => store.generation === 3, 'third swap');
+      await waitUntil(() => store.generation === 3, 10_000, 'third swap');
       assert.equal(poller.status.leaderChanges, 1);
     } finally {
       await poller.stop();
@@ -159,15 +152,19 @@ describe('StatePoller scheduling', () => {
     });
     try {
       poller.start();
-      await until(() => loader.calls.length === 1, 'first round');
+      await waitUntil(() => loader.calls.length === 1, 10_000, 'first round');
       assert.deepEqual(loader.calls[0]?.candidates, ['m1:5050', 'm2:5050']);
       loader.finishOne();
-      await until(() => !poller.status.running && poller.status.leader !== null, 'round end');
+      await waitUntil(
+        () => !poller.status.running && poller.status.leader !== null,
+        10_000,
+        'round end',
+      );
       void poller.refresh();
-      await until(() => loader.calls.length === 2, 'second round');
+      await waitUntil(() => loader.calls.length === 2, 10_000, 'second round');
       assert.deepEqual(loader.calls[1]?.candidates, ['m2:5050', 'm1:5050']);
       loader.finishOne();
-      await until(() => !poller.status.running, 'second round end');
+      await waitUntil(() => !poller.status.running, 10_000, 'second round end');
     } finally {
       await poller.stop();
     }
@@ -186,7 +183,7 @@ describe('StatePoller scheduling', () => {
     try {
       poller.start();
       for (let i = 1; i <= 3; i++) {
-        await until(() => loader.calls.length === i, `round ${i}`);
+        await waitUntil(() => loader.calls.length === i, 10_000, `round ${i}`);
         loader.finishOne();
       }
     } finally {
@@ -223,7 +220,7 @@ describe('StatePoller with the worker and simulated masters', () => {
     });
     try {
       poller.start();
-      await until(() => store.generation === 1, 'first load');
+      await waitUntil(() => store.generation === 1, 10_000, 'first load');
       const good = store.current;
       assert.ok(good?.a.has('web.marathon.mesos.'));
       assert.equal(store.lastLoad?.master, a.address);
@@ -263,7 +260,7 @@ describe('StatePoller with the worker and simulated masters', () => {
     });
     try {
       poller.start();
-      await until(() => store.generation === 1, 'first load');
+      await waitUntil(() => store.generation === 1, 10_000, 'first load');
       assert.equal(store.lastLoad?.master, a.address);
       a.setFailing('hang');
       a.setLeader(b.upid);
@@ -301,7 +298,7 @@ describe('StatePoller logging', () => {
     });
     try {
       poller.start();
-      await until(() => store.generation === 1, 'first load');
+      await waitUntil(() => store.generation === 1, 10_000, 'first load');
       assert.equal(lines.filter((l) => l.msg === 'leading master changed').length, 0);
       // Master a steps down and names b: the next round follows it and says so.
       a.setLeader(b.upid);
@@ -338,7 +335,7 @@ describe('StatePoller with an unchanged cluster', () => {
     });
     try {
       poller.start();
-      await until(() => store.generation === 1, 'first load');
+      await waitUntil(() => store.generation === 1, 10_000, 'first load');
       const firstSet = store.current;
       const firstLoadAt = store.lastLoad!.atMs;
       await new Promise((r) => setTimeout(r, 20));

@@ -14,6 +14,7 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery, rcode } from '../dns/fixtures.ts';
 import { tcpExchange, udpExchange } from '../helpers/dns-client.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
 
@@ -29,15 +30,6 @@ function configFor(masters: string[]) {
     stateTimeoutSeconds: 2,
     workers: 2,
   }).config;
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 /** One query from each of `sockets` fresh UDP sockets (distinct source ports), all at once. */

@@ -13,6 +13,7 @@ import { RecordStore } from '../../src/records/store.ts';
 import { decode, encodeQuery, makeSet, rcode, testConfig } from '../dns/fixtures.ts';
 import { answerA, startFakeUpstream } from '../forward/fake-upstream.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const loadInfo = { atMs: Date.now(), durationMs: 1, master: 'm:5050', tasks: 1, records: 1 };
 
@@ -22,15 +23,6 @@ function bigSet(names: number, ipPrefix: string): RecordSet {
     a[`app${i}.marathon.mesos.`] = [`${ipPrefix}.0.${(i >> 8) & 255}.${i & 255}`];
   }
   return makeSet({ a });
-}
-
-async function waitUntil(check: () => boolean, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 async function addressFromEveryPort(port: number, name: string, sockets: number) {

@@ -23,3 +23,12 @@ export function writeSection(name: string, body: string, file = RESULTS_FILE): v
   const doc = existsSync(file) ? readFileSync(file, 'utf8') : '';
   writeFileSync(file, replaceSection(doc, name, body));
 }
+
+/** The body of section `name` in `doc`, or null when the document has none. */
+export function sectionOf(doc: string, name: string): string | null {
+  const open = `<!-- section:${name} -->`;
+  const close = `<!-- /section:${name} -->`;
+  const start = doc.indexOf(open);
+  const end = doc.indexOf(close);
+  return start >= 0 && end > start ? doc.slice(start + open.length, end).trim() : null;
+}

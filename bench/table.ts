@@ -30,6 +30,31 @@ export function markdownTable(
   ].join('\n');
 }
 
+/**
+ * The first Markdown table in `text` as rows keyed by header (the inverse of markdownTable), for
+ * readers of bench/results.md; [] when there is none.
+ */
+export function parseMarkdownTable(text: string): Record<string, string>[] {
+  const lines = text.split('\n').map((l) => l.trim());
+  const at = lines.findIndex(
+    (l, i) => l.startsWith('|') && /^\|[-| ]+\|$/.test(lines[i + 1] ?? ''),
+  );
+  if (at < 0) return [];
+  const cells = (line: string): string[] =>
+    line
+      .slice(1, -1)
+      .split('|')
+      .map((c) => c.trim());
+  const header = cells(lines[at]!);
+  const rows: Record<string, string>[] = [];
+  for (const line of lines.slice(at + 2)) {
+    if (!line.startsWith('|')) break;
+    const values = cells(line);
+    rows.push(Object.fromEntries(header.map((h, i) => [h, values[i] ?? ''])));
+  }
+  return rows;
+}
+
 export function servingTable(rows: readonly ServingRow[]): string {
   return markdownTable(
     ['case', 'qps', 'p50 ms', 'p99 ms', 'answered %', 'peak RSS MB', 'fraction of ceiling'],

@@ -9,9 +9,9 @@ import { dnsperfArgs, parseDnsperfSummary, parseVerboseLine } from '../../bench/
 import { LatencySamples } from '../../bench/latency.ts';
 import { cpuModel } from '../../bench/machine.ts';
 import { buildQuerySets, mixKinds, seededRandom } from '../../bench/query-files.ts';
-import { replaceSection } from '../../bench/results-file.ts';
+import { replaceSection, sectionOf } from '../../bench/results-file.ts';
 import { parseOnly } from '../../bench/run.ts';
-import { markdownTable, servingTable, verdict } from '../../bench/table.ts';
+import { markdownTable, parseMarkdownTable, servingTable, verdict } from '../../bench/table.ts';
 
 const DNSPERF_OUTPUT = `DNS Performance Testing Tool
 Version 2.10.0
@@ -224,6 +224,23 @@ describe('tables and results file', () => {
     assert.match(doc, /^# mesos-dns-ts benchmark results/);
     assert.ok(doc.includes('three') && doc.includes('two') && !doc.includes('one'));
     assert.ok(doc.indexOf('three') < doc.indexOf('two'), 'section order kept');
+    assert.equal(sectionOf(doc, 'serving'), 'three');
+    assert.equal(sectionOf(doc, 'generate'), null);
+  });
+
+  it('reads back the tables it writes', () => {
+    const text = `intro\n\n${markdownTable(
+      ['case', 'peak RSS MB'],
+      [
+        ['server a', '299.5'],
+        ['bare', '–'],
+      ],
+    )}\n\nafter`;
+    assert.deepEqual(parseMarkdownTable(text), [
+      { case: 'server a', 'peak RSS MB': '299.5' },
+      { case: 'bare', 'peak RSS MB': '–' },
+    ]);
+    assert.deepEqual(parseMarkdownTable('no table here'), []);
   });
 
   it('parses --only and the CPU model', () => {

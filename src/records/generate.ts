@@ -8,7 +8,7 @@ import { parseIp, type ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
-import { RecordBuilder } from './record-builder.ts';
+import { RecordBuilder, type RecordSink } from './record-builder.ts';
 import type { EnumerationFramework, EnumerationTask, RecordSet, SrvRecord } from './recordset.ts';
 import { agentHost, frameworkHost, leaderAddress } from './state-hosts.ts';
 import { taskHash } from './task-hash.ts';
@@ -37,7 +37,8 @@ export interface GenerateOptions {
 const NO_IPS: readonly ParsedIp[] = [];
 
 export function generate(state: MesosState, options: GenerateOptions): RecordSet {
-  const g = new Generation(options);
+  const b = new RecordBuilder();
+  const g = new Generation(options, b);
   // Entries that are not objects would only crash the passes below.
   const frameworks = listOf(state?.frameworks).filter(isObject);
   const agents = listOf(state?.slaves).filter(isObject);
@@ -55,17 +56,22 @@ export function generate(state: MesosState, options: GenerateOptions): RecordSet
   });
   return {
     domain: options.domain,
-    a: g.b.a,
-    aaaa: g.b.aaaa,
-    srv: g.b.srv,
+    a: b.a,
+    aaaa: b.aaaa,
+    srv: b.srv,
     leader,
     enumeration,
     counts: { tasks, frameworks: frameworks.length, agents: agents.length },
   };
 }
 
-class Generation {
-  readonly b = new RecordBuilder();
+/**
+ * The generation rules, entity by entity, writing into a RecordSink: generate() runs them over a
+ * whole state; records/incremental.ts runs them for the one framework, agent or task an event
+ * changed.
+ */
+export class Generation {
+  readonly b: RecordSink;
   readonly #o: GenerateOptions;
   readonly #spec: LabelSpec;
   /** ".mesos." */
@@ -76,7 +82,8 @@ class Generation {
   readonly #agentIps = new Map<string, readonly ParsedIp[]>();
   readonly #agentTails = new Map<string, string>();
 
-  constructor(options: GenerateOptions) {
+  constructor(options: GenerateOptions, sink: RecordSink) {
+    this.b = sink;
     this.#o = options;
     this.#spec = options.enforceRFC952 ? rfc952 : rfc1123;
     this.#tail = '.' + options.domain + '.';
@@ -111,6 +118,15 @@ class Generation {
     const name = 'slave' + this.#tail;
     for (const ip of ips) this.b.addAddress(name, ip);
     if (pid) this.b.addSrv('_slave._tcp' + this.#tail, this.#srv(name, Number(pid.port)));
+  }
+
+  /** The addresses agentRecords found for an agent; undefined for an agent it has not seen. */
+  agentIps(agentId: string): readonly ParsedIp[] | undefined {
+    return this.#agentIps.get(agentId);
+  }
+
+  forgetAgent(agentId: string): void {
+    this.#agentIps.delete(agentId);
   }
 
   /** The SOA MNAME gets the addresses the server answers on. */
@@ -192,15 +208,10 @@ class Generation {
     let count = 0;
     let warned = false;
     // Names shared by every instance of an app are built once per framework, not per task.
-    const fw: FrameworkNames = {
-      fname,
-      byTaskName: new Map(),
-      byDiscoveryName: new Map(),
-    };
+    const fw = frameworkNames(fname);
     for (const task of tasks) {
-      if (task?.state !== 'TASK_RUNNING' || typeof task.id !== 'string') continue;
-      const agentIps = this.#agentIps.get(task.slave_id);
-      if (agentIps === undefined) continue;
+      const agentIps = this.servedOn(task);
+      if (agentIps === null) continue;
       count++;
       const records: string[] = [];
       out.push({ name: typeof task.name === 'string' ? task.name : '', id: task.id, records });
@@ -213,12 +224,19 @@ class Generation {
         }
         continue;
       }
-      this.#task(task, fw, agentIps, records);
+      this.taskRecords(task, fw, agentIps, records);
     }
     return count;
   }
 
-  #task(
+  /** The agent addresses of a task that is served (running, on a known agent), else null. */
+  servedOn(task: MesosTask | null | undefined): readonly ParsedIp[] | null {
+    if (task?.state !== 'TASK_RUNNING' || typeof task.id !== 'string') return null;
+    return this.#agentIps.get(task.slave_id) ?? null;
+  }
+
+  /** One served task's records (mesos-dns's taskRecords); `records` gets its enumeration. */
+  taskRecords(
     task: MesosTask,
     fw: FrameworkNames,
     agentIps: readonly ParsedIp[],
@@ -395,12 +413,16 @@ class Generation {
 }
 
 /** Per framework: its domain fragment and the app names built so far. */
-interface FrameworkNames {
+export interface FrameworkNames {
   readonly fname: string;
   /** task.name → names (null: no valid label). */
   readonly byTaskName: Map<string, AppNames | null>;
   /** discovery.name → names under the raw name, then the sanitised one when different. */
   readonly byDiscoveryName: Map<string, AppNames[]>;
+}
+
+export function frameworkNames(fname: string): FrameworkNames {
+  return { fname, byTaskName: new Map(), byDiscoveryName: new Map() };
 }
 
 /** Every name shared by the instances of one app: "web.marathon.mesos.", "_web._tcp...". */

@@ -6,7 +6,13 @@ import type { SrvRecord } from './recordset.ts';
 /** Up to this many values a name is deduplicated by scanning; past it, by a Set. */
 const SCAN_LIMIT = 64;
 
-export class RecordBuilder {
+/** Where generation puts records; true when the record was new to the sink. */
+export interface RecordSink {
+  addAddress(name: string, ip: ParsedIp): boolean;
+  addSrv(name: string, record: SrvRecord): boolean;
+}
+
+export class RecordBuilder implements RecordSink {
   readonly a = new Map<string, string[]>();
   readonly aaaa = new Map<string, string[]>();
   readonly srv = new Map<string, SrvRecord[]>();

@@ -1,0 +1,406 @@
+// Records kept up to date entity by entity, for the event stream: a task, agent or framework
+// that changes recomputes only its own contribution, with the same rules as generate()
+// (records/generate.ts, through its Generation class), and the names it touched are handed out
+// as a delta. Every record remembers how many entities contribute it, so one that two tasks
+// share (the app's A record when both run on one agent) stays until the last of them goes.
+// The values under a name are the same set generate() gives for the same state; their order
+// is the order contributions arrived in. Pure: no I/O; host names come resolved in
+// `options.resolvedHosts` (a Map the caller may extend before applying an entity that needs it).
+import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../mesos/types.ts';
+import {
+  frameworkNames,
+  Generation,
+  type FrameworkNames,
+  type GenerateOptions,
+} from './generate.ts';
+import type { ParsedIp } from './ip.ts';
+import { domainFrag, rfc1123, rfc952 } from './labels.ts';
+import type { RecordSink } from './record-builder.ts';
+import type { RecordCounts, SrvRecord } from './recordset.ts';
+
+type Kind = 0 | 1 | 2;
+const KIND_NAMES = ['a', 'aaaa', 'srv'] as const;
+type KindName = (typeof KIND_NAMES)[number];
+
+/** One record one entity contributes: kind, owner name, identity key, value. */
+interface Entry {
+  readonly kind: Kind;
+  readonly name: string;
+  readonly key: string;
+  readonly value: string | SrvRecord;
+}
+
+/** Owner name → record key → value and how many entities contribute it. */
+type ValueMap = Map<string, Map<string, Counted>>;
+
+interface Counted {
+  readonly value: string | SrvRecord;
+  count: number;
+}
+
+/** Collects one entity's records, each once. */
+class EntrySink implements RecordSink {
+  entries: Entry[] = [];
+  #seen = new Set<string>();
+
+  addAddress(name: string, ip: ParsedIp): boolean {
+    return this.#add(ip.family === 4 ? 0 : 1, name, ip.address, ip.address);
+  }
+
+  addSrv(name: string, record: SrvRecord): boolean {
+    return this.#add(2, name, `${record.port} ${record.target}`, record);
+  }
+
+  take(): Entry[] {
+    const out = this.entries;
+    this.entries = [];
+    this.#seen = new Set();
+    return out;
+  }
+
+  #add(kind: Kind, name: string, key: string, value: string | SrvRecord): boolean {
+    const id = `${kind} ${name} ${key}`;
+    if (this.#seen.has(id)) return false;
+    this.#seen.add(id);
+    this.entries.push({ kind, name, key, value });
+    return true;
+  }
+}
+
+export interface RecordChanges {
+  /** Names whose values changed or are new, with their values now. */
+  readonly changed: Readonly<Record<KindName, [string, readonly unknown[]][]>>;
+  /** Names that no longer have records of that type. */
+  readonly removed: Readonly<Record<KindName, string[]>>;
+  readonly size: number;
+}
+
+interface FrameworkEntry {
+  framework: MesosFramework;
+  names: FrameworkNames;
+  readonly tasks: Set<string>;
+}
+
+/** A task's key: task ids are unique within a framework only. */
+export function taskKey(frameworkId: string, taskId: string): string {
+  return `${frameworkId}\u0000${taskId}`;
+}
+
+export class IncrementalRecords {
+  readonly domain: string;
+  readonly #sink = new EntrySink();
+  readonly #g: Generation;
+  readonly #spec;
+  /** Contributions by source: "F<id>", "A<id>", "T<framework>\0<task>", "M" (masters). */
+  readonly #sources = new Map<string, Entry[]>();
+  readonly #values: [ValueMap, ValueMap, ValueMap] = [valueMap(), valueMap(), valueMap()];
+  /** The published maps: what a RecordSet built from this serves. */
+  readonly a = new Map<string, readonly string[]>();
+  readonly aaaa = new Map<string, readonly string[]>();
+  readonly srv = new Map<string, readonly SrvRecord[]>();
+  readonly #published: [
+    Map<string, readonly unknown[]>,
+    Map<string, readonly unknown[]>,
+    Map<string, readonly unknown[]>,
+  ] = [this.a, this.aaaa, this.srv];
+  readonly #touched: [Set<string>, Set<string>, Set<string>] = [new Set(), new Set(), new Set()];
+  /** Owner names under each proper ancestor below the apex (empty non-terminals). */
+  readonly #ancestors = new Map<string, number>();
+  /** How many published maps hold each owner name. */
+  readonly #owners = new Map<string, number>();
+  readonly #recordCounts = [0, 0, 0];
+
+  readonly #frameworks = new Map<string, FrameworkEntry>();
+  readonly #agents = new Map<string, MesosAgent>();
+  readonly #agentTasks = new Map<string, Set<string>>();
+  readonly #tasks = new Map<string, MesosTask>();
+  /** Tasks counted in counts.tasks (served: running, on a known agent, of a known framework). */
+  readonly #served = new Set<string>();
+  #leaderUpid: string | undefined;
+  #leader = '';
+
+  constructor(options: GenerateOptions) {
+    this.domain = options.domain;
+    this.#g = new Generation(options, this.#sink);
+    this.#spec = options.enforceRFC952 ? rfc952 : rfc1123;
+    this.#applyMasters();
+  }
+
+  /** Leading master "ip:port" ("" when unknown), as generate() gives it. */
+  get leader(): string {
+    return this.#leader;
+  }
+
+  get counts(): { tasks: number; frameworks: number; agents: number } {
+    return {
+      tasks: this.#served.size,
+      frameworks: this.#frameworks.size,
+      agents: this.#agents.size,
+    };
+  }
+
+  get recordCounts(): RecordCounts {
+    const [a, aaaa, srv] = this.#recordCounts;
+    return { a: a!, aaaa: aaaa!, srv: srv! };
+  }
+
+  /** Proper ancestors of every owner name (records/empty-non-terminals.ts's definition). */
+  emptyNonTerminals(): string[] {
+    return [...this.#ancestors.keys()];
+  }
+
+  hasTask(frameworkId: string, taskId: string): boolean {
+    return this.#tasks.has(taskKey(frameworkId, taskId));
+  }
+
+  task(frameworkId: string, taskId: string): MesosTask | undefined {
+    return this.#tasks.get(taskKey(frameworkId, taskId));
+  }
+
+  agent(agentId: string): MesosAgent | undefined {
+    return this.#agents.get(agentId);
+  }
+
+  framework(frameworkId: string): MesosFramework | undefined {
+    return this.#frameworks.get(frameworkId)?.framework;
+  }
+
+  /** Ids of the tasks on an agent. */
+  tasksOn(agentId: string): [frameworkId: string, taskId: string][] {
+    const out: [string, string][] = [];
+    for (const key of this.#agentTasks.get(agentId) ?? []) {
+      const t = this.#tasks.get(key);
+      if (t) out.push([t.framework_id, t.id]);
+    }
+    return out;
+  }
+
+  agentIds(): string[] {
+    return [...this.#agents.keys()];
+  }
+
+  setLeader(upid: string | undefined): void {
+    if (upid === this.#leaderUpid) return;
+    this.#leaderUpid = upid;
+    this.#applyMasters();
+  }
+
+  /** Adds or replaces a framework (its `tasks` are ignored: tasks come one by one). */
+  setFramework(framework: MesosFramework): void {
+    const id = framework.id;
+    const fname = typeof framework.name === 'string' ? domainFrag(framework.name, this.#spec) : '';
+    const own: MesosFramework = { id, name: framework.name };
+    if (framework.pid !== undefined) own.pid = framework.pid;
+    if (framework.hostname !== undefined) own.hostname = framework.hostname;
+    let entry = this.#frameworks.get(id);
+    const renamed = entry === undefined || entry.names.fname !== fname;
+    if (entry === undefined) {
+      entry = { framework: own, names: frameworkNames(fname), tasks: new Set() };
+      this.#frameworks.set(id, entry);
+      // Tasks that arrived before their framework.
+      for (const [key, task] of this.#tasks) if (task.framework_id === id) entry.tasks.add(key);
+    } else {
+      entry.framework = own;
+      if (renamed) entry.names = frameworkNames(fname);
+    }
+    this.#g.frameworkRecords(own);
+    this.#replace(`F${id}`, this.#sink.take());
+    if (renamed) for (const key of entry.tasks) this.#applyTask(key);
+  }
+
+  removeFramework(frameworkId: string): void {
+    const entry = this.#frameworks.get(frameworkId);
+    if (entry === undefined) return;
+    this.#frameworks.delete(frameworkId);
+    this.#replace(`F${frameworkId}`, []);
+    for (const key of entry.tasks) this.#applyTask(key);
+  }
+
+  setAgent(agent: MesosAgent): void {
+    this.#agents.set(agent.id, agent);
+    this.#g.agentRecords(agent);
+    this.#replace(`A${agent.id}`, this.#sink.take());
+    for (const key of this.#agentTasks.get(agent.id) ?? []) this.#applyTask(key);
+  }
+
+  /** Forgets an agent; its tasks stay known but unserved until it is back (as generate()). */
+  removeAgent(agentId: string): void {
+    if (!this.#agents.delete(agentId)) return;
+    this.#g.forgetAgent(agentId);
+    this.#replace(`A${agentId}`, []);
+    for (const key of this.#agentTasks.get(agentId) ?? []) this.#applyTask(key);
+  }
+
+  /** Adds or replaces a task (by framework and task id). */
+  setTask(task: MesosTask): void {
+    const key = taskKey(task.framework_id, task.id);
+    const old = this.#tasks.get(key);
+    if (old !== undefined && old.slave_id !== task.slave_id) this.#unlinkAgent(key, old.slave_id);
+    this.#tasks.set(key, task);
+    let onAgent = this.#agentTasks.get(task.slave_id);
+    if (onAgent === undefined) this.#agentTasks.set(task.slave_id, (onAgent = new Set()));
+    onAgent.add(key);
+    this.#frameworks.get(task.framework_id)?.tasks.add(key);
+    this.#applyTask(key);
+  }
+
+  removeTask(frameworkId: string, taskId: string): void {
+    const key = taskKey(frameworkId, taskId);
+    const old = this.#tasks.get(key);
+    if (old === undefined) return;
+    this.#tasks.delete(key);
+    this.#unlinkAgent(key, old.slave_id);
+    this.#frameworks.get(frameworkId)?.tasks.delete(key);
+    this.#applyTask(key);
+  }
+
+  /** The names changed since the last call, with their values now; clears the record of them. */
+  takeChanges(): RecordChanges {
+    const changed = { a: [], aaaa: [], srv: [] } as Record<
+      KindName,
+      [string, readonly unknown[]][]
+    >;
+    const removed = { a: [], aaaa: [], srv: [] } as Record<KindName, string[]>;
+    let size = 0;
+    for (const kind of [0, 1, 2] as const) {
+      const published = this.#published[kind];
+      const values = this.#values[kind];
+      const kindName = KIND_NAMES[kind];
+      for (const name of this.#touched[kind]) {
+        const counted = values.get(name);
+        const before = published.get(name);
+        if (counted === undefined || counted.size === 0) {
+          values.delete(name);
+          if (before === undefined) continue;
+          published.delete(name);
+          this.#recordCounts[kind]! -= before.length;
+          this.#ownerGone(name);
+          removed[kindName].push(name);
+          size++;
+          continue;
+        }
+        const now: unknown[] = [];
+        for (const c of counted.values()) now.push(c.value);
+        if (before !== undefined && sameValues(before, now)) continue;
+        if (before === undefined) this.#ownerAdded(name);
+        this.#recordCounts[kind]! += now.length - (before?.length ?? 0);
+        published.set(name, now);
+        changed[kindName].push([name, now]);
+        size++;
+      }
+      this.#touched[kind].clear();
+    }
+    return { changed, removed, size };
+  }
+
+  /** The state this model holds, in /master/state's shape (for /v1/enumerate and tests). */
+  state(): MesosState {
+    const frameworks: MesosFramework[] = [];
+    for (const entry of this.#frameworks.values()) {
+      const tasks: MesosTask[] = [];
+      for (const key of entry.tasks) {
+        const t = this.#tasks.get(key);
+        if (t) tasks.push(t);
+      }
+      frameworks.push({ ...entry.framework, tasks });
+    }
+    const state: MesosState = { frameworks, slaves: [...this.#agents.values()] };
+    if (this.#leaderUpid !== undefined) state.leader = this.#leaderUpid;
+    return state;
+  }
+
+  #unlinkAgent(key: string, agentId: string): void {
+    const set = this.#agentTasks.get(agentId);
+    if (set === undefined) return;
+    set.delete(key);
+    if (set.size === 0) this.#agentTasks.delete(agentId);
+  }
+
+  #applyMasters(): void {
+    this.#g.nameserverRecords();
+    this.#leader = this.#g.masterRecords(this.#leaderUpid);
+    this.#replace('M', this.#sink.take());
+  }
+
+  #applyTask(key: string): void {
+    const task = this.#tasks.get(key);
+    const fw = task === undefined ? undefined : this.#frameworks.get(task.framework_id);
+    const agentIps = fw === undefined ? null : this.#g.servedOn(task);
+    if (task === undefined || fw === undefined || agentIps === null) {
+      this.#served.delete(key);
+      this.#replace(`T${key}`, []);
+      return;
+    }
+    this.#served.add(key);
+    if (fw.names.fname !== '') this.#g.taskRecords(task, fw.names, agentIps, []);
+    this.#replace(`T${key}`, this.#sink.take());
+  }
+
+  #replace(source: string, entries: Entry[]): void {
+    // Holding the new entries before releasing the old keeps a record both have (and its value
+    // object) in place, so an unchanged name is not reported as changed.
+    const old = this.#sources.get(source);
+    for (const e of entries) this.#hold(e);
+    if (entries.length === 0) this.#sources.delete(source);
+    else this.#sources.set(source, entries);
+    if (old !== undefined) for (const e of old) this.#release(e);
+  }
+
+  #hold(e: Entry): void {
+    const values = this.#values[e.kind];
+    let counted = values.get(e.name);
+    if (counted === undefined) values.set(e.name, (counted = new Map<string, Counted>()));
+    const c = counted.get(e.key);
+    if (c === undefined) {
+      counted.set(e.key, { value: e.value, count: 1 });
+      this.#touched[e.kind].add(e.name);
+    } else c.count++;
+  }
+
+  #release(e: Entry): void {
+    const counted = this.#values[e.kind].get(e.name);
+    const c = counted?.get(e.key);
+    if (counted === undefined || c === undefined) return;
+    if (--c.count > 0) return;
+    counted.delete(e.key);
+    this.#touched[e.kind].add(e.name);
+  }
+
+  #ownerAdded(name: string): void {
+    const n = this.#owners.get(name) ?? 0;
+    this.#owners.set(name, n + 1);
+    if (n === 0) this.#walkAncestors(name, 1);
+  }
+
+  #ownerGone(name: string): void {
+    const n = (this.#owners.get(name) ?? 1) - 1;
+    if (n > 0) this.#owners.set(name, n);
+    else {
+      this.#owners.delete(name);
+      this.#walkAncestors(name, -1);
+    }
+  }
+
+  #walkAncestors(name: string, step: 1 | -1): void {
+    const apexKey = `${this.domain}.`;
+    if (!name.endsWith(`.${apexKey}`)) return;
+    let parent = name;
+    for (;;) {
+      parent = parent.slice(parent.indexOf('.') + 1);
+      if (parent.length <= apexKey.length) break;
+      const n = (this.#ancestors.get(parent) ?? 0) + step;
+      if (n > 0) this.#ancestors.set(parent, n);
+      else this.#ancestors.delete(parent);
+    }
+  }
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function valueMap(): ValueMap {
+  return new Map<string, Map<string, Counted>>();
+}

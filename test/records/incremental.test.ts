@@ -1,0 +1,185 @@
+// IncrementalRecords against generate(): after any sequence of entity changes, the records it
+// publishes (and the deltas it hands out, applied in order) equal a full generation of the
+// same state, name by name, as sets of values.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { MesosState, MesosTask } from '../../src/mesos/types.ts';
+import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
+import { generate, type GenerateOptions } from '../../src/records/generate.ts';
+import { IncrementalRecords } from '../../src/records/incremental.ts';
+import { recordCounts } from '../../src/records/record-counts.ts';
+import type { RecordSet } from '../../src/records/recordset.ts';
+import { buildCluster } from '../../sim/cluster.ts';
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/state-cluster.json', import.meta.url), 'utf8'),
+) as MesosState;
+
+function options(): GenerateOptions {
+  return {
+    domain: 'mesos',
+    ipSources: ['netinfo', 'mesos', 'host'],
+    enforceRFC952: false,
+    srvWeight: 1,
+    masters: ['10.0.0.1:5050', '10.0.0.4:5050', '[2001:db8::5]:5050'],
+    soaMname: 'ns1.mesos',
+    nameserverAddresses: ['10.0.0.53', '2001:db8::53'],
+    resolvedHosts: new Map([
+      ['agent-3.example.internal', ['10.0.1.13', '2001:db8::13', '10.0.1.99']],
+    ]),
+  };
+}
+
+/** name → sorted values, per type. */
+export function canonical(maps: Pick<RecordSet, 'a' | 'aaaa' | 'srv'>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const kind of ['a', 'aaaa', 'srv'] as const) {
+    for (const [name, values] of maps[kind]) {
+      out[`${kind} ${name}`] = values
+        .map((v) => (typeof v === 'string' ? v : `${v.target}:${v.port}:${v.priority}:${v.weight}`))
+        .sort();
+    }
+  }
+  return out;
+}
+
+function load(engine: IncrementalRecords, state: MesosState): void {
+  engine.setLeader(state.leader);
+  for (const agent of state.slaves ?? []) engine.setAgent(agent);
+  for (const f of state.frameworks ?? []) {
+    engine.setFramework(f);
+    for (const t of f.tasks ?? []) engine.setTask(t);
+  }
+}
+
+function assertSame(engine: IncrementalRecords, state: MesosState): void {
+  const full = generate(state, options());
+  assert.deepEqual(canonical(engine), canonical(full));
+  assert.deepEqual(engine.counts, full.counts);
+  assert.equal(engine.leader, full.leader);
+  assert.deepEqual(engine.recordCounts, recordCounts(full));
+  assert.deepEqual(engine.emptyNonTerminals().sort(), findEmptyNonTerminals(full).sort());
+}
+
+describe('IncrementalRecords', () => {
+  it('loaded entity by entity, equals generate() on the fixture', () => {
+    const engine = new IncrementalRecords(options());
+    load(engine, fixture);
+    engine.takeChanges();
+    assertSame(engine, fixture);
+  });
+
+  it('the deltas it hands out, applied in order, give the same maps', () => {
+    const engine = new IncrementalRecords(options());
+    const mirror = { a: new Map(), aaaa: new Map(), srv: new Map() } as Record<
+      'a' | 'aaaa' | 'srv',
+      Map<string, readonly unknown[]>
+    >;
+    const apply = (): void => {
+      const d = engine.takeChanges();
+      for (const kind of ['a', 'aaaa', 'srv'] as const) {
+        for (const [name, values] of d.changed[kind]) mirror[kind].set(name, values);
+        for (const name of d.removed[kind]) mirror[kind].delete(name);
+      }
+    };
+    load(engine, fixture);
+    apply();
+    const state = structuredClone(fixture);
+    // Kill the first running task of the first framework and remove an agent.
+    const f0 = state.frameworks![0]!;
+    const victim = f0.tasks!.find((t) => t.state === 'TASK_RUNNING')!;
+    victim.state = 'TASK_KILLED';
+    engine.setTask(victim);
+    apply();
+    const gone = state.slaves!.shift()!;
+    engine.removeAgent(gone.id);
+    apply();
+    assert.deepEqual(canonical(mirror as never), canonical(generate(state, options())));
+    assertSame(engine, state);
+  });
+
+  it('a random walk of 3,000 changes stays equal to generate() of the same state', () => {
+    const cluster = buildCluster({
+      apps: 30,
+      instancesPerApp: 4,
+      agents: 6,
+      discoveryEvery: 3,
+      containerIpEvery: 2,
+      ipv6Agents: 1,
+      stagingEvery: 5,
+      seed: 9,
+    });
+    const state = cluster as unknown as MesosState;
+    state.leader = 'master@10.0.0.1:5050';
+    const engine = new IncrementalRecords(options());
+    load(engine, state);
+    engine.takeChanges();
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const removedAgents: NonNullable<MesosState['slaves']> = [];
+    const fw = state.frameworks![0]!;
+    for (let step = 0; step < 3000; step++) {
+      const r = rand(100);
+      const tasks = fw.tasks!;
+      if (r < 40 && tasks.length > 0) {
+        const t = tasks[rand(tasks.length)]!;
+        const next: MesosTask = {
+          ...t,
+          state: t.state === 'TASK_RUNNING' ? 'TASK_KILLED' : 'TASK_RUNNING',
+        };
+        tasks[tasks.indexOf(t)] = next;
+        engine.setTask(next);
+      } else if (r < 60 && tasks.length > 0) {
+        const t = tasks.splice(rand(tasks.length), 1)[0]!;
+        engine.removeTask(t.framework_id, t.id);
+      } else if (r < 85) {
+        const agents = state.slaves!;
+        const src = tasks[rand(Math.max(1, tasks.length))];
+        if (!src || agents.length === 0) continue;
+        const t: MesosTask = {
+          ...src,
+          id: `${src.name}.${step}`,
+          slave_id: agents[rand(agents.length)]!.id,
+        };
+        tasks.push(t);
+        engine.setTask(t);
+      } else if (r < 92 && state.slaves!.length > 1) {
+        const a = state.slaves!.splice(rand(state.slaves!.length), 1)[0]!;
+        removedAgents.push(a);
+        engine.removeAgent(a.id);
+      } else if (r < 97 && removedAgents.length > 0) {
+        const a = removedAgents.pop()!;
+        state.slaves!.push(a);
+        engine.setAgent(a);
+      } else {
+        fw.name = fw.name === 'marathon' ? 'marathon-2' : 'marathon';
+        engine.setFramework(fw);
+      }
+      if (step % 7 === 0) engine.takeChanges();
+      if (step % 500 === 0) {
+        engine.takeChanges();
+        assertSame(engine, state);
+      }
+    }
+    engine.takeChanges();
+    assertSame(engine, state);
+  });
+
+  it('a framework removed takes its tasks records with it, and comes back whole', () => {
+    const engine = new IncrementalRecords(options());
+    load(engine, fixture);
+    engine.takeChanges();
+    const f = fixture.frameworks![0]!;
+    engine.removeFramework(f.id);
+    engine.takeChanges();
+    const without = { ...fixture, frameworks: fixture.frameworks!.slice(1) };
+    assertSame(engine, without);
+    engine.setFramework(f);
+    engine.takeChanges();
+    assertSame(engine, fixture);
+  });
+});

@@ -1,10 +1,22 @@
-// A simulated Mesos master: serves GET /master/state (and its aliases) from a cluster model
-// on 127.0.0.1, can be changed while running, fail on demand, require auth or TLS.
+// A simulated Mesos master: serves GET /master/state (and its aliases, /master/state-summary)
+// and the v1 operator API's POST /api/v1 (SUBSCRIBE, GET_MASTER) from a cluster model on
+// 127.0.0.1, can be changed while running (every change goes out as a v1 event), fail on
+// demand, require auth or TLS.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { makeTask, type SimCluster, type SimTask, type TaskSpec } from './cluster.ts';
+import {
+  makeFramework,
+  makeTask,
+  type SimAgent,
+  type SimCluster,
+  type SimFramework,
+  type SimTask,
+  type TaskSpec,
+} from './cluster.ts';
+import { SimStreams } from './streams.ts';
+import { agentToV1, frameworkInfoToV1, frameworkToV1, statusToV1, taskToV1 } from './v1.ts';
 
 export type FailureMode =
   | null
@@ -42,7 +54,28 @@ export interface SimMasterOptions {
    * same app on the next agent), so every load sees changed records — as a busy cluster does.
    */
   readonly churnPerRequest?: number;
+  /** Seconds between HEARTBEAT events on SUBSCRIBE streams (Mesos: 15). */
+  readonly heartbeatSeconds?: number;
+  /** Serve the v1 operator API (default true); false answers /api/v1 with 404, as Mesos < 1.0. */
+  readonly v1?: boolean;
 }
+
+/** What the master last told its subscribers about each entity (see `changed`). */
+interface Seen {
+  readonly tasks: Map<string, string>;
+  readonly agents: Map<string, string>;
+  readonly frameworks: Map<string, string>;
+}
+
+const TERMINAL = new Set([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+]);
 
 export interface StartTaskSpec {
   readonly name: string;
@@ -69,11 +102,18 @@ export class SimMaster {
   #body: Buffer | null = null;
   #requests = 0;
   #stateRequests = 0;
+  #stateBytes = 0;
+  readonly #streams: SimStreams;
+  #recovering = false;
+  /** Agents a failed-over master knows from its registry that have not reregistered yet. */
+  readonly #recovered = new Set<string>();
+  #seen: Seen | null = null;
 
   private constructor(options: SimMasterOptions) {
     this.#options = options;
     this.#cluster = options.cluster;
     this.#leader = options.leader ?? null;
+    this.#streams = new SimStreams(options.heartbeatSeconds ?? 15);
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.#handle(req, res);
     };
@@ -129,6 +169,21 @@ export class SimMaster {
     return this.#requests;
   }
 
+  /** Bytes sent so far: state bodies plus event streams. */
+  get bytesSent(): number {
+    return this.#stateBytes + this.#streams.bytes;
+  }
+
+  /** The SUBSCRIBE streams (counts, faults). */
+  get streams(): SimStreams {
+    return this.#streams;
+  }
+
+  /** While true, /api/v1 answers 503, as a master that is still recovering its registry. */
+  setRecovering(recovering: boolean): void {
+    this.#recovering = recovering;
+  }
+
   get cluster(): SimCluster {
     return this.#cluster;
   }
@@ -137,6 +192,8 @@ export class SimMaster {
   setLeader(leader: string | null): void {
     this.#leader = leader;
     this.#body = null;
+    // A master that stops leading ends its subscribers' streams.
+    if (leader !== null) this.#streams.closeAll();
   }
 
   setFailing(mode: FailureMode): void {
@@ -162,8 +219,10 @@ export class SimMaster {
       ...(spec.containerIps ? { containerIps: spec.containerIps } : {}),
       ...(spec.state !== undefined ? { state: spec.state } : {}),
     };
-    framework.tasks.push(makeTask(taskSpec));
+    const task = makeTask(taskSpec);
+    framework.tasks.push(task);
     this.#body = null;
+    this.#taskAdded(task);
     return taskSpec.id;
   }
 
@@ -180,14 +239,208 @@ export class SimMaster {
       ];
       framework.completed_tasks.push(task);
       this.#body = null;
+      this.#taskUpdated(task);
       return true;
     }
     return false;
   }
 
-  /** Call after editing `cluster` directly. */
+  /**
+   * A new status for a running task (state, health, container addresses), as an executor
+   * sends; terminal states move it to completed_tasks. False when no such task runs.
+   */
+  updateTask(
+    taskId: string,
+    change: { state?: string; healthy?: boolean; containerIps?: readonly string[] },
+  ): boolean {
+    for (const framework of this.#cluster.frameworks) {
+      const index = framework.tasks.findIndex((t) => t.id === taskId);
+      if (index < 0) continue;
+      const task = framework.tasks[index]!;
+      const state = change.state ?? task.state;
+      const last = (task.statuses?.at(-1) ?? {}) as Record<string, unknown>;
+      const status: Record<string, unknown> = { ...last, state, timestamp: Date.now() / 1000 };
+      if (change.healthy !== undefined) status['healthy'] = change.healthy;
+      if (change.containerIps !== undefined) {
+        status['container_status'] = {
+          container_id: { value: `c-${task.id}` },
+          network_infos: [{ ip_addresses: change.containerIps.map((ip) => ({ ip_address: ip })) }],
+        };
+      }
+      task.state = state;
+      task.statuses = [
+        ...(task.statuses ?? []),
+        status as unknown as NonNullable<SimTask['statuses']>[number],
+      ];
+      if (TERMINAL.has(state)) {
+        framework.tasks.splice(index, 1);
+        framework.completed_tasks.push(task);
+      }
+      this.#body = null;
+      this.#taskUpdated(task);
+      return true;
+    }
+    return false;
+  }
+
+  /** Registers a new agent (hostname an IP, as the sim's agents have); returns its id. */
+  addAgent(hostname: string): string {
+    const template = this.#cluster.slaves[0];
+    const index = this.#cluster.slaves.length;
+    const id = `${this.#cluster.id}-S${index}-${randomUUID().slice(0, 4)}`;
+    const ip = hostname.includes(':') ? `[${hostname}]` : hostname;
+    const agent: SimAgent = {
+      ...(template ?? {}),
+      id,
+      hostname,
+      pid: `slave(1)@${ip}:5051`,
+      active: true,
+    };
+    this.#cluster.slaves.push(agent);
+    this.#body = null;
+    this.#agentAdded(agent);
+    return id;
+  }
+
+  /** Removes an agent (its tasks stay in the model, unserved); false when unknown. */
+  removeAgent(agentId: string): boolean {
+    const index = this.#cluster.slaves.findIndex((a) => a.id === agentId);
+    if (index < 0) return false;
+    this.#cluster.slaves.splice(index, 1);
+    this.#body = null;
+    this.#seen?.agents.delete(agentId);
+    this.#streams.publish({
+      type: 'AGENT_REMOVED',
+      agent_removed: { agent_id: { value: agentId } },
+    });
+    return true;
+  }
+
+  /** Registers a framework named `name`; returns its id. */
+  addFramework(name: string): string {
+    const index = this.#cluster.frameworks.length + 1;
+    const framework = makeFramework(this.#cluster.id, index, name);
+    this.#cluster.frameworks.push(framework);
+    this.#body = null;
+    this.#frameworkEvent('FRAMEWORK_ADDED', framework);
+    return framework.id;
+  }
+
+  /** A framework reregisters with a new name or scheduler pid. */
+  updateFramework(frameworkId: string, change: { name?: string; pid?: string }): boolean {
+    const framework = this.#cluster.frameworks.find((f) => f.id === frameworkId);
+    if (!framework) return false;
+    if (change.name !== undefined) framework.name = change.name;
+    if (change.pid !== undefined) framework.pid = change.pid;
+    this.#body = null;
+    this.#frameworkEvent('FRAMEWORK_UPDATED', framework);
+    return true;
+  }
+
+  /** Tears a framework down (its tasks go with it). */
+  removeFramework(frameworkId: string): boolean {
+    const index = this.#cluster.frameworks.findIndex((f) => f.id === frameworkId);
+    if (index < 0) return false;
+    const [framework] = this.#cluster.frameworks.splice(index, 1) as [SimFramework];
+    this.#body = null;
+    if (this.#seen) {
+      this.#seen.frameworks.delete(frameworkId);
+      for (const t of framework.tasks) this.#seen.tasks.delete(taskKey(t));
+    }
+    this.#streams.publish({
+      type: 'FRAMEWORK_REMOVED',
+      framework_removed: { framework_info: frameworkInfoToV1(framework) },
+    });
+    return true;
+  }
+
+  /**
+   * As a master just failed over: these agents are known from the registry but have not
+   * reregistered, so neither the state nor the stream shows them or their tasks (the stream
+   * lists them as get_agents.recovered_agents). No events.
+   */
+  setRecoveredAgents(agentIds: readonly string[]): void {
+    this.#recovered.clear();
+    for (const id of agentIds) this.#recovered.add(id);
+    this.#body = null;
+    this.#seen = null;
+  }
+
+  /** A recovered agent reregisters: AGENT_ADDED, then TASK_ADDED for each of its tasks. */
+  reregisterAgent(agentId: string): boolean {
+    if (!this.#recovered.delete(agentId)) return false;
+    this.#body = null;
+    const agent = this.#cluster.slaves.find((a) => a.id === agentId);
+    if (agent) this.#agentAdded(agent);
+    for (const f of this.#cluster.frameworks) {
+      for (const t of f.tasks) if (t.slave_id === agentId) this.#taskAdded(t);
+    }
+    return true;
+  }
+
+  /**
+   * Call after editing `cluster` directly: subscribers get the events that turn what they were
+   * last told into the cluster as it is now (a task gone from every list ends TASK_KILLED).
+   */
   changed(): void {
     this.#body = null;
+    const seen = this.#seen;
+    if (seen === null) return;
+    const now = this.#signatures();
+    for (const agent of this.#visibleAgents()) {
+      if (seen.agents.get(agent.id) !== now.agents.get(agent.id)) this.#agentAdded(agent);
+    }
+    for (const f of this.#cluster.frameworks) {
+      const before = seen.frameworks.get(f.id);
+      if (before !== now.frameworks.get(f.id)) {
+        this.#frameworkEvent(before === undefined ? 'FRAMEWORK_ADDED' : 'FRAMEWORK_UPDATED', f);
+      }
+    }
+    const tasks = new Map<string, SimTask>();
+    for (const f of this.#cluster.frameworks) {
+      for (const t of f.tasks) if (!this.#recovered.has(t.slave_id)) tasks.set(taskKey(t), t);
+    }
+    for (const [key, task] of tasks) {
+      const before = seen.tasks.get(key);
+      const after = now.tasks.get(key)!;
+      if (before === after) continue;
+      if (before !== undefined && withoutStatus(before) === withoutStatus(after)) {
+        this.#taskUpdated(task);
+      } else this.#taskAdded(task);
+    }
+    for (const key of seen.tasks.keys()) {
+      if (tasks.has(key)) continue;
+      const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+      const done = this.#cluster.frameworks
+        .find((f) => f.id === frameworkId)
+        ?.completed_tasks.find((t) => t.id === taskId);
+      const last = done?.statuses?.at(-1);
+      const state = done && TERMINAL.has(done.state) ? done.state : 'TASK_KILLED';
+      this.#streams.publish({
+        type: 'TASK_UPDATED',
+        task_updated: {
+          framework_id: { value: frameworkId },
+          status: {
+            task_id: { value: taskId },
+            state,
+            timestamp: last && last.state === state ? last.timestamp : Date.now() / 1000,
+          },
+          state,
+        },
+      });
+    }
+    for (const id of seen.frameworks.keys()) {
+      if (now.frameworks.has(id)) continue;
+      this.#streams.publish({
+        type: 'FRAMEWORK_REMOVED',
+        framework_removed: { framework_info: { id: { value: id }, name: '', user: 'root' } },
+      });
+    }
+    for (const id of seen.agents.keys()) {
+      if (now.agents.has(id)) continue;
+      this.#streams.publish({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: id } } });
+    }
+    this.#seen = now;
   }
 
   /** The state document as Mesos 1.x serves it. */
@@ -197,7 +450,7 @@ export class SimMaster {
     const colon = leaderAddress.lastIndexOf(':');
     const leaderIp = leaderAddress.slice(0, colon).replace(/^\[|\]$/g, '');
     const leaderPort = Number(leaderAddress.slice(colon + 1));
-    const slaves = this.#cluster.slaves;
+    const slaves = this.#visibleAgents();
     return {
       version: '1.11.0',
       git_sha: '0ba40f86759307cefab1c8702724debe87007bb0',
@@ -228,15 +481,64 @@ export class SimMaster {
       log_dir: '/var/log/mesos',
       flags: { port: String(this.port), quorum: '1', work_dir: '/var/lib/mesos' },
       slaves,
-      frameworks: this.#cluster.frameworks,
+      frameworks: this.#visibleFrameworks(),
       completed_frameworks: [],
       orphan_tasks: [],
       unregistered_frameworks: [],
     };
   }
 
+  /** The v1 GET_STATE: what SUBSCRIBED carries. */
+  v1State(): Record<string, unknown> {
+    const tasks: unknown[] = [];
+    for (const f of this.#cluster.frameworks) {
+      for (const t of f.tasks) if (!this.#recovered.has(t.slave_id)) tasks.push(taskToV1(t));
+    }
+    return {
+      get_tasks: { tasks, completed_tasks: [], unreachable_tasks: [] },
+      get_executors: { executors: [] },
+      get_frameworks: {
+        frameworks: this.#cluster.frameworks.map((f) => frameworkToV1(f)),
+        completed_frameworks: [],
+      },
+      get_agents: {
+        agents: this.#visibleAgents().map((a) => agentToV1(a)),
+        recovered_agents: this.#cluster.slaves
+          .filter((a) => this.#recovered.has(a.id))
+          .map((a) => agentToV1(a).agent_info),
+      },
+    };
+  }
+
+  /** /master/state-summary: frameworks (with their pids) and agents, no tasks. */
+  stateSummary(): Record<string, unknown> {
+    return {
+      hostname: '127.0.0.1',
+      cluster: 'sim',
+      slaves: this.#visibleAgents().map((a) => ({
+        id: a.id,
+        pid: a.pid,
+        hostname: a.hostname,
+        active: a.active !== false,
+        framework_ids: [],
+      })),
+      frameworks: this.#cluster.frameworks.map((f) => ({
+        id: f.id,
+        name: f.name,
+        ...(f.pid !== undefined ? { pid: f.pid } : {}),
+        hostname: f.hostname ?? '',
+        active: f.active !== false,
+        connected: true,
+        recovered: false,
+        TASK_RUNNING: f.tasks.filter((t) => t.state === 'TASK_RUNNING').length,
+        slave_ids: [],
+      })),
+    };
+  }
+
   /** Ends the server and drops open connections (including hung ones). */
   async close(): Promise<void> {
+    this.#streams.closeAll();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -246,6 +548,10 @@ export class SimMaster {
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.#requests++;
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/api/v1' && this.#options.v1 !== false) {
+      this.#api(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;
@@ -257,6 +563,20 @@ export class SimMaster {
     if (path === '/master/redirect' || path === '/redirect') {
       const leader = this.#leader ?? this.upid;
       res.writeHead(307, { location: `//${leader.slice(leader.indexOf('@') + 1)}` }).end();
+      return;
+    }
+    if (path === '/master/state-summary' || path === '/state-summary') {
+      if (!this.#authorized(req)) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="mesos"' }).end();
+        return;
+      }
+      if (this.#leader !== null) {
+        res.writeHead(307, { location: `//${this.#leaderAddress()}${path}` }).end();
+        return;
+      }
+      const summary = Buffer.from(JSON.stringify(this.stateSummary()));
+      this.#stateBytes += summary.length;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(summary);
       return;
     }
     if (!STATE_PATHS.has(path)) {
@@ -309,7 +629,151 @@ export class SimMaster {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    if (req.method !== 'HEAD') this.#stateBytes += body.length;
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** POST /api/v1: SUBSCRIBE and GET_MASTER, as master/http.cpp answers them. */
+  #api(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= 64 * 1024) parts.push(chunk);
+    });
+    req.on('end', () => {
+      if (!this.#authorized(req)) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="mesos"' }).end();
+        return;
+      }
+      // Mesos redirects calls that need the leader to it, scheme-relative.
+      if (this.#leader !== null) {
+        res.writeHead(307, { location: `//${this.#leaderAddress()}/api/v1` }).end();
+        return;
+      }
+      if (this.#recovering) {
+        res
+          .writeHead(503, { 'content-type': 'text/plain' })
+          .end('Master has not finished recovery');
+        return;
+      }
+      const failing = this.#failing;
+      if (typeof failing === 'number') {
+        res.writeHead(failing, { 'content-type': 'text/plain' }).end(`simulated ${failing}\n`);
+        return;
+      }
+      if (failing === 'hang') return;
+      let call: { type?: unknown };
+      try {
+        call = JSON.parse(Buffer.concat(parts).toString('utf8')) as { type?: unknown };
+      } catch {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('Failed to parse body into JSON');
+        return;
+      }
+      if (call?.type === 'GET_MASTER') {
+        const body = JSON.stringify({ type: 'GET_MASTER', get_master: this.#masterInfo() });
+        this.#stateBytes += body.length;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        return;
+      }
+      if (call?.type !== 'SUBSCRIBE') {
+        res
+          .writeHead(400, { 'content-type': 'text/plain' })
+          .end(`unsupported call ${String(call?.type)}`);
+        return;
+      }
+      this.#seen ??= this.#signatures();
+      this.#streams.start(res, {
+        type: 'SUBSCRIBED',
+        subscribed: {
+          get_state: this.v1State(),
+          heartbeat_interval_seconds: this.#options.heartbeatSeconds ?? 15,
+        },
+      });
+    });
+  }
+
+  #leaderAddress(): string {
+    const leader = this.#leader ?? this.upid;
+    return leader.slice(leader.indexOf('@') + 1);
+  }
+
+  #masterInfo(): Record<string, unknown> {
+    return {
+      master_info: {
+        id: this.#id,
+        ip: ipv4ToMesosInt('127.0.0.1'),
+        port: this.port,
+        pid: this.upid,
+        hostname: '127.0.0.1',
+        version: '1.11.0',
+        address: { hostname: '127.0.0.1', ip: '127.0.0.1', port: this.port },
+      },
+      start_time: this.#started,
+      elected_time: this.#started + 1,
+    };
+  }
+
+  #visibleAgents(): SimAgent[] {
+    if (this.#recovered.size === 0) return this.#cluster.slaves;
+    return this.#cluster.slaves.filter((a) => !this.#recovered.has(a.id));
+  }
+
+  #visibleFrameworks(): SimFramework[] {
+    if (this.#recovered.size === 0) return this.#cluster.frameworks;
+    return this.#cluster.frameworks.map((f) => ({
+      ...f,
+      tasks: f.tasks.filter((t) => !this.#recovered.has(t.slave_id)),
+    }));
+  }
+
+  #signatures(): Seen {
+    const seen: Seen = { tasks: new Map(), agents: new Map(), frameworks: new Map() };
+    for (const a of this.#visibleAgents()) seen.agents.set(a.id, JSON.stringify(agentToV1(a)));
+    for (const f of this.#cluster.frameworks) {
+      seen.frameworks.set(f.id, frameworkSignature(f));
+      for (const t of f.tasks) {
+        if (!this.#recovered.has(t.slave_id))
+          seen.tasks.set(taskKey(t), JSON.stringify(taskToV1(t)));
+      }
+    }
+    return seen;
+  }
+
+  #taskAdded(task: SimTask): void {
+    if (this.#recovered.has(task.slave_id)) return;
+    this.#seen?.tasks.set(taskKey(task), JSON.stringify(taskToV1(task)));
+    this.#streams.publish({ type: 'TASK_ADDED', task_added: { task: taskToV1(task) } });
+  }
+
+  #taskUpdated(task: SimTask): void {
+    if (this.#recovered.has(task.slave_id)) return;
+    if (TERMINAL.has(task.state)) this.#seen?.tasks.delete(taskKey(task));
+    else this.#seen?.tasks.set(taskKey(task), JSON.stringify(taskToV1(task)));
+    const last = task.statuses?.at(-1);
+    this.#streams.publish({
+      type: 'TASK_UPDATED',
+      task_updated: {
+        framework_id: { value: task.framework_id },
+        status: last ? statusToV1(task, last) : { task_id: { value: task.id }, state: task.state },
+        state: task.state,
+      },
+    });
+  }
+
+  #agentAdded(agent: SimAgent): void {
+    this.#seen?.agents.set(agent.id, JSON.stringify(agentToV1(agent)));
+    this.#streams.publish({ type: 'AGENT_ADDED', agent_added: { agent: agentToV1(agent) } });
+  }
+
+  #frameworkEvent(type: 'FRAMEWORK_ADDED' | 'FRAMEWORK_UPDATED', f: SimFramework): void {
+    this.#seen?.frameworks.set(f.id, frameworkSignature(f));
+    const key = type === 'FRAMEWORK_ADDED' ? 'framework_added' : 'framework_updated';
+    this.#streams.publish({ type, [key]: { framework: frameworkToV1(f) } });
   }
 
   /** Replaces `count` running tasks of the first framework, round-robin over its tasks. */
@@ -337,6 +801,24 @@ export class SimMaster {
     const expected = `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString('base64')}`;
     return header === expected;
   }
+}
+
+function taskKey(task: SimTask): string {
+  return `${task.framework_id}\u0000${task.id}`;
+}
+
+/** A framework as subscribers know it: its v1 form, and the pid only v0 shows. */
+function frameworkSignature(f: SimFramework): string {
+  return `${JSON.stringify(frameworkToV1(f))} ${f.pid ?? ''}`;
+}
+
+/** A task's v1 JSON without its status fields: equal when only its state moved. */
+function withoutStatus(signature: string): string {
+  const task = JSON.parse(signature) as Record<string, unknown>;
+  delete task['state'];
+  delete task['statuses'];
+  delete task['status_update_state'];
+  return JSON.stringify(task);
 }
 
 /** Mesos's leader_info.ip: the IPv4 address's network-order bytes read as a little-endian int. */

@@ -16,6 +16,7 @@ import type { LeaderObserver, LeaderSource } from './mesos/leader.ts';
 import { createZkLeaderSource } from './mesos/zk/leader-source.ts';
 import { MastersListSource } from './mesos/masters-list.ts';
 import { StatePoller, loadParamsFromConfig } from './mesos/poller.ts';
+import { StateStreamer, streamParamsFromConfig } from './mesos/streamer.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { RecordStore } from './records/store.ts';
 import { VERSION } from './version.ts';
@@ -30,7 +31,10 @@ export interface ServerOptions {
 export interface RunningServer {
   readonly store: RecordStore;
   readonly metrics: Metrics;
-  readonly poller: StatePoller;
+  /** The poller (stateSource "poll", or "auto" where the master has no v1 API), else null. */
+  readonly poller: StatePoller | null;
+  /** The event stream follower (stateSource "subscribe" or "auto"), else null. */
+  readonly streamer: StateStreamer | null;
   /** Bound DNS address (UDP and TCP share the port), or null when `dnson` is false. */
   readonly dns: AddressInfo | null;
   readonly http: AddressInfo | null;
@@ -155,6 +159,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     }
 
     let poller: StatePoller | null = null;
+    let streamer: StateStreamer | null = null;
     let http: HttpServerHandle | null = null;
     if (config.httpon) {
       http = await startHttpServer({
@@ -165,8 +170,9 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         isDnsListening: () => (pool ? pool.listening : dnsListening || !config.dnson),
         version: VERSION,
         clock,
-        // The load worker keeps the enumeration; the poller starts below.
-        enumeration: () => poller?.enumerationJson() ?? Promise.resolve(null),
+        // The load or stream worker keeps the enumeration; both start below.
+        enumeration: () =>
+          poller?.enumerationJson() ?? streamer?.enumerationJson() ?? Promise.resolve(null),
       });
       const h = http;
       closers.push(() => h.close());
@@ -184,21 +190,57 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       config.listener,
       (options.interfaces ?? networkInterfaces)(),
     );
-    poller = new StatePoller({
-      store,
-      source,
-      params: loadParamsFromConfig(config, addresses),
-      refreshSeconds: config.refreshSeconds,
-      logger,
-      clock,
-    });
-    poller.start();
-    closers.push(() => poller.stop());
+    const startPolling = (): StatePoller => {
+      const p = new StatePoller({
+        store,
+        source,
+        params: loadParamsFromConfig(config, addresses),
+        refreshSeconds: config.refreshSeconds,
+        logger,
+        clock,
+      });
+      p.start();
+      closers.push(() => p.stop());
+      return p;
+    };
+    if (config.stateSource === 'poll') {
+      poller = startPolling();
+    } else {
+      const s = new StateStreamer({
+        store,
+        source,
+        params: streamParamsFromConfig(config, addresses),
+        logger,
+        metrics,
+        clock,
+        ...(config.stateSource === 'auto'
+          ? {
+              onUnsupported: (message: string) => {
+                logger.warn(
+                  { err: message },
+                  'the masters do not serve the v1 event stream; polling /master/state instead',
+                );
+                streamer = null;
+                void s.stop();
+                poller = startPolling();
+              },
+            }
+          : {}),
+      });
+      streamer = s;
+      s.start();
+      closers.push(() => s.stop());
+    }
 
     return {
       store,
       metrics,
-      poller,
+      get poller() {
+        return poller;
+      },
+      get streamer() {
+        return streamer;
+      },
       dns: dnsAddress,
       http: http?.address ?? null,
       dnsThreads: pool,

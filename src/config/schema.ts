@@ -494,6 +494,35 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     default: [],
     flag: 'notify',
     description: 'Secondaries sent a NOTIFY when the zone changes, as ip:port ([v6]:port)',
+    key: 'stateSource',
+    kind: 'string',
+    default: 'auto',
+    flag: 'state-source',
+    description:
+      'How the cluster is learnt: "poll" (/master/state every refreshSeconds, as mesos-dns), "subscribe" (the v1 operator API event stream: changes within a second), or "auto" (subscribe where the master serves /api/v1, else poll)',
+    choices: ['poll', 'subscribe', 'auto'],
+    origin: 'ours',
+  },
+  {
+    key: 'streamCoalesceMs',
+    kind: 'integer',
+    default: 50,
+    flag: 'stream-coalesce-ms',
+    description:
+      'Stream mode: events arriving within this many milliseconds of the first are swapped in together (a deploy of 1,000 tasks is one swap)',
+    min: 0,
+    max: 10_000,
+    origin: 'ours',
+  },
+  {
+    key: 'streamRecoverySeconds',
+    kind: 'integer',
+    default: 120,
+    flag: 'stream-recovery-seconds',
+    description:
+      'Stream mode: after a master failover, seconds to keep serving the tasks of agents that have not reregistered with the new leader',
+    min: 0,
+    max: I32_MAX,
     origin: 'ours',
   },
 ];

@@ -87,6 +87,12 @@ export interface Config {
   readonly transferKeys: Readonly<Record<string, string>>;
   /** ours: secondaries ("ip:port") sent a NOTIFY when the zone changes. */
   readonly notify: readonly string[];
+  /** ours: how the cluster is learnt: polling /master/state, the v1 event stream, or auto. */
+  readonly stateSource: 'poll' | 'subscribe' | 'auto';
+  /** ours: stream events arriving within this many ms are swapped in together. */
+  readonly streamCoalesceMs: number;
+  /** ours: after a master failover, seconds to keep records of agents not yet reregistered. */
+  readonly streamRecoverySeconds: number;
   /** ours: 0 (info), 1 (debug), 2 (debug + a line per query); set by -v / --verbose. */
   readonly verbose: number;
   /** ours: absolute path of the file this came from ("" when built in code). */

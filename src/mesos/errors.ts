@@ -49,8 +49,12 @@ export class StateTimeoutError extends MesosStateError {
 
 /** A status other than 200 (401/403 become StateAuthError). */
 export class StateHttpError extends MesosStateError {
-  constructor(message: string, url: string, options?: ErrorOptions) {
+  /** The HTTP status, when known (0 after crossing a worker boundary). */
+  readonly status: number;
+
+  constructor(message: string, url: string, options?: ErrorOptions & { status?: number }) {
     super('MESOS_STATE_HTTP', message, url, options);
+    this.status = options?.status ?? 0;
   }
 }
 

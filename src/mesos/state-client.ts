@@ -75,8 +75,14 @@ export function stateClientOptionsFromConfig(config: Config): StateClientOptions
 }
 
 /** The URL of a master's state endpoint; `master` is "host:port" or "[v6]:port". */
-export function stateUrl(master: string, https: boolean): string {
-  return `${https ? 'https' : 'http'}://${master}/master/state`;
+export function stateUrl(master: string, https: boolean, path = '/master/state'): string {
+  return `${https ? 'https' : 'http'}://${master}${path}`;
+}
+
+/** A response body being read as it arrives (the v1 event stream). */
+export interface OpenBody extends AsyncIterable<Buffer> {
+  destroy(): unknown;
+  on(event: 'error', listener: () => void): unknown;
 }
 
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_)|CERT|UNABLE_TO_(GET|VERIFY)|SELF_SIGNED/;
@@ -137,14 +143,65 @@ export class StateClient {
 
   /** GETs `url` and returns the body as text, enforcing the deadline and the size limit. */
   async fetchText(url: string): Promise<string> {
-    const { timeoutMs, maxBytes } = this.#options;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.#authorization !== undefined) headers['authorization'] = this.#authorization;
+    return this.#exchange(url, null);
+  }
+
+  /** POSTs one v1 operator API call (e.g. GET_MASTER) to `master` and parses the answer. */
+  async callJson(master: string, call: object): Promise<unknown> {
+    const url = stateUrl(master, this.#options.https, '/api/v1');
+    const text = await this.#exchange(url, JSON.stringify(call));
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new StateNotJsonError(`${url} answered a body that is not JSON`, url);
+    }
+  }
+
+  /**
+   * POSTs a v1 call whose answer is a stream (SUBSCRIBE) and returns the body unread once the
+   * headers are in: the caller reads it as it arrives and watches its liveness itself, so
+   * only connecting and the headers have the deadline. `signal` aborts the stream.
+   */
+  async openStream(master: string, call: object, signal: AbortSignal): Promise<OpenBody> {
+    const url = stateUrl(master, this.#options.https, '/api/v1');
+    const deadline = AbortSignal.timeout(this.#options.timeoutMs);
     try {
       const response = await request(url, {
-        method: 'GET',
-        headers,
+        method: 'POST',
+        headers: this.#headers(true),
+        body: JSON.stringify(call),
+        dispatcher: this.#agent,
+        signal: AbortSignal.any([deadline, signal]),
+        headersTimeout: this.#options.timeoutMs,
+        bodyTimeout: 0,
+      });
+      const { statusCode, body } = response;
+      if (statusCode !== 200) {
+        discard(body);
+        throw this.#statusError(url, statusCode, response.headers['location']);
+      }
+      return body;
+    } catch (error) {
+      throw this.#translate(error, url, deadline);
+    }
+  }
+
+  #headers(json: boolean): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (json) headers['content-type'] = 'application/json';
+    if (this.#authorization !== undefined) headers['authorization'] = this.#authorization;
+    return headers;
+  }
+
+  /** One GET (or POST of `post`), the whole body as text, with the deadline and size limit. */
+  async #exchange(url: string, post: string | null): Promise<string> {
+    const { timeoutMs, maxBytes } = this.#options;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await request(url, {
+        method: post === null ? 'GET' : 'POST',
+        headers: this.#headers(post !== null),
+        ...(post === null ? {} : { body: post }),
         dispatcher: this.#agent,
         signal: deadline,
       });
@@ -204,7 +261,7 @@ export class StateClient {
           : `principal "${principal}" was ${status === 401 ? 'not accepted' : 'not allowed'}; check mesosCredentials`;
       return new StateAuthError(`${url} refused access (HTTP ${status}): ${who}`, url);
     }
-    return new StateHttpError(`${url} answered HTTP ${status} instead of 200`, url);
+    return new StateHttpError(`${url} answered HTTP ${status} instead of 200`, url, { status });
   }
 
   #translate(error: unknown, url: string, deadline: AbortSignal): MesosStateError {

@@ -1,7 +1,7 @@
 // The process's Prometheus metrics, on a registry of its own. It is the DnsObserver the query
 // path calls (counting costs a few property look-ups), and the poller reports loads to it.
 import { recordCounts } from '../records/record-counts.ts';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
   DNS_LATENCY_BUCKETS,
   OUTCOME_INDEX,
@@ -69,6 +69,12 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
   /** Created on the first report, so a setup without ZooKeeper (or without a fallback) has none. */
   #zkConnected: Gauge | null = null;
   #fallbackActive: Gauge | null = null;
+  readonly #streamEvents: Counter<'type'>;
+  readonly #streamSubscriptions: Counter;
+  readonly #streamEnds: Counter<'cause'>;
+  readonly #streamPropagation: Histogram;
+  /** Wall-clock ms of the last stream event and heartbeat (0: none yet), read at scrape time. */
+  readonly #streamTimes = { event: 0, heartbeat: 0 };
   readonly #beforeRender: (() => Promise<void>)[] = [];
 
   constructor(options: MetricsOptions) {
@@ -173,6 +179,50 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
       name: 'mesos_dns_leader_info',
       help: 'The leading Mesos master, as a label; 1 while known.',
       labelNames: ['leader'],
+      registers: [registry],
+    });
+    this.#streamEvents = new Counter({
+      name: 'mesos_dns_stream_events_total',
+      help: 'Events received on the master event stream (stateSource subscribe), by type.',
+      labelNames: ['type'],
+      registers: [registry],
+    });
+    this.#streamSubscriptions = new Counter({
+      name: 'mesos_dns_stream_subscriptions_total',
+      help: 'Subscriptions to the master event stream that got as far as SUBSCRIBED.',
+      registers: [registry],
+    });
+    this.#streamEnds = new Counter({
+      name: 'mesos_dns_stream_ends_total',
+      help: 'Event stream subscriptions (or attempts) ended, by cause.',
+      labelNames: ['cause'],
+      registers: [registry],
+    });
+    const times = this.#streamTimes;
+    const since = (name: string, help: string, key: 'event' | 'heartbeat'): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(times[key] === 0 ? -1 : Math.max(0, (Date.now() - times[key]) / 1000));
+        },
+      });
+    };
+    since(
+      'mesos_dns_stream_seconds_since_event',
+      'Seconds since the last event (any type) on the master event stream; -1 before the first.',
+      'event',
+    );
+    since(
+      'mesos_dns_stream_seconds_since_heartbeat',
+      'Seconds since the last HEARTBEAT on the master event stream; -1 before the first.',
+      'heartbeat',
+    );
+    this.#streamPropagation = new Histogram({
+      name: 'mesos_dns_stream_propagation_seconds',
+      help: 'From a task status timestamp to the swap of the records that serve it (stream mode).',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
     new Gauge({
@@ -313,6 +363,28 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
     this.#records.set({ type: 'SRV' }, counts.srv);
     this.#tasks.set(set.counts.tasks);
     if (set.leader !== '') this.leaderChanged(set.leader);
+  }
+
+  streamEvents(
+    counts: Readonly<Record<string, number>>,
+    lastEventAtMs: number,
+    lastHeartbeatAtMs: number,
+  ): void {
+    for (const [type, n] of Object.entries(counts)) this.#streamEvents.inc({ type }, n);
+    if (lastEventAtMs > 0) this.#streamTimes.event = lastEventAtMs;
+    if (lastHeartbeatAtMs > 0) this.#streamTimes.heartbeat = lastHeartbeatAtMs;
+  }
+
+  streamSubscribed(): void {
+    this.#streamSubscriptions.inc();
+  }
+
+  streamEnded(cause: string): void {
+    this.#streamEnds.inc({ cause });
+  }
+
+  streamPropagated(seconds: number): void {
+    this.#streamPropagation.observe(Math.max(0, seconds));
   }
 
   stateLoadFailed(): void {

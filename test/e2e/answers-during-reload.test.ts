@@ -32,10 +32,11 @@ before(async () => {
     HTTPListener: '127.0.0.1',
     externalon: false,
     refreshSeconds: 3600,
+    stateSource: 'poll',
     stateTimeoutSeconds: 60,
   });
   server = await startServer(config, { logger: silentLogger() });
-  await server.poller.refresh();
+  await server.poller!.refresh();
   assert.ok(server.store.current !== null, 'first load');
 });
 
@@ -51,7 +52,7 @@ it('answers every query while 20,000 tasks are fetched, parsed and generated', a
   let failures = 0;
   let reloading = true;
   const reloads = (async () => {
-    for (let i = 0; i < 2; i++) await server.poller.refresh();
+    for (let i = 0; i < 2; i++) await server.poller!.refresh();
     reloading = false;
   })();
   // One query in flight at a time, for as long as the reloads run.

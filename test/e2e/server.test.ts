@@ -24,6 +24,8 @@ function configFor(masters: string[], extra: Record<string, unknown> = {}) {
     externalon: false,
     refreshSeconds: 60,
     stateTimeoutSeconds: 2,
+    // These tests are about polling; stream mode has its own (test/stream/).
+    stateSource: 'poll',
     ...extra,
   }).config;
 }
@@ -113,7 +115,7 @@ describe('server end to end (simulated master)', () => {
   it('keeps the last good records when the master fails, and says so in /ready', async () => {
     sim.setFailing(500);
     try {
-      await server.poller.refresh();
+      await server.poller!.refresh();
       assert.ok(server.store.lastFailure !== null, 'the failed round is recorded');
       const reply = await udpExchange(server.dns!.port, encodeQuery('web.marathon.mesos'));
       assert.equal(answersOf(reply).length, 3);
@@ -128,7 +130,7 @@ describe('server end to end (simulated master)', () => {
 
   it('follows tasks that start and die', async () => {
     const id = sim.startTask({ name: 'late', ports: [[32000, 32000]] });
-    await server.poller.refresh();
+    await server.poller!.refresh();
     let reply = await udpExchange(server.dns!.port, encodeQuery('late.marathon.mesos'));
     assert.equal(answersOf(reply).length, 1);
     // The enumeration (kept by the load worker) follows the reload too.
@@ -137,7 +139,7 @@ describe('server end to end (simulated master)', () => {
     ).json()) as { frameworks: { tasks: { name: string }[] }[] };
     assert.ok(enumerated.frameworks.some((f) => f.tasks.some((t) => t.name === 'late')));
     sim.killTask(id);
-    await server.poller.refresh();
+    await server.poller!.refresh();
     reply = await udpExchange(server.dns!.port, encodeQuery('late.marathon.mesos'));
     assert.equal(rcode(reply), 3, 'NXDOMAIN once the task is gone');
   });

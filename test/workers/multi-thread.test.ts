@@ -29,6 +29,7 @@ function configFor(masters: string[]) {
     refreshSeconds: 60,
     stateTimeoutSeconds: 2,
     workers: 2,
+    stateSource: 'poll',
   }).config;
 }
 
@@ -133,7 +134,7 @@ describe('workers: 2 (simulated master)', () => {
     const pool = server.dnsThreads!;
     const id = sim.startTask({ name: 'late', ports: [[32000, 32000]] });
     try {
-      await server.poller.refresh();
+      await server.poller!.refresh();
       await waitUntil(
         () => pool.threads.every((t) => t.generation === server.store.generation),
         10_000,
@@ -152,7 +153,7 @@ describe('workers: 2 (simulated master)', () => {
       );
     } finally {
       sim.killTask(id);
-      await server.poller.refresh();
+      await server.poller!.refresh();
     }
   });
 

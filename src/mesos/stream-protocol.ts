@@ -1,0 +1,103 @@
+// Messages between the main thread (streamer.ts) and the stream worker (stream-worker.ts).
+import type { SerializedStateError } from './errors.ts';
+import type { RecordChunk, RecordSetHeader } from './record-transfer.ts';
+import type { WorkerGenerateOptions } from './reload-protocol.ts';
+import type { StateClientOptions } from './state-client.ts';
+
+export interface StreamParams {
+  /** Masters to try in order ("host:port"), leader first when known. */
+  readonly candidates: readonly string[];
+  readonly client: StateClientOptions;
+  readonly generate: WorkerGenerateOptions;
+  readonly resolveTimeoutMs: number;
+  /** Largest single RecordIO record accepted (a SUBSCRIBED snapshot is one record). */
+  readonly maxRecordBytes: number;
+  /** Events arriving within this window after the first are applied and swapped as one. */
+  readonly coalesceMs: number;
+  /** The stream is dead after this many heartbeat intervals without a record. */
+  readonly heartbeatMisses: number;
+  /** After a failover, records of agents that have not reregistered are kept this long. */
+  readonly recoveryWaitMs: number;
+  /** First resubscription delay (jittered, doubling up to maxBackoffMs). */
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Weighted entries per transfer message. */
+  readonly chunkBudget?: number;
+}
+
+/** Why a subscription ended. */
+export type StreamEndCause =
+  | 'silence'
+  | 'closed'
+  | 'error'
+  | 'malformed'
+  | 'too-large'
+  | 'redirect'
+  | 'recovering'
+  | 'leader-changed'
+  | 'unsupported'
+  | 'stopped';
+
+export type ToStreamWorker =
+  | { readonly type: 'start'; readonly params: StreamParams }
+  /** The leader source moved: resubscribe with these candidates. */
+  | {
+      readonly type: 'candidates';
+      readonly candidates: readonly string[];
+      readonly masters: readonly string[];
+    }
+  | { readonly type: 'next'; readonly id: number }
+  /** The main thread cannot apply a delta (its set in service is not the stream's): send whole. */
+  | { readonly type: 'resync'; readonly id: number }
+  | { readonly type: 'enumerate'; readonly id: number }
+  | { readonly type: 'stop' };
+
+export interface BatchInfo {
+  /** "snapshot": a new subscription's whole state; "events": changes since the last batch. */
+  readonly cause: 'snapshot' | 'events';
+  readonly master: string;
+  /** "host:port" of the leader (the master streaming). */
+  readonly leader: string;
+  readonly events: number;
+  /** Status timestamps (seconds) of the task events in the batch, for the propagation delay. */
+  readonly statusTimes: readonly number[];
+  readonly builtMs: number;
+  readonly warnings: readonly string[];
+}
+
+export type FromStreamWorker =
+  | {
+      readonly type: 'header';
+      readonly id: number;
+      readonly header: RecordSetHeader;
+      readonly info: BatchInfo;
+    }
+  | { readonly type: 'chunk'; readonly id: number; readonly chunk: RecordChunk }
+  | { readonly type: 'done'; readonly id: number }
+  | {
+      readonly type: 'enumeration';
+      readonly id: number;
+      readonly fragments: readonly string[] | null;
+    }
+  | {
+      readonly type: 'subscribed';
+      readonly master: string;
+      readonly heartbeatSeconds: number;
+      readonly recoveredAgents: number;
+    }
+  | {
+      readonly type: 'ended';
+      readonly cause: StreamEndCause;
+      readonly master: string;
+      readonly error: SerializedStateError | null;
+      readonly retryMs: number;
+    }
+  /** Events received since the last report, by type, and when the last event and heartbeat came. */
+  | {
+      readonly type: 'events';
+      readonly counts: Readonly<Record<string, number>>;
+      readonly lastEventAtMs: number;
+      readonly lastHeartbeatAtMs: number;
+    }
+  /** No master serves the v1 operator API (every candidate answered 404/405/501). */
+  | { readonly type: 'unsupported'; readonly message: string };

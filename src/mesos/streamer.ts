@@ -1,0 +1,347 @@
+// Main-thread side of stream mode (stateSource "subscribe"): runs the stream worker, swaps each
+// batch it sends into the record store — a delta laid over the set in service, or a whole set —
+// and reports subscriptions, their ends and the events to metrics and logs. Any disconnect keeps
+// the records in service; the worker resubscribes by itself.
+import { Worker } from 'node:worker_threads';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
+import type { Config } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import { totalRecords } from '../records/record-counts.ts';
+import type { RecordStore } from '../records/store.ts';
+import { deserializeStateError } from './errors.ts';
+import type { LeaderSource, MasterView } from './leader.ts';
+import { candidateMasters, hasLeaderHint } from './masters-list.ts';
+import { loadParamsFromConfig } from './poller.ts';
+import { RecordSetAssembler } from './record-transfer.ts';
+import type {
+  BatchInfo,
+  FromStreamWorker,
+  StreamEndCause,
+  StreamParams,
+  ToStreamWorker,
+} from './stream-protocol.ts';
+
+const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+export const defaultStreamWorkerUrl = new URL(`./stream-worker${ownExtension}`, import.meta.url);
+
+/** What the streamer reports to metrics. */
+export interface StreamMetrics {
+  streamEvents(
+    counts: Readonly<Record<string, number>>,
+    lastEventAtMs: number,
+    lastHeartbeatAtMs: number,
+  ): void;
+  streamSubscribed(): void;
+  streamEnded(cause: string): void;
+  streamPropagated(seconds: number): void;
+}
+
+export interface StateStreamerOptions {
+  readonly store: RecordStore;
+  readonly source: LeaderSource;
+  /** Everything but the candidates, which come from `source`. */
+  readonly params: Omit<StreamParams, 'candidates'>;
+  readonly logger: Logger;
+  readonly metrics?: StreamMetrics;
+  readonly clock?: Clock;
+  readonly workerUrl?: URL;
+  /** Called once when no master serves the v1 API (stateSource "auto" falls back to polling). */
+  readonly onUnsupported?: (message: string) => void;
+}
+
+export interface StreamerStatus {
+  /** Subscriptions that reached SUBSCRIBED. */
+  readonly subscriptions: number;
+  readonly ends: Readonly<Partial<Record<StreamEndCause, number>>>;
+  /** Batches swapped in: snapshots and event batches. */
+  readonly snapshots: number;
+  readonly batches: number;
+  /** "host:port" streaming now, or null between subscriptions. */
+  readonly master: string | null;
+  readonly lastError: string | null;
+  readonly events: Readonly<Record<string, number>>;
+}
+
+interface Incoming {
+  readonly id: number;
+  readonly assembler: RecordSetAssembler;
+  readonly info: BatchInfo;
+  readonly started: number;
+}
+
+const RESTART_DELAY_MS = 1000;
+
+export class StateStreamer {
+  readonly #o: StateStreamerOptions;
+  readonly #clock: Clock;
+  #worker: Worker | null = null;
+  #incoming: Incoming | null = null;
+  /** The store generation this streamer last swapped in: deltas apply only on top of it. */
+  #swappedGeneration = -1;
+  #stopped = true;
+  #listening = false;
+  #restartTimer: NodeJS.Timeout | null = null;
+  readonly #enumerations = new Map<number, (f: readonly string[] | null) => void>();
+  #nextId = 1;
+  #subscriptions = 0;
+  readonly #ends: Partial<Record<StreamEndCause, number>> = {};
+  #snapshots = 0;
+  #batches = 0;
+  #master: string | null = null;
+  #lastError: string | null = null;
+  readonly #events: Record<string, number> = {};
+  #unsupportedReported = false;
+
+  constructor(options: StateStreamerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get status(): StreamerStatus {
+    return {
+      subscriptions: this.#subscriptions,
+      ends: { ...this.#ends },
+      snapshots: this.#snapshots,
+      batches: this.#batches,
+      master: this.#master,
+      lastError: this.#lastError,
+      events: { ...this.#events },
+    };
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    if (!this.#listening) {
+      this.#listening = true;
+      this.#o.source.onChange((view) => this.#onSourceChange(view));
+    }
+    this.#startWorker();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    const worker = this.#worker;
+    this.#worker = null;
+    for (const resolve of this.#enumerations.values()) resolve(null);
+    this.#enumerations.clear();
+    if (worker === null) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'stop' } satisfies ToStreamWorker);
+    const timer = setTimeout(() => void worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** /v1/enumerate's body for the set in service, when this streamer put it there. */
+  enumerationJson(): Promise<readonly string[] | null> {
+    const worker = this.#worker;
+    if (worker === null || this.#swappedGeneration !== this.#o.store.generation) {
+      return Promise.resolve(null);
+    }
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#enumerations.set(id, resolve);
+      worker.postMessage({ type: 'enumerate', id } satisfies ToStreamWorker);
+    });
+  }
+
+  #candidates(view: MasterView): { candidates: string[]; masters: readonly string[] } {
+    return {
+      candidates: candidateMasters(view),
+      masters: view.masters.length > 0 ? view.masters : this.#o.params.generate.masters,
+    };
+  }
+
+  #onSourceChange(view: MasterView): void {
+    if (view.leader === null || view.leader === this.#master) return;
+    this.#o.logger.info({ leader: view.leader }, 'leading master changed; resubscribing');
+    const { candidates, masters } = this.#candidates(view);
+    this.#post({ type: 'candidates', candidates, masters });
+  }
+
+  #post(message: ToStreamWorker): void {
+    this.#worker?.postMessage(message);
+  }
+
+  #startWorker(): void {
+    const worker = new Worker(this.#o.workerUrl ?? defaultStreamWorkerUrl);
+    this.#worker = worker;
+    worker.on('message', (message: FromStreamWorker) => {
+      if (this.#worker === worker) this.#onMessage(message);
+    });
+    worker.on('error', (error) => {
+      if (this.#worker !== worker) return;
+      this.#o.logger.error({ err: error.message }, 'stream worker failed; restarting it');
+    });
+    worker.on('exit', (code) => {
+      if (this.#worker !== worker) return;
+      this.#worker = null;
+      this.#incoming = null;
+      if (this.#stopped) return;
+      this.#o.logger.error({ code }, 'stream worker exited; keeping the last records, restarting');
+      this.#restartTimer = setTimeout(() => {
+        this.#restartTimer = null;
+        if (!this.#stopped) this.#startWorker();
+      }, RESTART_DELAY_MS);
+    });
+    const { candidates, masters } = this.#candidates(this.#o.source.current());
+    const params: StreamParams = {
+      ...this.#o.params,
+      candidates,
+      generate: { ...this.#o.params.generate, masters },
+    };
+    worker.postMessage({ type: 'start', params } satisfies ToStreamWorker);
+  }
+
+  #onMessage(message: FromStreamWorker): void {
+    const { logger, store, metrics } = this.#o;
+    switch (message.type) {
+      case 'header': {
+        const base = message.header.base === undefined ? null : store.current;
+        if (
+          message.header.base !== undefined &&
+          (base === null || this.#swappedGeneration !== store.generation)
+        ) {
+          // The set in service is not the one the worker's delta is against.
+          this.#post({ type: 'resync', id: message.id });
+          return;
+        }
+        this.#incoming = {
+          id: message.id,
+          assembler: new RecordSetAssembler(message.header, base),
+          info: message.info,
+          started: performance.now(),
+        };
+        break;
+      }
+      case 'chunk':
+        if (this.#incoming?.id !== message.id) return;
+        this.#incoming.assembler.add(message.chunk);
+        break;
+      case 'done': {
+        const incoming = this.#incoming;
+        if (incoming?.id !== message.id) return;
+        this.#incoming = null;
+        this.#swap(incoming);
+        return;
+      }
+      case 'enumeration':
+        this.#enumerations.get(message.id)?.(message.fragments);
+        this.#enumerations.delete(message.id);
+        return;
+      case 'subscribed':
+        this.#subscriptions++;
+        this.#master = message.master;
+        this.#lastError = null;
+        metrics?.streamSubscribed();
+        logger.info(
+          {
+            master: message.master,
+            heartbeatSeconds: message.heartbeatSeconds,
+            recoveredAgents: message.recoveredAgents,
+          },
+          'subscribed to the master event stream',
+        );
+        return;
+      case 'ended': {
+        this.#ends[message.cause] = (this.#ends[message.cause] ?? 0) + 1;
+        this.#master = null;
+        metrics?.streamEnded(message.cause);
+        if (message.cause === 'stopped' || message.cause === 'leader-changed') return;
+        const error = message.error === null ? null : deserializeStateError(message.error);
+        this.#lastError = error?.message ?? message.cause;
+        store.recordFailure({ atMs: this.#clock.now(), message: this.#lastError });
+        logger.warn(
+          {
+            cause: message.cause,
+            master: message.master,
+            err: error?.message,
+            retryInMs: message.retryMs,
+            keeping: store.current === null ? 'no records yet' : 'last good records',
+          },
+          'master event stream ended; resubscribing',
+        );
+        return;
+      }
+      case 'events':
+        for (const [type, n] of Object.entries(message.counts)) {
+          this.#events[type] = (this.#events[type] ?? 0) + n;
+        }
+        metrics?.streamEvents(message.counts, message.lastEventAtMs, message.lastHeartbeatAtMs);
+        return;
+      case 'unsupported':
+        if (this.#unsupportedReported) return;
+        this.#unsupportedReported = true;
+        this.#o.onUnsupported?.(message.message);
+        return;
+    }
+    // Yield a full event-loop turn before the next piece (as the load worker's transfers).
+    const id = message.id;
+    setImmediate(() => {
+      if (this.#incoming?.id === id) this.#post({ type: 'next', id });
+    });
+  }
+
+  #swap(incoming: Incoming): void {
+    const { store, logger, metrics, source } = this.#o;
+    const set = incoming.assembler.finish();
+    const info = incoming.info;
+    const nowMs = this.#clock.now();
+    store.swap(set, {
+      atMs: nowMs,
+      durationMs: Math.round(info.builtMs + performance.now() - incoming.started),
+      master: info.master,
+      tasks: set.counts.tasks,
+      records: totalRecords(set),
+    });
+    this.#swappedGeneration = store.generation;
+    if (metrics) for (const t of info.statusTimes) metrics.streamPropagated(nowMs / 1000 - t);
+    if (info.cause === 'snapshot') {
+      this.#snapshots++;
+      if (hasLeaderHint(source) && info.leader !== '') source.noteLeader(info.leader);
+      logger.info(
+        {
+          master: info.master,
+          tasks: set.counts.tasks,
+          records: totalRecords(set),
+          builtMs: Math.round(info.builtMs),
+        },
+        'event stream snapshot in service',
+      );
+    } else {
+      this.#batches++;
+      logger.debug(
+        { events: info.events, tasks: set.counts.tasks },
+        'event stream changes in service',
+      );
+    }
+    if (info.warnings.length > 0) {
+      logger.warn(
+        { count: info.warnings.length, first: info.warnings.slice(0, 5) },
+        'event stream warnings',
+      );
+    }
+  }
+}
+
+/** Stream parameters from the config (the state client's, with the stream's own limits). */
+export function streamParamsFromConfig(
+  config: Config,
+  nameserverAddresses: readonly string[],
+): Omit<StreamParams, 'candidates'> {
+  const load = loadParamsFromConfig(config, nameserverAddresses);
+  return {
+    client: load.client,
+    generate: load.generate,
+    resolveTimeoutMs: load.resolveTimeoutMs,
+    maxRecordBytes: config.stateMaxBytes,
+    coalesceMs: config.streamCoalesceMs,
+    heartbeatMisses: 3,
+    recoveryWaitMs: config.streamRecoverySeconds * 1000,
+    backoffMs: 500,
+    maxBackoffMs: 30_000,
+  };
+}

@@ -1,0 +1,159 @@
+// The v1 operator API's shapes (state/v1-types.ts) turned into the /master/state shapes that
+// generation reads (mesos/types.ts), field by field as Mesos's v0 JSON model writes them
+// (src/common/http.cpp): ids lose their `{"value"}` wrapper, status and task labels their
+// `{"labels"}` one, and the "ports" range resources become v0's range text "[31000-31001]".
+// Entries missing what generation needs (an id, an agent, a framework) give null.
+import type {
+  V1Agent,
+  V1FrameworkInfo,
+  V1Labels,
+  V1Resource,
+  V1Task,
+  V1TaskStatus,
+} from '../state/v1-types.ts';
+import { listOf } from '../records/list-of.ts';
+import type {
+  MesosAgent,
+  MesosFramework,
+  MesosLabel,
+  MesosNetworkInfo,
+  MesosTask,
+  MesosTaskStatus,
+} from './types.ts';
+
+function idOf(id: { value?: unknown } | undefined): string | null {
+  const value = id?.value;
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function labelsOf(labels: V1Labels | undefined): MesosLabel[] | undefined {
+  const list = labels?.labels;
+  if (!Array.isArray(list)) return undefined;
+  const out: MesosLabel[] = [];
+  for (const l of list) {
+    if (typeof l?.key !== 'string') continue;
+    out.push(typeof l.value === 'string' ? { key: l.key, value: l.value } : { key: l.key });
+  }
+  return out;
+}
+
+/** v0's text for the "ports" ranges of a resource list: "[31000-31001, 31005-31005]". */
+export function portsText(resources: readonly V1Resource[] | undefined): string | undefined {
+  const ranges: string[] = [];
+  let found = false;
+  for (const r of listOf(resources)) {
+    if (r?.name !== 'ports') continue;
+    found = true;
+    for (const range of listOf(r.ranges?.range)) {
+      if (typeof range?.begin !== 'number' || typeof range.end !== 'number') continue;
+      ranges.push(`${range.begin}-${range.end}`);
+    }
+  }
+  return found ? `[${ranges.join(', ')}]` : undefined;
+}
+
+export function statusFromV1(status: V1TaskStatus): MesosTaskStatus | null {
+  if (typeof status?.state !== 'string') return null;
+  const out: MesosTaskStatus = {
+    state: status.state,
+    timestamp: typeof status.timestamp === 'number' ? status.timestamp : 0,
+  };
+  const labels = labelsOf(status.labels);
+  if (labels !== undefined) out.labels = labels;
+  const infos = status.container_status?.network_infos;
+  if (Array.isArray(infos)) {
+    const networkInfos: MesosNetworkInfo[] = [];
+    for (const info of infos) {
+      if (typeof info !== 'object' || info === null) continue;
+      const n: MesosNetworkInfo = {};
+      if (Array.isArray(info.ip_addresses)) {
+        n.ip_addresses = info.ip_addresses
+          .filter((a) => typeof a === 'object' && a !== null)
+          .map((a) => ({
+            ...(typeof a.ip_address === 'string' ? { ip_address: a.ip_address } : {}),
+            ...(typeof a.protocol === 'string' ? { protocol: a.protocol } : {}),
+          }));
+      }
+      if (typeof info.name === 'string') n.name = info.name;
+      networkInfos.push(n);
+    }
+    out.container_status = { network_infos: networkInfos };
+  }
+  return out;
+}
+
+export function taskFromV1(task: V1Task): MesosTask | null {
+  const id = idOf(task?.task_id);
+  const frameworkId = idOf(task?.framework_id);
+  const agentId = idOf(task?.agent_id);
+  if (id === null || frameworkId === null || agentId === null) return null;
+  const out: MesosTask = {
+    id,
+    name: typeof task.name === 'string' ? task.name : '',
+    framework_id: frameworkId,
+    slave_id: agentId,
+    state: typeof task.state === 'string' ? task.state : '',
+  };
+  if (Array.isArray(task.statuses)) {
+    const statuses: MesosTaskStatus[] = [];
+    for (const s of task.statuses) {
+      const converted = statusFromV1(s);
+      if (converted) statuses.push(converted);
+    }
+    out.statuses = statuses;
+  }
+  const ports = portsText(task.resources);
+  if (ports !== undefined) out.resources = { ports };
+  // DiscoveryInfo has the same JSON shape in both APIs (its labels are a Labels message in v0 too).
+  if (typeof task.discovery === 'object' && task.discovery !== null) {
+    out.discovery = task.discovery as MesosTask['discovery'];
+  }
+  const labels = labelsOf(task.labels);
+  if (labels !== undefined) out.labels = labels;
+  return out;
+}
+
+/**
+ * A task after TASK_UPDATED: the event's `state` wins (it can be newer than `status`), and the
+ * status joins the list as the master appends it.
+ */
+export function updatedTask(task: MesosTask, state: string, status: V1TaskStatus): MesosTask {
+  const converted = statusFromV1(status);
+  const statuses = task.statuses ?? [];
+  return {
+    ...task,
+    state,
+    statuses: converted === null ? statuses : [...statuses, converted],
+  };
+}
+
+export function agentFromV1(agent: V1Agent): MesosAgent | null {
+  const info = agent?.agent_info;
+  const id = idOf(info?.id);
+  if (id === null) return null;
+  const out: MesosAgent = { id, hostname: typeof info?.hostname === 'string' ? info.hostname : '' };
+  if (typeof agent.pid === 'string') out.pid = agent.pid;
+  if (typeof agent.active === 'boolean') out.active = agent.active;
+  return out;
+}
+
+/** `pid`: the scheduler's UPID from the v0 endpoint (v1 does not carry it). */
+export function frameworkFromV1(
+  info: V1FrameworkInfo | undefined,
+  pid: string | undefined,
+): MesosFramework | null {
+  const id = idOf(info?.id);
+  if (id === null) return null;
+  const out: MesosFramework = { id, name: typeof info?.name === 'string' ? info.name : '' };
+  if (pid !== undefined) out.pid = pid;
+  if (typeof info?.hostname === 'string') out.hostname = info.hostname;
+  return out;
+}
+
+export function frameworkIdOf(info: V1FrameworkInfo | undefined): string | null {
+  return idOf(info?.id);
+}
+
+export function agentIdOf(id: { value?: unknown } | undefined): string | null {
+  return idOf(id);
+}

@@ -164,7 +164,13 @@ export class StateClient {
    */
   async openStream(master: string, call: object, signal: AbortSignal): Promise<OpenBody> {
     const url = stateUrl(master, this.#options.https, '/api/v1');
-    const deadline = AbortSignal.timeout(this.#options.timeoutMs);
+    // The deadline covers connecting and the headers only: the body lasts as long as the stream.
+    const connecting = new AbortController();
+    const deadline = connecting.signal;
+    const timer = setTimeout(
+      () => connecting.abort(new DOMException('stream headers timed out', 'TimeoutError')),
+      this.#options.timeoutMs,
+    );
     try {
       const response = await request(url, {
         method: 'POST',
@@ -175,6 +181,7 @@ export class StateClient {
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: 0,
       });
+      clearTimeout(timer);
       const { statusCode, body } = response;
       if (statusCode !== 200) {
         discard(body);
@@ -183,6 +190,8 @@ export class StateClient {
       return body;
     } catch (error) {
       throw this.#translate(error, url, deadline);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

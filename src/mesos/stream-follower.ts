@@ -109,6 +109,8 @@ export class StreamFollower {
   #restart = false;
   #running: Promise<void> | null = null;
   #attempt = 0;
+  /** The current subscription got as far as SUBSCRIBED. */
+  #gotSubscribed = false;
   #backoffTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   readonly #resolved = new Map<string, readonly string[]>();
   #pids = new Map<string, string>();
@@ -121,6 +123,8 @@ export class StreamFollower {
   #reportTimer: NodeJS.Timeout | null = null;
   #silenceTimer: NodeJS.Timeout | null = null;
   #heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS;
+  /** performance.now() of the last bytes received on the stream. */
+  #lastDataAt = 0;
 
   constructor(params: StreamParams, client: StateClient, hooks: FollowerHooks) {
     this.#params = params;
@@ -192,9 +196,9 @@ export class StreamFollower {
       this.#restart = false;
       let cause: StreamEndCause = 'closed';
       let error: MesosStateError | null = null;
-      let subscribed = false;
+      this.#gotSubscribed = false;
       try {
-        subscribed = await this.#subscribeOnce();
+        await this.#subscribeOnce();
       } catch (err) {
         if (err instanceof StreamEnd) {
           cause = err.cause2;
@@ -219,7 +223,8 @@ export class StreamFollower {
       this.#clearSilence();
       if (this.#stopped) cause = 'stopped';
       else if (this.#restart) cause = 'leader-changed';
-      if (subscribed) this.#attempt = 0;
+      // Back-off starts over after a subscription that worked.
+      if (this.#gotSubscribed) this.#attempt = 0;
       const retryMs = this.#stopped || this.#restart ? 0 : this.#nextBackoff();
       this.#hooks.report({
         type: 'ended',
@@ -260,13 +265,14 @@ export class StreamFollower {
   }
 
   /** Opens a stream on the first candidate that takes it (following one redirect) and reads it. */
-  async #subscribeOnce(): Promise<boolean> {
+  async #subscribeOnce(): Promise<void> {
     const abort = new AbortController();
     this.#abort = abort;
     const failures: string[] = [];
     let unsupported = 0;
     const candidates = this.#params.candidates;
     let body: OpenBody | null = null;
+    let lastError: Error | null = null;
     for (const candidate of candidates) {
       let target = candidate;
       for (let hop = 0; hop < 2 && body === null; hop++) {
@@ -279,8 +285,8 @@ export class StreamFollower {
             continue;
           }
           if (err instanceof StateHttpError && [404, 405, 501].includes(err.status)) unsupported++;
-          if (candidates.length === 1) throw err;
-          failures.push(err instanceof Error ? err.message : String(err));
+          lastError = err instanceof Error ? err : new Error(String(err));
+          failures.push(lastError.message);
           break;
         }
       }
@@ -294,6 +300,8 @@ export class StreamFollower {
         });
         throw new StreamEnd('unsupported', failures.join('; '));
       }
+      // One master: its own error (auth, TLS, 503) says best what is wrong.
+      if (candidates.length === 1 && lastError !== null) throw lastError;
       throw new StreamEnd(
         'error',
         `no master took the subscription (tried ${candidates.join(', ') || '(none)'}): ${failures.join('; ')}`,
@@ -302,11 +310,10 @@ export class StreamFollower {
     return this.#read(body, abort);
   }
 
-  /** Reads records until the stream ends; true when it got as far as SUBSCRIBED. */
-  async #read(body: OpenBody, abort: AbortController): Promise<boolean> {
+  /** Reads records until the stream ends. */
+  async #read(body: OpenBody, abort: AbortController): Promise<void> {
     body.on('error', () => undefined);
     const decoder = new RecordIoDecoder(this.#params.maxRecordBytes);
-    let subscribed = false;
     let queue: Promise<void> = Promise.resolve();
     let failed: StreamEnd | null = null;
     const fail = (end: StreamEnd): void => {
@@ -319,6 +326,7 @@ export class StreamFollower {
     this.#armSilence(Math.max(this.#params.client.timeoutMs, this.#silenceMs()), fail);
     try {
       for await (const chunk of body) {
+        this.#lastDataAt = performance.now();
         let records: Buffer[];
         try {
           records = decoder.push(chunk);
@@ -327,7 +335,6 @@ export class StreamFollower {
           fail(new StreamEnd(e.problem === 'too-large' ? 'too-large' : 'malformed', e.message));
           break;
         }
-        if (records.length > 0) this.#armSilence(this.#silenceMs(), fail);
         for (const record of records) {
           let event: V1Event;
           try {
@@ -345,7 +352,12 @@ export class StreamFollower {
             fail(new StreamEnd('malformed', 'a stream record is not a JSON object'));
             break;
           }
-          if (event.type === 'SUBSCRIBED') subscribed = true;
+          if (event.type === 'SUBSCRIBED') {
+            this.#gotSubscribed = true;
+            // Silence is measured in the interval the master names, from this record on.
+            const hb = event.subscribed?.heartbeat_interval_seconds;
+            if (typeof hb === 'number' && hb > 0) this.#heartbeatSeconds = hb;
+          }
           // Events are applied in order; a snapshot may await lookups and the v0 endpoints.
           queue = queue.then(() => (failed === null ? this.#onEvent(event) : undefined));
           queue.catch((err: unknown) =>
@@ -353,6 +365,7 @@ export class StreamFollower {
           );
         }
         if (failed !== null) break;
+        if (records.length > 0) this.#armSilence(this.#silenceMs(), fail);
       }
     } catch (err) {
       if (failed === null && !abort.signal.aborted) {
@@ -362,7 +375,7 @@ export class StreamFollower {
     await queue.catch(() => undefined);
     this.#clearSilence();
     if (failed !== null) throw failed;
-    if (abort.signal.aborted) return subscribed;
+    if (abort.signal.aborted) return;
     throw new StreamEnd(
       'closed',
       `${this.#master} ended the stream${decoder.atBoundary ? '' : ' in the middle of a record'}`,
@@ -375,13 +388,22 @@ export class StreamFollower {
 
   #armSilence(ms: number, fail: (end: StreamEnd) => void): void {
     this.#clearSilence();
+    const armedAt = performance.now();
     this.#silenceTimer = setTimeout(() => {
-      fail(
-        new StreamEnd(
-          'silence',
-          `no event or heartbeat from ${this.#master} for ${Math.round(ms / 100) / 10}s`,
-        ),
-      );
+      // A thread that was busy (a large snapshot) runs its timers before reading the socket:
+      // let pending input in first, and only then call the stream silent.
+      setImmediate(() => {
+        if (this.#lastDataAt > armedAt) {
+          this.#armSilence(Math.max(1, ms - (performance.now() - this.#lastDataAt)), fail);
+          return;
+        }
+        fail(
+          new StreamEnd(
+            'silence',
+            `no event or heartbeat from ${this.#master} for ${Math.round(ms / 100) / 10}s`,
+          ),
+        );
+      });
     }, ms);
   }
 
@@ -500,8 +522,6 @@ export class StreamFollower {
     heartbeat_interval_seconds?: number;
   }): Promise<void> {
     const started = performance.now();
-    const hb = subscribed.heartbeat_interval_seconds;
-    if (typeof hb === 'number' && hb > 0) this.#heartbeatSeconds = hb;
     const getState = subscribed.get_state ?? {};
     const agents = getState.get_agents?.agents ?? [];
     const recovered = getState.get_agents?.recovered_agents ?? [];

@@ -28,7 +28,7 @@ import {
 } from './errors.ts';
 import { leaderAddress } from './load-state.ts';
 import { RecordIoDecoder, RecordIoError } from './recordio.ts';
-import { recordDelta } from './record-transfer.ts';
+import { recordDelta } from '../transfer/record-transfer.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import type { OpenBody, StateClient } from './state-client.ts';
 import type {
@@ -37,7 +37,7 @@ import type {
   StreamEndCause,
   StreamParams,
 } from './stream-protocol.ts';
-import type { MesosAgent, MesosFramework, MesosState, MesosTask } from './types.ts';
+import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
 import {
   agentFromV1,
   agentIdOf,

@@ -1,6 +1,6 @@
 // Messages between the main thread (streamer.ts) and the stream worker (stream-worker.ts).
 import type { SerializedStateError } from './errors.ts';
-import type { RecordChunk, RecordSetHeader } from './record-transfer.ts';
+import type { RecordChunk, RecordSetHeader } from '../transfer/record-transfer.ts';
 import type { WorkerGenerateOptions } from './reload-protocol.ts';
 import type { StateClientOptions } from './state-client.ts';
 

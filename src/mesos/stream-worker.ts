@@ -5,7 +5,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { enumerationJson } from '../records/enumeration-json.ts';
 import { generate } from '../records/generate.ts';
-import { deltaChunks, recordChunks, type RecordChunk } from './record-transfer.ts';
+import { deltaChunks, recordChunks, type RecordChunk } from '../transfer/record-transfer.ts';
 import { StateClient } from './state-client.ts';
 import { StreamFollower, type Batch } from './stream-follower.ts';
 import type { FromStreamWorker, ToStreamWorker } from './stream-protocol.ts';

@@ -13,7 +13,7 @@ import { deserializeStateError } from './errors.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
 import { candidateMasters, hasLeaderHint } from './masters-list.ts';
 import { loadParamsFromConfig } from './poller.ts';
-import { RecordSetAssembler } from './record-transfer.ts';
+import { RecordSetAssembler } from '../transfer/record-transfer.ts';
 import type {
   BatchInfo,
   FromStreamWorker,

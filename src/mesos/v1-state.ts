@@ -19,7 +19,7 @@ import type {
   MesosNetworkInfo,
   MesosTask,
   MesosTaskStatus,
-} from './types.ts';
+} from '../state/types.ts';
 
 function idOf(id: { value?: unknown } | undefined): string | null {
   const value = id?.value;

@@ -6,7 +6,7 @@
 // The values under a name are the same set generate() gives for the same state; their order
 // is the order contributions arrived in. Pure: no I/O; host names come resolved in
 // `options.resolvedHosts` (a Map the caller may extend before applying an entity that needs it).
-import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../mesos/types.ts';
+import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
 import {
   frameworkNames,
   Generation,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { MesosState, MesosTask } from '../../src/mesos/types.ts';
+import type { MesosState, MesosTask } from '../../src/state/types.ts';
 import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import { IncrementalRecords } from '../../src/records/incremental.ts';

@@ -75,7 +75,11 @@ describe('process lifecycle', () => {
       const result = await run(
         [`-config=${file}`],
         (line, kill) => {
-          if (line.includes('"state loaded"')) {
+          // The default stateSource (auto) follows the sim's event stream; a poll logs "state loaded".
+          if (
+            line.includes('"event stream snapshot in service"') ||
+            line.includes('"state loaded"')
+          ) {
             loaded = true;
             kill();
           }

@@ -146,7 +146,8 @@ test('the packed tarball installs without dev dependencies and serves DNS', asyn
       const log = JSON.parse(line) as { msg?: string; port?: number };
       if (log.msg === 'dns listening (udp, tcp)') ports.dns = log.port;
       if (log.msg === 'HTTP API listening') ports.http = log.port;
-      if (log.msg === 'state loaded') break;
+      // The default stateSource (auto) follows the sim's event stream.
+      if (log.msg === 'event stream snapshot in service' || log.msg === 'state loaded') break;
     }
   } finally {
     clearTimeout(timer);

@@ -320,6 +320,8 @@ export class SimMaster {
   addFramework(name: string): string {
     const index = this.#cluster.frameworks.length + 1;
     const framework = makeFramework(this.#cluster.id, index, name);
+    // A master never gives out an id twice, even after frameworks were removed.
+    framework.id = `${this.#cluster.id}-${randomUUID().slice(0, 8)}`;
     this.#cluster.frameworks.push(framework);
     this.#body = null;
     this.#frameworkEvent('FRAMEWORK_ADDED', framework);

@@ -15,6 +15,7 @@ export class SimStreams {
   readonly #heartbeatMs: number;
   #subscriptions = 0;
   #bytes = 0;
+  #events = 0;
 
   constructor(heartbeatSeconds: number) {
     this.#heartbeatMs = heartbeatSeconds * 1000;
@@ -28,6 +29,11 @@ export class SimStreams {
   /** SUBSCRIBE requests answered with a stream, since start. */
   get subscriptions(): number {
     return this.#subscriptions;
+  }
+
+  /** Events published (to however many streams), since start. */
+  get events(): number {
+    return this.#events;
   }
 
   /** Body bytes written to streams, since start. */
@@ -56,6 +62,7 @@ export class SimStreams {
 
   /** Sends one event to every stream that is not stalled. */
   publish(event: unknown): void {
+    this.#events++;
     if (this.#streams.size === 0) return;
     const record = recordIo(event);
     for (const stream of this.#streams) if (!stream.stalled) this.#write(stream, record);
@@ -78,6 +85,8 @@ export class SimStreams {
   cut(midRecord: boolean): void {
     for (const stream of [...this.#streams]) {
       if (midRecord) {
+        // Nothing more goes out on it: the half record is the last thing the client sees.
+        stream.stalled = true;
         const record = recordIo({ type: 'HEARTBEAT', padding: 'x'.repeat(64) });
         this.#write(stream, record.subarray(0, Math.floor(record.length / 2)));
         // Let the half record reach the socket before the connection is torn down.

@@ -123,6 +123,9 @@ export class StreamFollower {
   #reportTimer: NodeJS.Timeout | null = null;
   #silenceTimer: NodeJS.Timeout | null = null;
   #heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS;
+  /** Records received so far, and how many of them the last pid summary postdates. */
+  #arrivals = 0;
+  #pidsAsOf = 0;
   /** performance.now() of the last bytes received on the stream. */
   #lastDataAt = 0;
 
@@ -359,7 +362,8 @@ export class StreamFollower {
             if (typeof hb === 'number' && hb > 0) this.#heartbeatSeconds = hb;
           }
           // Events are applied in order; a snapshot may await lookups and the v0 endpoints.
-          queue = queue.then(() => (failed === null ? this.#onEvent(event) : undefined));
+          const arrival = ++this.#arrivals;
+          queue = queue.then(() => (failed === null ? this.#onEvent(event, arrival) : undefined));
           queue.catch((err: unknown) =>
             fail(new StreamEnd('error', err instanceof Error ? err.message : String(err))),
           );
@@ -414,7 +418,7 @@ export class StreamFollower {
 
   // --- Events.
 
-  async #onEvent(event: V1Event): Promise<void> {
+  async #onEvent(event: V1Event, arrival: number): Promise<void> {
     const type = typeof event.type === 'string' ? event.type : 'UNKNOWN';
     this.#eventCounts.set(type, (this.#eventCounts.get(type) ?? 0) + 1);
     const now = Date.now();
@@ -476,8 +480,9 @@ export class StreamFollower {
             : event.framework_updated?.framework;
         const id = frameworkIdOf(f?.framework_info);
         if (id === null) return this.#warn(`${type} without framework id`);
-        // v1 carries no scheduler pid: ask the v0 summary again for this framework's.
-        await this.#fetchPids();
+        // v1 carries no scheduler pid: ask the v0 summary again for this framework's, unless
+        // a summary fetched after this event arrived is already in hand (bursts share one).
+        if (this.#pidsAsOf < arrival) await this.#fetchPids();
         const framework = this.#framework(f);
         if (framework === null) return;
         await this.#resolveFor({ frameworks: [framework] });
@@ -593,6 +598,7 @@ export class StreamFollower {
 
   /** Scheduler pids (F.D, _framework._tcp.F.D) from the v0 /master/state-summary. */
   async #fetchPids(): Promise<void> {
+    const asOf = this.#arrivals;
     const url = `${this.#params.client.https ? 'https' : 'http'}://${this.#master}/master/state-summary`;
     try {
       const summary = JSON.parse(await this.#client.fetchText(url)) as StateSummary;
@@ -601,6 +607,7 @@ export class StreamFollower {
         if (typeof f?.id === 'string' && typeof f.pid === 'string') pids.set(f.id, f.pid);
       }
       this.#pids = pids;
+      this.#pidsAsOf = asOf;
     } catch (err) {
       this.#warn(
         `${url} failed (${err instanceof Error ? err.message : String(err)}); frameworks keep the scheduler addresses known before`,

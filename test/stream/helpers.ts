@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { buildConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
-import { silentLogger } from '../../src/log.ts';
+import { createLogger, silentLogger } from '../../src/log.ts';
 import { loadParamsFromConfig } from '../../src/mesos/poller.ts';
 import { StateClient } from '../../src/mesos/state-client.ts';
 import { generate } from '../../src/records/generate.ts';
@@ -27,7 +27,7 @@ export function streamConfig(masters: string[], extra: Record<string, unknown> =
 }
 
 export async function startStreaming(config: Config): Promise<RunningServer> {
-  return startServer(config, { logger: silentLogger() });
+  return startServer(config, { logger: process.env['F12_LOG'] ? createLogger(0) : silentLogger() });
 }
 
 export async function waitUntil(

@@ -11,6 +11,7 @@
 // `recovered_agents` keep their records until they reregister or `recoveryWaitMs` passes.
 import { IncrementalRecords, type RecordChanges } from '../records/incremental.ts';
 import { listOf } from '../records/list-of.ts';
+import { upidAddress } from '../net/host-port.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type {
   StateSummary,
@@ -26,7 +27,6 @@ import {
   StateRedirectError,
   serializeStateError,
 } from './errors.ts';
-import { leaderAddress } from './load-state.ts';
 import { RecordIoDecoder, RecordIoError } from './recordio.ts';
 import { recordDelta } from '../transfer/record-transfer.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
@@ -574,7 +574,7 @@ export class StreamFollower {
 
     const oldSet = old !== null && this.#receiverHas ? this.#setOf(old) : null;
     this.#engine = engine;
-    this.#leader = leaderAddress(leaderUpid) ?? this.#master;
+    this.#leader = upidAddress(leaderUpid) ?? this.#master;
     // Events of the old stream not yet sent are part of the new snapshot.
     this.#pendingEvents = 0;
     this.#snapshot = { old: oldSet, builtMs: performance.now() - started };

@@ -11,7 +11,7 @@ import { totalRecords } from '../records/record-counts.ts';
 import type { RecordStore } from '../records/store.ts';
 import { deserializeStateError } from './errors.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
-import { candidateMasters, hasLeaderHint } from './masters-list.ts';
+import { candidateMasters } from './masters-list.ts';
 import { loadParamsFromConfig } from './poller.ts';
 import { RecordSetAssembler } from '../transfer/record-transfer.ts';
 import type {
@@ -301,7 +301,7 @@ export class StateStreamer {
     if (metrics) for (const t of info.statusTimes) metrics.streamPropagated(nowMs / 1000 - t);
     if (info.cause === 'snapshot') {
       this.#snapshots++;
-      if (hasLeaderHint(source) && info.leader !== '') source.noteLeader(info.leader);
+      if (info.leader !== '') source.noteLeader(info.leader);
       logger.info(
         {
           master: info.master,

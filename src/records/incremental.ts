@@ -13,7 +13,7 @@ import {
   type FrameworkNames,
   type GenerateOptions,
 } from './generate.ts';
-import type { ParsedIp } from './ip.ts';
+import type { ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952 } from './labels.ts';
 import type { RecordSink } from './record-builder.ts';
 import type { RecordCounts, SrvRecord } from './recordset.ts';

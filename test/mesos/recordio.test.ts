@@ -84,7 +84,10 @@ describe('RecordIoDecoder', () => {
       const decoder = new RecordIoDecoder(50);
       const { error } = feed(decoder, bytes, rand);
       if (error !== null) {
-        assert.ok(error instanceof RecordIoError, String(error));
+        assert.ok(
+          error instanceof RecordIoError,
+          error instanceof Error ? error.message : 'not an Error',
+        );
         assert.ok(['bad-length', 'too-large'].includes(error.problem));
         // Once broken, it stays broken.
         assert.throws(() => decoder.push(Buffer.from('2\n{}')), RecordIoError);

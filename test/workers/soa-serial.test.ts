@@ -65,6 +65,7 @@ describe('SOA serial with workers: 2 (simulated master)', () => {
       refreshSeconds: 60,
       stateTimeoutSeconds: 5,
       workers: 2,
+      stateSource: 'poll',
     });
     server = await startServer(config, { logger: silentLogger() });
     await waitUntil(() => server.store.current !== null, 10_000, 'the first state load');
@@ -84,7 +85,7 @@ describe('SOA serial with workers: 2 (simulated master)', () => {
 
     // An unchanged reload a second later: nothing new to transfer, so the serial stays.
     await new Promise((r) => setTimeout(r, 1100));
-    await server.poller.refresh();
+    await server.poller!.refresh();
     assert.deepEqual([...(await dnsSerials())], [first]);
     assert.equal(await httpSerial(), first);
 
@@ -94,7 +95,7 @@ describe('SOA serial with workers: 2 (simulated master)', () => {
     try {
       for (const name of ['late-a', 'late-b']) {
         ids.push(sim.startTask({ name, ports: [[32000, 32000]] }));
-        await server.poller.refresh();
+        await server.poller!.refresh();
         await threadsCaughtUp();
         const serial = server.store.current!.serial!;
         assert.ok(serial > previous, `serial ${serial} > ${previous}`);

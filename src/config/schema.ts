@@ -494,6 +494,9 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     default: [],
     flag: 'notify',
     description: 'Secondaries sent a NOTIFY when the zone changes, as ip:port ([v6]:port)',
+    origin: 'ours',
+  },
+  {
     key: 'stateSource',
     kind: 'string',
     default: 'auto',

@@ -28,18 +28,14 @@ function send(message: FromStreamWorker): void {
 
 function beginTransfer(batch: Batch, chunkBudget: number | undefined): void {
   const id = nextId++;
-  const options = {
-    enumeration: false,
-    ...(chunkBudget === undefined ? {} : { budget: chunkBudget }),
-  };
   const set = batch.set;
   transfer = {
     id,
     batch,
     chunks:
       batch.changes === undefined
-        ? recordChunks(set, options)
-        : deltaChunks(set, batch.changes, options),
+        ? recordChunks(set, chunkBudget)
+        : deltaChunks(batch.changes, chunkBudget),
   };
   send({
     type: 'header',

@@ -7,9 +7,10 @@ import { canonicalZoneName, dnsNameProblem } from '../net/dns-name.ts';
 import { canonicalEndpoint, joinHostPort } from '../net/host-port.ts';
 import { canonicalResolver, parseResolver } from '../net/resolver.ts';
 import { parseZkUrl } from '../net/zk-url.ts';
-// The transfer service's own parsers, so validation and use cannot disagree.
-import { AddressList, parseNotifyTarget } from '../dns/transfer/settings.ts';
-import { parseTsigKeys } from '../dns/transfer/tsig.ts';
+// The parsers the transfer service uses too, so validation and use cannot disagree.
+import { AddressList } from '../net/address-list.ts';
+import { parseIpEndpoint } from '../net/host-port.ts';
+import { parseTsigKeySpecs } from './tsig-key.ts';
 import { CONFIG_SCHEMA, IP_SOURCES, type FileKey } from './schema.ts';
 import type { Config } from './types.ts';
 
@@ -279,15 +280,15 @@ function checkTransfers(v: ConfigValues, where: SourceLabel, warnings: string[])
     }
   }
   try {
-    parseTsigKeys(v.transferKeys);
+    parseTsigKeySpecs(v.transferKeys);
   } catch (err) {
     throw new ConfigError(`${where('transferKeys')}: "transferKeys": ${(err as Error).message}`);
   }
   for (const [i, entry] of v.notify.entries()) {
-    try {
-      parseNotifyTarget(entry);
-    } catch (err) {
-      throw new ConfigError(`${where('notify')}: "notify"[${i}] ${(err as Error).message}`);
+    if (parseIpEndpoint(entry, 53) === null) {
+      throw new ConfigError(
+        `${where('notify')}: "notify"[${i}] ${JSON.stringify(entry)} must be an IP address with an optional port (e.g. "10.0.0.7:53", "[fd00::7]:53")`,
+      );
     }
   }
   if (v.workers > 1 && (v.transferAllow.length > 0 || v.notify.length > 0)) {

@@ -41,3 +41,27 @@ export function absoluteSoaRname(rname: string): string {
 export function absoluteSoaMname(mname: string): string {
   return `${mname.replace(/\.+$/, '')}.`;
 }
+
+/**
+ * A name from config that is compared with names read off the wire (TSIG key names), in the
+ * form dns/names.ts's nameKey gives the same name: lower-case and absolute ("Xfr" → "xfr.").
+ * Labels are 1-63 printable ASCII characters other than "." and "\" (no escapes). Throws saying
+ * what is wrong.
+ */
+export function absoluteNameKey(name: string): string {
+  const labels = name.replace(/\.$/, '').split('.');
+  if (name === '' || name === '.') throw new Error('is the root; name it');
+  let wire = 1;
+  for (const label of labels) {
+    if (label === '') throw new Error('has an empty label');
+    if (label.length > 63) throw new Error(`has label ${show(label)} longer than 63 characters`);
+    if (!/^[\x21-\x7e]+$/.test(label) || label.includes('\\')) {
+      throw new Error(
+        `has label ${show(label)}; use printable ASCII without spaces or backslashes`,
+      );
+    }
+    wire += label.length + 1;
+  }
+  if (wire > 255) throw new Error('is longer than 255 bytes');
+  return `${labels.join('.').toLowerCase()}.`;
+}

@@ -99,3 +99,29 @@ export function upidAddress(upid: string | undefined): string | null {
   if (!hp || Number(hp.port) === 0) return null;
   return canonicalHostPort(hp.host, hp.port);
 }
+
+export interface IpEndpoint {
+  /** Canonical IP text (parseIp). */
+  readonly host: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+}
+
+/**
+ * An IP endpoint as configured: "10.0.0.7:53", "[fd00::7]:53", or a bare IP ("10.0.0.7",
+ * "fd00::7", "[fd00::7]") taking `defaultPort`; the port 1-65535. null for anything else (host
+ * names included: these are addresses to send to, not to resolve).
+ */
+export function parseIpEndpoint(text: string, defaultPort: number): IpEndpoint | null {
+  const bare = parseIp(/^\[.*\]$/.test(text) ? text.slice(1, -1) : text);
+  if (bare !== null) {
+    if (text.startsWith('[') && !text.includes(':')) return null;
+    return { host: bare.address, port: defaultPort, family: bare.family };
+  }
+  const hp = splitHostPort(text);
+  if (hp === null || !isPort(hp.port) || Number(hp.port) === 0) return null;
+  const ip = parseIp(hp.host);
+  // Brackets are for IPv6 literals only (splitHostPort already refuses bare ones with a port).
+  if (ip === null || text.startsWith('[') !== hp.host.includes(':')) return null;
+  return { host: ip.address, port: Number(hp.port), family: ip.family };
+}

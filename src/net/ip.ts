@@ -22,3 +22,32 @@ export function parseIp(text: string): ParsedIp | null {
   }
   return { family: 6, address };
 }
+
+export interface IpNetwork extends ParsedIp {
+  /** Prefix length: 0-32 for IPv4, 0-128 for IPv6. */
+  readonly prefix: number;
+}
+
+/**
+ * An IP or "IP/prefix" ("10.0.0.0/8", "fd00::/64"; a bare IP is a host network). An
+ * IPv4-mapped IPv6 network ("::ffff:10.0.0.0/104") is the IPv4 one it covers, as parseIp counts
+ * mapped addresses as IPv4. Returns the reason as a string for anything else.
+ */
+export function parseIpNetwork(text: string): IpNetwork | string {
+  const slash = text.indexOf('/');
+  const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
+  if (ip === null) return 'is not an IP address or IP/prefix (e.g. "10.0.0.0/8")';
+  // A mapped IPv6 network's prefix counts the 96 bits before the IPv4 address.
+  const written = text.includes(':') ? 128 : 32;
+  if (slash < 0) return { ...ip, prefix: ip.family === 4 ? 32 : 128 };
+  const bits = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > written) {
+    return `has prefix length ${JSON.stringify(bits)}; use 0-${written}`;
+  }
+  let prefix = Number(bits);
+  if (ip.family === 4 && written === 128) {
+    if (prefix < 96) return `has prefix length ${bits}; an IPv4-mapped network needs 96-128`;
+    prefix -= 96;
+  }
+  return { ...ip, prefix };
+}

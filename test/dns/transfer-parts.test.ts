@@ -1,5 +1,5 @@
 // Unit: the pure parts of zone transfers — TSIG signing and checking, the journal of versions,
-// record diffs (over overlays too), message packing, and the settings' parsers.
+// record diffs (over overlays too), message packing, and the settings' parsers (config/, net/).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
@@ -7,16 +7,18 @@ import { Packet } from 'dns2';
 import { buildConfig, ConfigError } from '../../src/config/load.ts';
 import { MessagePacker } from '../../src/dns/transfer/messages.ts';
 import { serialNewer, ZoneJournal } from '../../src/dns/transfer/journal.ts';
-import { AddressList, parseNotifyTarget } from '../../src/dns/transfer/settings.ts';
+import { parseTsigKeySpec, parseTsigKeySpecs } from '../../src/config/tsig-key.ts';
+import { AddressList } from '../../src/net/address-list.ts';
+import { parseIpEndpoint } from '../../src/net/host-port.ts';
 import {
   findTsig,
-  parseTsigKey,
-  parseTsigKeys,
   ResponseSigner,
   signRequest,
   TSIG_BADKEY,
   TSIG_BADSIG,
   TSIG_BADTIME,
+  tsigKey,
+  tsigKeys,
   verifyRequest,
 } from '../../src/dns/transfer/tsig.ts';
 import { diffSets, zoneRecords } from '../../src/dns/transfer/zone-records.ts';
@@ -25,8 +27,8 @@ import type { RecordSet } from '../../src/records/recordset.ts';
 import { encodeQuery, makeSet, srv } from './fixtures.ts';
 
 const secret = randomBytes(32).toString('base64');
-const key = parseTsigKey('xfr.', `hmac-sha256:${secret}`);
-const keys = parseTsigKeys({ 'xfr.': `hmac-sha256:${secret}` });
+const key = tsigKey(parseTsigKeySpec('xfr.', `hmac-sha256:${secret}`));
+const keys = tsigKeys({ 'xfr.': `hmac-sha256:${secret}` });
 const NOW = 1_800_000_000;
 
 function tsigOf(message: Uint8Array) {
@@ -47,7 +49,11 @@ test('TSIG: a signed request verifies; a changed byte, another key, or a stale t
   const bad = verifyRequest(tampered, tsigOf(tampered), keys, NOW);
   assert.equal(!bad.ok && bad.error, TSIG_BADSIG);
 
-  const stranger = signRequest(query, parseTsigKey('other.', `hmac-sha256:${secret}`), NOW);
+  const stranger = signRequest(
+    query,
+    tsigKey(parseTsigKeySpec('other.', `hmac-sha256:${secret}`)),
+    NOW,
+  );
   const unknown = verifyRequest(stranger, tsigOf(stranger), keys, NOW);
   assert.equal(!unknown.ok && unknown.error, TSIG_BADKEY);
 
@@ -70,16 +76,24 @@ test('TSIG: each message of a response chains on the MAC before it', () => {
 });
 
 test('TSIG keys: clear errors for a bad algorithm, secret or name', () => {
-  assert.throws(() => parseTsigKey('k.', 'hmac-md5:' + secret), /algorithm.*hmac-sha256/);
-  assert.throws(() => parseTsigKey('k.', 'hmac-sha256:not base64!'), /not base64/);
+  assert.throws(() => parseTsigKeySpec('k.', 'hmac-md5:' + secret), /algorithm.*hmac-sha256/);
+  assert.throws(() => parseTsigKeySpec('k.', 'hmac-sha256:not base64!'), /not base64/);
   assert.throws(
-    () => parseTsigKey('k.', 'hmac-sha256:' + Buffer.alloc(4).toString('base64')),
+    () => parseTsigKeySpec('k.', 'hmac-sha256:' + Buffer.alloc(4).toString('base64')),
     /16 or more/,
   );
-  assert.throws(() => parseTsigKey('k.', secret), /algorithm:base64/);
+  assert.throws(() => parseTsigKeySpec('k.', secret), /algorithm:base64/);
   assert.throws(
-    () => parseTsigKeys({ 'k.': `hmac-sha256:${secret}`, K: `hmac-sha256:${secret}` }),
+    () => parseTsigKeySpecs({ 'k.': `hmac-sha256:${secret}`, K: `hmac-sha256:${secret}` }),
     /twice/,
+  );
+  assert.throws(() => parseTsigKeySpec('.', `hmac-sha256:${secret}`), /root/);
+  assert.throws(() => parseTsigKeySpec('a..b', `hmac-sha256:${secret}`), /empty label/);
+  assert.throws(() => parseTsigKeySpec('a b.', `hmac-sha256:${secret}`), /printable/);
+  const spec = parseTsigKeySpec('Xfr_Key', `HMAC-SHA512:${secret}`);
+  assert.deepEqual(
+    [spec.name, spec.algorithm, spec.digest],
+    ['xfr_key.', 'hmac-sha512.', 'sha512'],
   );
 });
 
@@ -201,16 +215,29 @@ test('settings: transferAllow entries and notify targets', () => {
   const allow = new AddressList(['10.0.0.0/8', '127.0.0.1', 'fd00::/64']);
   assert.equal(allow.has('10.1.2.3'), true);
   assert.equal(allow.has('::ffff:10.1.2.3'), true);
+  assert.equal(allow.has('FD00:0::9'), true);
+  assert.equal(new AddressList(['::ffff:10.0.0.0/104']).has('10.9.9.9'), true);
+  assert.equal(new AddressList(['::ffff:10.0.0.0/104']).has('11.0.0.1'), false);
+  assert.throws(() => new AddressList(['::ffff:10.0.0.0/64']), /96-128/);
+  assert.throws(() => new AddressList(['fd00::/129']), /0-128/);
   assert.equal(allow.has('127.0.0.2'), false);
   assert.equal(allow.has('fd00::9'), true);
   assert.equal(allow.has(''), false);
   assert.equal(new AddressList([]).has('127.0.0.1'), false);
   assert.throws(() => new AddressList(['10.0.0.0/33']), /prefix length/);
   assert.throws(() => new AddressList(['host.example']), /not an IP/);
-  assert.deepEqual(parseNotifyTarget('10.0.0.7:5353'), { host: '10.0.0.7', port: 5353, family: 4 });
-  assert.deepEqual(parseNotifyTarget('[fd00::7]:53'), { host: 'fd00::7', port: 53, family: 6 });
-  assert.deepEqual(parseNotifyTarget('10.0.0.7'), { host: '10.0.0.7', port: 53, family: 4 });
-  assert.throws(() => parseNotifyTarget('10.0.0.7:0'), /ip address/i);
+  assert.deepEqual(parseIpEndpoint('10.0.0.7:5353', 53), {
+    host: '10.0.0.7',
+    port: 5353,
+    family: 4,
+  });
+  assert.deepEqual(parseIpEndpoint('[FD00::7]:54', 53), { host: 'fd00::7', port: 54, family: 6 });
+  assert.deepEqual(parseIpEndpoint('10.0.0.7', 53), { host: '10.0.0.7', port: 53, family: 4 });
+  assert.deepEqual(parseIpEndpoint('fd00::7', 53), { host: 'fd00::7', port: 53, family: 6 });
+  assert.deepEqual(parseIpEndpoint('[fd00::7]', 53), { host: 'fd00::7', port: 53, family: 6 });
+  for (const bad of ['10.0.0.7:0', '10.0.0.7:99999', '[10.0.0.7]:53', 'ns1.example:53', '']) {
+    assert.equal(parseIpEndpoint(bad, 53), null, bad);
+  }
 });
 
 test('config: transfer keys validated at load, with the key named', () => {

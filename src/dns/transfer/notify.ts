@@ -6,8 +6,8 @@ import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { Packet, type Resource } from 'dns2';
 import type { Logger } from '../../log.ts';
+import { parseIpEndpoint, type IpEndpoint } from '../../net/host-port.ts';
 import type { Zone } from '../authority.ts';
-import { parseNotifyTarget } from './settings.ts';
 import { signRequest, type TsigKey } from './tsig.ts';
 
 const OPCODE_NOTIFY = 4;
@@ -66,7 +66,7 @@ export class Notifier {
   constructor(options: NotifierOptions) {
     this.#targets = options.targets.map((label) => ({
       label,
-      ...parseNotifyTarget(label),
+      ...notifyTarget(label),
       serial: null,
       id: 0,
       delayMs: 0,
@@ -219,4 +219,11 @@ export class Notifier {
 
 function sameHost(a: string, b: string): boolean {
   return a === b || b === `::ffff:${a}`;
+}
+
+/** A `notify` entry (validated with the config; a bad one here is a programming error). */
+function notifyTarget(label: string): IpEndpoint {
+  const endpoint = parseIpEndpoint(label, 53);
+  if (endpoint === null) throw new Error(`notify: ${JSON.stringify(label)} is not an IP endpoint`);
+  return endpoint;
 }

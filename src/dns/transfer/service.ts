@@ -2,6 +2,7 @@
 // and key (`transferKeys`, TSIG), the whole zone or the versions since the client's serial, in
 // messages signed when the request was. The query handler hands it every AXFR/IXFR query.
 import type { Logger } from '../../log.ts';
+import { AddressList } from '../../net/address-list.ts';
 import type { RecordSet } from '../../records/recordset.ts';
 import type { Zone } from '../authority.ts';
 import type { Transport } from '../observer.ts';
@@ -16,14 +17,13 @@ import {
   TYPE_SOA,
   type ParsedQuery,
 } from '../wire.ts';
-import { AddressList } from './settings.ts';
 import { ZoneJournal, type JournalEntry, type JournalLimits } from './journal.ts';
 import { emptyReply, MessagePacker, type RequestEcho, type TransferItem } from './messages.ts';
 import {
   findTsig,
-  parseTsigKeys,
   ResponseSigner,
   timeOther,
+  tsigKeys,
   TSIG_BADKEY,
   TSIG_BADTIME,
   unsignedError,
@@ -156,7 +156,7 @@ export class TransferService implements TransferResponder {
 
   constructor(options: TransferServiceOptions) {
     this.#allow = new AddressList(options.allow);
-    this.#keys = parseTsigKeys(options.keys);
+    this.#keys = tsigKeys(options.keys);
     for (const zone of options.zones) {
       this.#zones.set(zone.apexKey, { zone, journal: new ZoneJournal(options.journal) });
     }

@@ -2,6 +2,7 @@
 // key before it gets the zone, and knows the zone it got came from us. dns2 has no TSIG; this is
 // byte-level because the MAC covers exact message bytes and the TSIG record's offsets.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseTsigKeySpecs, type TsigKeySpec } from '../../config/tsig-key.ts';
 import { nameKey, nameToWire } from '../names.ts';
 import { skipName, TYPE_TSIG } from '../wire.ts';
 const CLASS_ANY = 255;
@@ -12,80 +13,20 @@ export const TSIG_BADSIG = 16;
 export const TSIG_BADKEY = 17;
 export const TSIG_BADTIME = 18;
 
-/** Algorithm names as they appear on the wire (RFC 8945 §6) → node:crypto digest. */
-const ALGORITHMS: Readonly<Record<string, string>> = {
-  'hmac-sha1.': 'sha1',
-  'hmac-sha224.': 'sha224',
-  'hmac-sha256.': 'sha256',
-  'hmac-sha384.': 'sha384',
-  'hmac-sha512.': 'sha512',
-};
-
-export interface TsigKey {
-  /** Lower-case absolute key name: "transfer.". */
-  readonly name: string;
-  /** Lower-case absolute algorithm name: "hmac-sha256.". */
-  readonly algorithm: string;
-  readonly secret: Buffer;
+export interface TsigKey extends TsigKeySpec {
   /** Canonical wire forms, computed once. */
   readonly nameWire: Uint8Array;
   readonly algorithmWire: Uint8Array;
-  readonly digest: string;
 }
 
-/**
- * Parses one `transferKeys` entry: `name` → "hmac-sha256:BASE64". Throws a message fit for a
- * config error.
- */
-export function parseTsigKey(name: string, spec: string): TsigKey {
-  const colon = spec.indexOf(':');
-  if (colon <= 0) {
-    throw new Error(`key ${JSON.stringify(name)} must be "algorithm:base64-secret"`);
-  }
-  const algorithm = spec.slice(0, colon).trim().toLowerCase().replace(/\.?$/, '.');
-  const digest = ALGORITHMS[algorithm];
-  if (digest === undefined) {
-    throw new Error(
-      `key ${JSON.stringify(name)} has algorithm ${JSON.stringify(spec.slice(0, colon))}; ` +
-        `use one of ${Object.keys(ALGORITHMS)
-          .map((a) => a.slice(0, -1))
-          .join(', ')}`,
-    );
-  }
-  const text = spec.slice(colon + 1).trim();
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) {
-    throw new Error(`key ${JSON.stringify(name)} secret is not base64`);
-  }
-  const secret = Buffer.from(text, 'base64');
-  if (secret.length < 16) {
-    throw new Error(`key ${JSON.stringify(name)} secret is ${secret.length} bytes; use 16 or more`);
-  }
-  let keyName: string;
-  try {
-    keyName = nameKey(name);
-  } catch (err) {
-    throw new Error(`key name ${JSON.stringify(name)}: ${(err as Error).message}`, { cause: err });
-  }
-  if (keyName === '.') throw new Error('a key name cannot be the root');
-  return {
-    name: keyName,
-    algorithm,
-    secret,
-    nameWire: nameToWire(keyName),
-    algorithmWire: nameToWire(algorithm),
-    digest,
-  };
+/** A key from config (config/tsig-key.ts) with its names in wire form. */
+export function tsigKey(spec: TsigKeySpec): TsigKey {
+  return { ...spec, nameWire: nameToWire(spec.name), algorithmWire: nameToWire(spec.algorithm) };
 }
 
-/** Every `transferKeys` entry parsed, keyed by lower-case absolute name. */
-export function parseTsigKeys(keys: Readonly<Record<string, string>>): Map<string, TsigKey> {
-  const out = new Map<string, TsigKey>();
-  for (const [name, spec] of Object.entries(keys)) {
-    const key = parseTsigKey(name, spec);
-    if (out.has(key.name)) throw new Error(`key ${JSON.stringify(name)} is listed twice`);
-    out.set(key.name, key);
-  }
-  return out;
+/** Every `transferKeys` entry, keyed by lower-case absolute name (throws as config does). */
+export function tsigKeys(keys: Readonly<Record<string, string>>): Map<string, TsigKey> {
+  return new Map([...parseTsigKeySpecs(keys)].map(([name, spec]) => [name, tsigKey(spec)]));
 }
 
 /** The TSIG record found at the end of a message. */

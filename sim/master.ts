@@ -15,6 +15,7 @@ import {
   type SimTask,
   type TaskSpec,
 } from './cluster.ts';
+import { TERMINAL_TASK_STATES } from '../src/state/v1-types.ts';
 import { SimStreams } from './streams.ts';
 import { agentToV1, frameworkInfoToV1, frameworkToV1, statusToV1, taskToV1 } from './v1.ts';
 
@@ -66,16 +67,6 @@ interface Seen {
   readonly agents: Map<string, string>;
   readonly frameworks: Map<string, string>;
 }
-
-const TERMINAL = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
 
 export interface StartTaskSpec {
   readonly name: string;
@@ -272,7 +263,7 @@ export class SimMaster {
         ...(task.statuses ?? []),
         status as unknown as NonNullable<SimTask['statuses']>[number],
       ];
-      if (TERMINAL.has(state)) {
+      if (TERMINAL_TASK_STATES.has(state)) {
         framework.tasks.splice(index, 1);
         framework.completed_tasks.push(task);
       }
@@ -417,7 +408,7 @@ export class SimMaster {
         .find((f) => f.id === frameworkId)
         ?.completed_tasks.find((t) => t.id === taskId);
       const last = done?.statuses?.at(-1);
-      const state = done && TERMINAL.has(done.state) ? done.state : 'TASK_KILLED';
+      const state = done && TERMINAL_TASK_STATES.has(done.state) ? done.state : 'TASK_KILLED';
       this.#streams.publish({
         type: 'TASK_UPDATED',
         task_updated: {
@@ -754,7 +745,7 @@ export class SimMaster {
 
   #taskUpdated(task: SimTask): void {
     if (this.#recovered.has(task.slave_id)) return;
-    if (TERMINAL.has(task.state)) this.#seen?.tasks.delete(taskKey(task));
+    if (TERMINAL_TASK_STATES.has(task.state)) this.#seen?.tasks.delete(taskKey(task));
     else this.#seen?.tasks.set(taskKey(task), JSON.stringify(taskToV1(task)));
     const last = task.statuses?.at(-1);
     this.#streams.publish({

@@ -9,17 +9,19 @@
 // a recovering master) leads to a resubscription with jittered, doubling back-off, while the
 // last records stay in service. After a master failover, agents the new leader lists as
 // `recovered_agents` keep their records until they reregister or `recoveryWaitMs` passes.
-import { IncrementalRecords, type RecordChanges } from '../records/incremental.ts';
+import { Backoff } from '../backoff.ts';
+import { IncrementalRecords } from '../records/incremental.ts';
 import { listOf } from '../records/list-of.ts';
 import { upidAddress } from '../net/host-port.ts';
-import type { RecordSet } from '../records/recordset.ts';
-import type {
-  StateSummary,
-  V1Agent,
-  V1Event,
-  V1Framework,
-  V1GetState,
-  V1MasterInfo,
+import type { RecordDelta, RecordSet } from '../records/recordset.ts';
+import {
+  TERMINAL_TASK_STATES,
+  type StateSummary,
+  type V1Agent,
+  type V1Event,
+  type V1Framework,
+  type V1GetState,
+  type V1MasterInfo,
 } from '../state/v1-types.ts';
 import {
   MesosStateError,
@@ -49,16 +51,6 @@ import {
 
 /** Past this share of changed names, a whole set goes instead of a delta (as the poller). */
 const MAX_OVERLAY_SHARE = 0.15;
-/** Task states after which a task never runs again: it leaves the model. */
-const TERMINAL = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
 /** A reregistered agent's tasks that the new master has not re-added by then are dropped. */
 const REREGISTER_GRACE_MS = 2000;
 /** Heartbeat interval assumed until SUBSCRIBED names one (Mesos's default). */
@@ -66,10 +58,10 @@ const DEFAULT_HEARTBEAT_SECONDS = 15;
 const MAX_STATUS_TIMES = 2000;
 
 export interface Batch {
+  /** With its empty non-terminals and record counts, kept by the model. */
   readonly set: RecordSet;
   /** Present for a delta against the receiver's set; absent for a whole set. */
-  readonly changes?: RecordChanges;
-  readonly emptyNonTerminals: readonly string[];
+  readonly changes?: RecordDelta;
   readonly info: BatchInfo;
 }
 
@@ -108,7 +100,8 @@ export class StreamFollower {
   #abort: AbortController | null = null;
   #restart = false;
   #running: Promise<void> | null = null;
-  #attempt = 0;
+  /** Resubscription waits; jittered so servers resubscribing after a failover spread out. */
+  readonly #backoff: Backoff;
   /** The current subscription got as far as SUBSCRIBED. */
   #gotSubscribed = false;
   #backoffTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
@@ -133,6 +126,11 @@ export class StreamFollower {
     this.#params = params;
     this.#client = client;
     this.#hooks = hooks;
+    this.#backoff = new Backoff({
+      initialMs: params.backoffMs,
+      maxMs: params.maxBackoffMs,
+      jitter: 0.5,
+    });
   }
 
   start(): void {
@@ -227,8 +225,8 @@ export class StreamFollower {
       if (this.#stopped) cause = 'stopped';
       else if (this.#restart) cause = 'leader-changed';
       // Back-off starts over after a subscription that worked.
-      if (this.#gotSubscribed) this.#attempt = 0;
-      const retryMs = this.#stopped || this.#restart ? 0 : this.#nextBackoff();
+      if (this.#gotSubscribed) this.#backoff.reset();
+      const retryMs = this.#stopped || this.#restart ? 0 : Math.round(this.#backoff.next());
       this.#hooks.report({
         type: 'ended',
         cause,
@@ -239,14 +237,6 @@ export class StreamFollower {
       if (this.#stopped) return;
       if (retryMs > 0) await this.#sleep(retryMs);
     }
-  }
-
-  #nextBackoff(): number {
-    const { backoffMs, maxBackoffMs } = this.#params;
-    const ceiling = Math.min(maxBackoffMs, backoffMs * 2 ** Math.min(this.#attempt, 20));
-    this.#attempt++;
-    // Full jitter: many servers resubscribing after a master failover spread out.
-    return Math.max(1, Math.round(ceiling / 2 + (Math.random() * ceiling) / 2));
   }
 
   #sleep(ms: number): Promise<void> {
@@ -503,7 +493,7 @@ export class StreamFollower {
   }
 
   #applyTask(engine: IncrementalRecords, task: MesosTask): void {
-    if (TERMINAL.has(task.state)) engine.removeTask(task.framework_id, task.id);
+    if (TERMINAL_TASK_STATES.has(task.state)) engine.removeTask(task.framework_id, task.id);
     else engine.setTask(task);
   }
 
@@ -554,7 +544,7 @@ export class StreamFollower {
     for (const t of getState.get_tasks?.tasks ?? []) {
       const task = taskFromV1(t);
       if (task === null) continue;
-      if (TERMINAL.has(task.state)) continue;
+      if (TERMINAL_TASK_STATES.has(task.state)) continue;
       tasks.push(task);
     }
     await this.#resolveFor(state);
@@ -725,7 +715,7 @@ export class StreamFollower {
     const changes = engine.takeChanges();
     const set = this.#setOf(engine);
     const names = set.a.size + set.aaaa.size + set.srv.size;
-    let delta: RecordChanges | undefined;
+    let delta: RecordDelta | undefined;
     if (snapshot !== null) {
       delta = snapshot.old === null ? undefined : recordDelta(snapshot.old, set);
     } else if (this.#receiverHas) {
@@ -756,9 +746,8 @@ export class StreamFollower {
     this.#warnings = [];
     this.#transferring = true;
     this.#hooks.batch({
-      set,
+      set: { ...set, emptyNonTerminals: new Set(engine.emptyNonTerminals()) },
       ...(delta === undefined ? {} : { changes: delta }),
-      emptyNonTerminals: engine.emptyNonTerminals(),
       info,
     });
   }

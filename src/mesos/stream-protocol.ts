@@ -1,6 +1,6 @@
 // Messages between the main thread (streamer.ts) and the stream worker (stream-worker.ts).
 import type { SerializedStateError } from './errors.ts';
-import type { RecordChunk, RecordSetHeader } from '../transfer/record-transfer.ts';
+import type { TransferMessage, TransferPull } from '../transfer/channel.ts';
 import type { WorkerGenerateOptions } from './reload-protocol.ts';
 import type { StateClientOptions } from './state-client.ts';
 
@@ -46,7 +46,7 @@ export type ToStreamWorker =
       readonly candidates: readonly string[];
       readonly masters: readonly string[];
     }
-  | { readonly type: 'next'; readonly id: number }
+  | TransferPull
   /** The main thread cannot apply a delta (its set in service is not the stream's): send whole. */
   | { readonly type: 'resync'; readonly id: number }
   | { readonly type: 'enumerate'; readonly id: number }
@@ -65,15 +65,12 @@ export interface BatchInfo {
   readonly warnings: readonly string[];
 }
 
+/** Name both ends give the set a stream delta applies to: the last one the stream put in service. */
+export const STREAM_BASE = 'stream';
+
 export type FromStreamWorker =
-  | {
-      readonly type: 'header';
-      readonly id: number;
-      readonly header: RecordSetHeader;
-      readonly info: BatchInfo;
-    }
-  | { readonly type: 'chunk'; readonly id: number; readonly chunk: RecordChunk }
-  | { readonly type: 'done'; readonly id: number }
+  /** A batch of changed records, whole or as a delta, pulled chunk by chunk (transfer/channel.ts). */
+  | TransferMessage<BatchInfo>
   | {
       readonly type: 'enumeration';
       readonly id: number;

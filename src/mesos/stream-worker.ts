@@ -1,14 +1,19 @@
 // The stream worker: follows the master's event stream (stream-follower.ts) off the serving
 // thread — a SUBSCRIBED snapshot of 50,000 tasks is tens of MB of JSON — and hands each batch
-// of changed records to the main thread chunk by chunk, on request (record-transfer.ts).
+// of changed records to the main thread over the transfer channel (transfer/channel.ts).
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { enumerationJson } from '../records/enumeration-json.ts';
 import { generate } from '../records/generate.ts';
-import { deltaChunks, recordChunks, type RecordChunk } from '../transfer/record-transfer.ts';
+import { TransferSender } from '../transfer/channel.ts';
 import { StateClient } from './state-client.ts';
-import { StreamFollower, type Batch } from './stream-follower.ts';
-import type { FromStreamWorker, ToStreamWorker } from './stream-protocol.ts';
+import { StreamFollower } from './stream-follower.ts';
+import {
+  STREAM_BASE,
+  type BatchInfo,
+  type FromStreamWorker,
+  type ToStreamWorker,
+} from './stream-protocol.ts';
 
 // Background work next to the DNS thread, as the load worker (reload-worker.ts).
 try {
@@ -19,37 +24,11 @@ try {
 
 let follower: StreamFollower | null = null;
 let client: StateClient | null = null;
+let sender: TransferSender<BatchInfo> | null = null;
 let nextId = 1;
-let transfer: { id: number; chunks: Iterator<RecordChunk>; batch: Batch } | null = null;
 
 function send(message: FromStreamWorker): void {
   parentPort?.postMessage(message);
-}
-
-function beginTransfer(batch: Batch, chunkBudget: number | undefined): void {
-  const id = nextId++;
-  const set = batch.set;
-  transfer = {
-    id,
-    batch,
-    chunks:
-      batch.changes === undefined
-        ? recordChunks(set, chunkBudget)
-        : deltaChunks(batch.changes, chunkBudget),
-  };
-  send({
-    type: 'header',
-    id,
-    header: {
-      domain: set.domain,
-      leader: set.leader,
-      counts: set.counts,
-      emptyNonTerminals: batch.emptyNonTerminals,
-      recordCounts: set.recordCounts!,
-      ...(batch.changes === undefined ? {} : { base: 'stream' }),
-    },
-    info: batch.info,
-  });
 }
 
 parentPort?.on('message', (message: ToStreamWorker) => {
@@ -58,8 +37,15 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       if (follower !== null) return;
       const params = message.params;
       client = new StateClient(params.client);
+      const batches = new TransferSender<BatchInfo>(send, params.chunkBudget);
+      sender = batches;
       follower = new StreamFollower(params, client, {
-        batch: (batch) => beginTransfer(batch, params.chunkBudget),
+        batch: ({ set, changes, info }) =>
+          batches.send(
+            nextId++,
+            changes === undefined ? { set } : { set, delta: changes, base: STREAM_BASE },
+            info,
+          ),
         report: send,
       });
       follower.start();
@@ -68,20 +54,11 @@ parentPort?.on('message', (message: ToStreamWorker) => {
     case 'candidates':
       follower?.setCandidates(message.candidates, message.masters);
       return;
-    case 'next': {
-      if (transfer?.id !== message.id) return;
-      const step = transfer.chunks.next();
-      if (step.done === true) {
-        transfer = null;
-        send({ type: 'done', id: message.id });
-        follower?.batchDone();
-      } else {
-        send({ type: 'chunk', id: message.id, chunk: step.value });
-      }
+    case 'transfer-next':
+      if (sender?.pull(message) === true) follower?.batchDone();
       return;
-    }
     case 'resync':
-      if (transfer?.id === message.id) transfer = null;
+      sender?.cancel();
       follower?.resync();
       return;
     case 'enumerate': {

@@ -3,6 +3,7 @@
 // and reports subscriptions, their ends and the events to metrics and logs. Any disconnect keeps
 // the records in service; the worker resubscribes by itself.
 import { Worker } from 'node:worker_threads';
+import { Backoff } from '../backoff.ts';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
@@ -13,13 +14,19 @@ import { deserializeStateError } from './errors.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
 import { candidateMasters } from './masters-list.ts';
 import { loadParamsFromConfig } from './poller.ts';
-import { RecordSetAssembler } from '../transfer/record-transfer.ts';
-import type {
-  BatchInfo,
-  FromStreamWorker,
-  StreamEndCause,
-  StreamParams,
-  ToStreamWorker,
+import {
+  isTransferMessage,
+  TransferReceiver,
+  type Received,
+  type TransferMessage,
+} from '../transfer/channel.ts';
+import {
+  STREAM_BASE,
+  type BatchInfo,
+  type FromStreamWorker,
+  type StreamEndCause,
+  type StreamParams,
+  type ToStreamWorker,
 } from './stream-protocol.ts';
 
 const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
@@ -63,20 +70,15 @@ export interface StreamerStatus {
   readonly events: Readonly<Record<string, number>>;
 }
 
-interface Incoming {
-  readonly id: number;
-  readonly assembler: RecordSetAssembler;
-  readonly info: BatchInfo;
-  readonly started: number;
-}
-
-const RESTART_DELAY_MS = 1000;
-
 export class StateStreamer {
   readonly #o: StateStreamerOptions;
   readonly #clock: Clock;
   #worker: Worker | null = null;
-  #incoming: Incoming | null = null;
+  readonly #receiver = new TransferReceiver<BatchInfo>((pull) => this.#post(pull));
+  /** performance.now() when the batch being received began. */
+  #receiveStarted = 0;
+  /** Restarts of a worker that died; reset once a restarted one subscribes. */
+  readonly #restartBackoff = new Backoff({ initialMs: 1000, maxMs: 30_000, jitter: 0.5 });
   /** The store generation this streamer last swapped in: deltas apply only on top of it. */
   #swappedGeneration = -1;
   #stopped = true;
@@ -176,13 +178,17 @@ export class StateStreamer {
     worker.on('exit', (code) => {
       if (this.#worker !== worker) return;
       this.#worker = null;
-      this.#incoming = null;
+      this.#receiver.cancel();
       if (this.#stopped) return;
-      this.#o.logger.error({ code }, 'stream worker exited; keeping the last records, restarting');
+      const delayMs = Math.round(this.#restartBackoff.next());
+      this.#o.logger.error(
+        { code, restartInMs: delayMs },
+        'stream worker exited; keeping the last records, restarting',
+      );
       this.#restartTimer = setTimeout(() => {
         this.#restartTimer = null;
         if (!this.#stopped) this.#startWorker();
-      }, RESTART_DELAY_MS);
+      }, delayMs);
     });
     const { candidates, masters } = this.#candidates(this.#o.source.current());
     const params: StreamParams = {
@@ -195,41 +201,17 @@ export class StateStreamer {
 
   #onMessage(message: FromStreamWorker): void {
     const { logger, store, metrics } = this.#o;
+    if (isTransferMessage(message)) {
+      this.#onTransfer(message as TransferMessage<BatchInfo>);
+      return;
+    }
     switch (message.type) {
-      case 'header': {
-        const base = message.header.base === undefined ? null : store.current;
-        if (
-          message.header.base !== undefined &&
-          (base === null || this.#swappedGeneration !== store.generation)
-        ) {
-          // The set in service is not the one the worker's delta is against.
-          this.#post({ type: 'resync', id: message.id });
-          return;
-        }
-        this.#incoming = {
-          id: message.id,
-          assembler: new RecordSetAssembler(message.header, base),
-          info: message.info,
-          started: performance.now(),
-        };
-        break;
-      }
-      case 'chunk':
-        if (this.#incoming?.id !== message.id) return;
-        this.#incoming.assembler.add(message.chunk);
-        break;
-      case 'done': {
-        const incoming = this.#incoming;
-        if (incoming?.id !== message.id) return;
-        this.#incoming = null;
-        this.#swap(incoming);
-        return;
-      }
       case 'enumeration':
         this.#enumerations.get(message.id)?.(message.fragments);
         this.#enumerations.delete(message.id);
         return;
       case 'subscribed':
+        this.#restartBackoff.reset();
         this.#subscriptions++;
         this.#master = message.master;
         this.#lastError = null;
@@ -275,21 +257,33 @@ export class StateStreamer {
         this.#o.onUnsupported?.(message.message);
         return;
     }
-    // Yield a full event-loop turn before the next piece (as the load worker's transfers).
-    const id = message.id;
-    setImmediate(() => {
-      if (this.#incoming?.id === id) this.#post({ type: 'next', id });
-    });
   }
 
-  #swap(incoming: Incoming): void {
+  #onTransfer(message: TransferMessage<BatchInfo>): void {
+    if (message.type === 'transfer-begin') this.#receiveStarted = performance.now();
+    let received: Received<BatchInfo> | null;
+    try {
+      received = this.#receiver.receive(message, (base) =>
+        // A delta applies only on top of the set this streamer last swapped in.
+        base === STREAM_BASE && this.#swappedGeneration === this.#o.store.generation
+          ? this.#o.store.current
+          : null,
+      );
+    } catch {
+      // The set in service is not the one the worker's delta is against: ask for it whole.
+      this.#post({ type: 'resync', id: message.id });
+      return;
+    }
+    if (received !== null) this.#swap(received);
+  }
+
+  #swap(received: Received<BatchInfo>): void {
     const { store, logger, metrics, source } = this.#o;
-    const set = incoming.assembler.finish();
-    const info = incoming.info;
+    const { set, meta: info } = received;
     const nowMs = this.#clock.now();
     store.swap(set, {
       atMs: nowMs,
-      durationMs: Math.round(info.builtMs + performance.now() - incoming.started),
+      durationMs: Math.round(info.builtMs + performance.now() - this.#receiveStarted),
       master: info.master,
       tasks: set.counts.tasks,
       records: totalRecords(set),

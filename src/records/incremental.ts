@@ -16,7 +16,7 @@ import {
 import type { ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952 } from './labels.ts';
 import type { RecordSink } from './record-builder.ts';
-import type { RecordCounts, SrvRecord } from './recordset.ts';
+import type { RecordCounts, RecordDelta, SrvRecord } from './recordset.ts';
 
 type Kind = 0 | 1 | 2;
 const KIND_NAMES = ['a', 'aaaa', 'srv'] as const;
@@ -65,14 +65,6 @@ class EntrySink implements RecordSink {
     this.entries.push({ kind, name, key, value });
     return true;
   }
-}
-
-export interface RecordChanges {
-  /** Names whose values changed or are new, with their values now. */
-  readonly changed: Readonly<Record<KindName, [string, readonly unknown[]][]>>;
-  /** Names that no longer have records of that type. */
-  readonly removed: Readonly<Record<KindName, string[]>>;
-  readonly size: number;
 }
 
 interface FrameworkEntry {
@@ -255,7 +247,7 @@ export class IncrementalRecords {
   }
 
   /** The names changed since the last call, with their values now; clears the record of them. */
-  takeChanges(): RecordChanges {
+  takeChanges(): RecordDelta {
     const changed = { a: [], aaaa: [], srv: [] } as Record<
       KindName,
       [string, readonly unknown[]][]

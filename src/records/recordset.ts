@@ -38,6 +38,23 @@ export interface RecordCounts {
   readonly srv: number;
 }
 
+/** The three record maps of a set, by name. */
+export type RecordMapKind = 'a' | 'aaaa' | 'srv';
+
+/**
+ * How one set differs from another, name by name: found by comparing two sets
+ * (transfer/record-transfer.ts) or kept as entities change (records/incremental.ts), and sent
+ * over the transfer channel in place of the whole set.
+ */
+export interface RecordDelta {
+  /** Names whose values changed or are new, with their values now. */
+  readonly changed: Readonly<Record<RecordMapKind, [string, readonly unknown[]][]>>;
+  /** Names that no longer have records of that type. */
+  readonly removed: Readonly<Record<RecordMapKind, string[]>>;
+  /** Changed plus removed names. */
+  readonly size: number;
+}
+
 export interface RecordSet {
   /** Lower-case, no trailing dot, e.g. "mesos". */
   readonly domain: string;

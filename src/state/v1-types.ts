@@ -236,3 +236,17 @@ export interface StateSummary {
   hostname?: string;
   frameworks?: SummaryFramework[];
 }
+
+/**
+ * mesos.proto TaskState values after which a task never runs again: the master moves it to
+ * completed tasks and the stream sends no more for it.
+ */
+export const TERMINAL_TASK_STATES: ReadonlySet<string> = new Set([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+]);

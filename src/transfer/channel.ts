@@ -4,7 +4,7 @@
 // full event-loop turn, so a thread answering DNS serves its queued packets between chunks. A
 // new transfer replaces the one in flight on both sides. Used by the load worker (sender) and
 // the main thread (receiver), and by the main thread (sender) and each DNS thread (receiver).
-import type { RecordSet } from '../records/recordset.ts';
+import type { RecordDelta, RecordSet } from '../records/recordset.ts';
 import {
   DEFAULT_CHUNK_BUDGET,
   deltaChunks,
@@ -12,7 +12,6 @@ import {
   recordSetHeader,
   RecordSetAssembler,
   type RecordChunk,
-  type RecordDelta,
   type RecordSetHeader,
 } from './record-transfer.ts';
 

@@ -6,7 +6,13 @@ import { createHash } from 'node:crypto';
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import { overlay, OverlayMap } from '../records/overlay-map.ts';
 import { recordCounts } from '../records/record-counts.ts';
-import type { RecordCounts, RecordSet, SrvRecord } from '../records/recordset.ts';
+import type {
+  RecordCounts,
+  RecordDelta,
+  RecordMapKind,
+  RecordSet,
+  SrvRecord,
+} from '../records/recordset.ts';
 
 /** The small first message: everything except the maps and the enumeration. */
 export interface RecordSetHeader {
@@ -25,7 +31,7 @@ export interface RecordSetHeader {
   readonly base?: string;
 }
 
-export type MapKind = 'a' | 'aaaa' | 'srv';
+type MapKind = RecordMapKind;
 const MAP_KINDS: readonly MapKind[] = ['a', 'aaaa', 'srv'];
 
 export type RecordChunk =
@@ -95,13 +101,6 @@ function sameValues(a: readonly unknown[] | undefined, b: readonly unknown[]): b
     if (s.weight !== t.weight) return false;
   }
   return true;
-}
-
-export interface RecordDelta {
-  readonly changed: Readonly<Record<MapKind, [string, readonly unknown[]][]>>;
-  readonly removed: Readonly<Record<MapKind, string[]>>;
-  /** Changed plus removed names. */
-  readonly size: number;
 }
 
 function emptyDelta(): {

@@ -1,15 +1,10 @@
 // Messages between the main thread (streamer.ts) and the stream worker (stream-worker.ts).
 import type { SerializedStateError } from './errors.ts';
 import type { TransferMessage, TransferPull } from '../transfer/channel.ts';
-import type { WorkerGenerateOptions } from './reload-protocol.ts';
-import type { StateClientOptions } from './state-client.ts';
+import type { LoadParams } from './reload-protocol.ts';
 
-export interface StreamParams {
-  /** Masters to try in order ("host:port"), leader first when known. */
-  readonly candidates: readonly string[];
-  readonly client: StateClientOptions;
-  readonly generate: WorkerGenerateOptions;
-  readonly resolveTimeoutMs: number;
+/** The load worker's parameters (masters, client, generation, lookups, chunks), and the stream's. */
+export interface StreamParams extends Omit<LoadParams, 'previousDigest'> {
   /** Largest single RecordIO record accepted (a SUBSCRIBED snapshot is one record). */
   readonly maxRecordBytes: number;
   /** Events arriving within this window after the first are applied and swapped as one. */
@@ -21,8 +16,6 @@ export interface StreamParams {
   /** First resubscription delay (jittered, doubling up to maxBackoffMs). */
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
-  /** Weighted entries per transfer message. */
-  readonly chunkBudget?: number;
 }
 
 /** Why a subscription ended. */

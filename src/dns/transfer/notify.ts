@@ -1,10 +1,12 @@
 // NOTIFY (RFC 1996): tells each secondary in `notify` that the zone changed, so it asks for the
 // new version now instead of at its next refresh. Changes are coalesced (at most one round per
-// `minIntervalMs`), and each secondary is retried with doubling delays until it answers; a newer
-// serial replaces the one still being retried. The messages are built and read with dns2.
+// `minIntervalMs`), and each secondary is retried with the project's back-off (../../backoff.ts:
+// doubling, jittered waits) until it answers; a newer serial replaces the one still being
+// retried. The messages are built and read with dns2.
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { Packet, type Resource } from 'dns2';
+import { Backoff } from '../../backoff.ts';
 import type { Logger } from '../../log.ts';
 import { parseIpEndpoint, type IpEndpoint } from '../../net/host-port.ts';
 import type { Zone } from '../authority.ts';
@@ -31,6 +33,8 @@ export interface NotifierOptions {
   /** First wait for an answer before resending; doubles per attempt up to `maxRetryMs`. */
   readonly firstRetryMs?: number;
   readonly maxRetryMs?: number;
+  /** For the back-off's jitter (tests fix it); default Math.random. */
+  readonly random?: () => number;
   readonly nowSeconds?: () => number;
 }
 
@@ -42,7 +46,8 @@ interface Target {
   /** Serial being announced; null once acknowledged. */
   serial: number | null;
   id: number;
-  delayMs: number;
+  /** Waits for an answer before resending; starts over with each round. */
+  readonly backoff: Backoff;
   timer: NodeJS.Timeout | null;
 }
 
@@ -54,8 +59,6 @@ export class Notifier {
   readonly #observer: NotifyObserver;
   readonly #source: string | undefined;
   readonly #minIntervalMs: number;
-  readonly #firstRetryMs: number;
-  readonly #maxRetryMs: number;
   readonly #now: () => number;
   readonly #sockets = new Map<4 | 6, dgram.Socket>();
   #latest: number | null = null;
@@ -64,12 +67,20 @@ export class Notifier {
   #closed = false;
 
   constructor(options: NotifierOptions) {
+    const backoff = {
+      initialMs: options.firstRetryMs ?? 1000,
+      maxMs: options.maxRetryMs ?? 60_000,
+      // Waits between 3/4 and all of the doubled step: secondaries that went quiet together
+      // (a network cut) are not retried in lockstep.
+      jitter: 0.25,
+      ...(options.random === undefined ? {} : { random: options.random }),
+    };
     this.#targets = options.targets.map((label) => ({
       label,
       ...notifyTarget(label),
       serial: null,
       id: 0,
-      delayMs: 0,
+      backoff: new Backoff(backoff),
       timer: null,
     }));
     this.#zone = options.zone;
@@ -78,8 +89,6 @@ export class Notifier {
     this.#observer = options.observer;
     this.#source = options.source;
     this.#minIntervalMs = options.minIntervalMs ?? 1000;
-    this.#firstRetryMs = options.firstRetryMs ?? 1000;
-    this.#maxRetryMs = options.maxRetryMs ?? 60_000;
     this.#now = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   }
 
@@ -106,7 +115,7 @@ export class Notifier {
     for (const target of this.#targets) {
       if (target.timer !== null) clearTimeout(target.timer);
       target.serial = serial;
-      target.delayMs = this.#firstRetryMs;
+      target.backoff.reset();
       this.#send(target);
     }
   }
@@ -159,18 +168,18 @@ export class Notifier {
     this.#socket(target.family).send(message, target.port, target.host, (err) => {
       if (err) this.#logger.warn({ target: target.label, err: err.message }, 'notify send failed');
     });
-    this.#logger.debug({ target: target.label, serial }, 'notify sent');
+    const waitMs = target.backoff.next();
+    this.#logger.debug({ target: target.label, serial, waitMs }, 'notify sent');
     target.timer = setTimeout(() => {
       target.timer = null;
       if (target.serial !== serial) return;
       this.#observer.notify(target.label, 'timeout');
       this.#logger.info(
-        { target: target.label, serial, retryInMs: target.delayMs },
-        'notify not acknowledged; retrying',
+        { target: target.label, serial, attempts: target.backoff.failures, waitedMs: waitMs },
+        'notify not acknowledged; sending it again',
       );
-      target.delayMs = Math.min(target.delayMs * 2, this.#maxRetryMs);
       this.#send(target);
-    }, target.delayMs);
+    }, waitMs);
     target.timer.unref();
   }
 

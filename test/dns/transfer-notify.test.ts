@@ -1,0 +1,117 @@
+// NOTIFY over real UDP sockets on loopback: a secondary that stays silent is sent the NOTIFY
+// again after growing waits (the shared back-off, ../../src/backoff.ts), until it acknowledges;
+// one that answers with an error is not asked again for that serial; a newer serial replaces
+// the one being retried.
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { after, test } from 'node:test';
+import { Packet } from 'dns2';
+import { buildConfig } from '../../src/config/load.ts';
+import { Zone } from '../../src/dns/authority.ts';
+import { Notifier, type NotifyResult } from '../../src/dns/transfer/notify.ts';
+import { silentLogger } from '../../src/log.ts';
+import { waitUntil } from '../helpers/wait.ts';
+
+const zone = new Zone(buildConfig({ masters: ['127.0.0.1:5050'] }).config);
+
+interface Received {
+  readonly atMs: number;
+  readonly id: number;
+  readonly serial: number;
+}
+
+/** A UDP secondary on loopback that answers the n-th NOTIFY with `reply(n)` (null: silence). */
+async function secondary(reply: (n: number) => number | null) {
+  const socket = dgram.createSocket('udp4');
+  const received: Received[] = [];
+  socket.on('message', (msg, rinfo) => {
+    const p = Packet.parse(msg);
+    assert.equal(p.header.opcode, 4);
+    assert.equal(p.questions[0]!.name, 'mesos');
+    received.push({ atMs: performance.now(), id: p.header.id, serial: p.answers[0]!.serial! });
+    const rcode = reply(received.length);
+    if (rcode === null) return;
+    const answer = Buffer.from(msg);
+    answer[2] = answer[2]! | 0x80;
+    answer[3] = (answer[3]! & 0xf0) | rcode;
+    socket.send(answer, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  return { socket, received, target: `127.0.0.1:${port}` };
+}
+
+function notifier(target: string, results: NotifyResult[]) {
+  return new Notifier({
+    targets: [target],
+    zone,
+    key: null,
+    logger: silentLogger(),
+    observer: { notify: (_t, result) => results.push(result) },
+    minIntervalMs: 0,
+    firstRetryMs: 40,
+    maxRetryMs: 1000,
+    // The least the jitter allows: 3/4 of each step.
+    random: () => 0,
+  });
+}
+
+const closers: (() => void)[] = [];
+after(() => closers.forEach((c) => c()));
+
+test('a silent secondary is sent NOTIFY again after doubling waits until it acknowledges', async () => {
+  const s = await secondary((n) => (n < 4 ? null : 0));
+  closers.push(() => s.socket.close());
+  const results: NotifyResult[] = [];
+  const n = notifier(s.target, results);
+  closers.push(() => n.close());
+  n.changed(1000);
+  await waitUntil(() => results.includes('ok'), 10_000, 'the acknowledgement');
+  assert.deepEqual(results, ['timeout', 'timeout', 'timeout', 'ok']);
+  assert.equal(n.pending, 0);
+  assert.deepEqual(
+    s.received.map((r) => r.serial),
+    [1000, 1000, 1000, 1000],
+  );
+  assert.equal(new Set(s.received.map((r) => r.id)).size, 4, 'a fresh id per attempt');
+  // Waits of 30, 60, 120 ms at least (40, 80, 160 less the jitter); timers never fire early.
+  // Measured where received, so the first gap (which includes binding the sender's socket) is
+  // left out and 5 ms allowed for delivery.
+  const gaps = s.received.slice(1).map((r, i) => r.atMs - s.received[i]!.atMs);
+  assert.ok(gaps[1]! >= 55 && gaps[2]! >= 115, `gaps ${gaps.join(', ')} ms`);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(s.received.length, 4, 'nothing sent after the acknowledgement');
+});
+
+test('a secondary that answers with an error is not asked again for that serial', async () => {
+  const s = await secondary(() => 5 /* REFUSED */);
+  closers.push(() => s.socket.close());
+  const results: NotifyResult[] = [];
+  const n = notifier(s.target, results);
+  closers.push(() => n.close());
+  n.changed(2000);
+  await waitUntil(() => results.length > 0, 10_000, 'the answer');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(results, ['error']);
+  assert.equal(s.received.length, 1);
+});
+
+test('a newer serial replaces the one being retried', async () => {
+  let silent = true;
+  const s = await secondary(() => (silent ? null : 0));
+  closers.push(() => s.socket.close());
+  const results: NotifyResult[] = [];
+  const n = notifier(s.target, results);
+  closers.push(() => n.close());
+  n.changed(3000);
+  await waitUntil(() => s.received.length >= 3, 10_000, 'two resends');
+  silent = false;
+  n.changed(3001);
+  await waitUntil(
+    () => s.received.at(-1)!.serial === 3001 && n.pending === 0,
+    10_000,
+    'the new serial acknowledged',
+  );
+  assert.equal(results.at(-1), 'ok');
+  assert.ok(s.received.every((r, i) => i === s.received.length - 1 || r.serial === 3000));
+});

@@ -2,6 +2,11 @@
 // and question, then as many answer RRs as fit, names compressed against the question and the
 // RRs before them in the same message. Records are encoded by rr-encode.ts, the same encoder
 // ordinary answers use.
+//
+// Not dns2, the project's DNS message library, which builds and reads the NOTIFY messages
+// (notify.ts): it has no IXFR or TSIG codec (TSIG signs these exact bytes, tsig.ts), it
+// compresses SRV targets, which RFC 2782 forbids, and it packed 100,000 SRV records in 18 s
+// where this takes 1 s (measured on the dev machine, 2026-12-02).
 import { NameCompressor, RREncoder, type SoaFields } from '../rr-encode.ts';
 import { FLAG_AA, FLAG_QR, HEADER_SIZE, TYPE_AAAA, TYPE_SRV } from '../wire.ts';
 import type { ZoneRecord } from './zone-records.ts';

@@ -2,7 +2,8 @@
 // new version now instead of at its next refresh. Changes are coalesced (at most one round per
 // `minIntervalMs`), and each secondary is retried with the project's back-off (../../backoff.ts:
 // doubling, jittered waits) until it answers; a newer serial replaces the one still being
-// retried. The messages are built and read with dns2.
+// retried. The messages are built and read with dns2, the project's DNS message library: a
+// NOTIFY is one small message, off the query path (transfer messages are not: see messages.ts).
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { Packet, type Resource } from 'dns2';

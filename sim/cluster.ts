@@ -133,6 +133,8 @@ export interface TaskSpec {
   readonly discovery?: MesosTask['discovery'];
   readonly labels?: MesosTask['labels'];
   readonly timestamp?: number;
+  /** A Mesos-native health check's result on the running status; absent: no health check. */
+  readonly healthy?: boolean;
 }
 
 export function makeTask(spec: TaskSpec): SimTask {
@@ -142,6 +144,7 @@ export function makeTask(spec: TaskSpec): SimTask {
   const status: Record<string, unknown> = {
     state,
     timestamp,
+    ...(spec.healthy !== undefined ? { healthy: spec.healthy } : {}),
     container_status: {
       container_id: { value: `c-${spec.id}` },
       ...(spec.containerIps && spec.containerIps.length > 0

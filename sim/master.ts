@@ -77,6 +77,7 @@ export interface StartTaskSpec {
   readonly ports?: readonly (readonly [number, number])[];
   readonly containerIps?: readonly string[];
   readonly state?: string;
+  readonly healthy?: boolean;
 }
 
 const STATE_PATHS = new Set(['/master/state', '/master/state.json', '/state', '/state.json']);
@@ -209,6 +210,7 @@ export class SimMaster {
       ...(spec.ports ? { ports: spec.ports } : {}),
       ...(spec.containerIps ? { containerIps: spec.containerIps } : {}),
       ...(spec.state !== undefined ? { state: spec.state } : {}),
+      ...(spec.healthy !== undefined ? { healthy: spec.healthy } : {}),
     };
     const task = makeTask(taskSpec);
     framework.tasks.push(task);
@@ -242,7 +244,13 @@ export class SimMaster {
    */
   updateTask(
     taskId: string,
-    change: { state?: string; healthy?: boolean; containerIps?: readonly string[] },
+    change: {
+      state?: string;
+      healthy?: boolean;
+      containerIps?: readonly string[];
+      /** A Mesos TaskStatus.Reason name, e.g. REASON_TASK_HEALTH_CHECK_STATUS_UPDATED. */
+      reason?: string;
+    },
   ): boolean {
     for (const framework of this.#cluster.frameworks) {
       const index = framework.tasks.findIndex((t) => t.id === taskId);
@@ -251,6 +259,8 @@ export class SimMaster {
       const state = change.state ?? task.state;
       const last = (task.statuses?.at(-1) ?? {}) as Record<string, unknown>;
       const status: Record<string, unknown> = { ...last, state, timestamp: Date.now() / 1000 };
+      delete status['reason'];
+      if (change.reason !== undefined) status['reason'] = change.reason;
       if (change.healthy !== undefined) status['healthy'] = change.healthy;
       if (change.containerIps !== undefined) {
         status['container_status'] = {
@@ -272,6 +282,21 @@ export class SimMaster {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A health check result arrives, as Mesos reports it: a new TASK_RUNNING status with reason
+   * REASON_TASK_HEALTH_CHECK_STATUS_UPDATED carrying `healthy` (in the stream, a TASK_UPDATED).
+   * False when no such task runs.
+   */
+  setTaskHealth(taskId: string, healthy: boolean): boolean {
+    const running = this.#cluster.frameworks.some((f) =>
+      f.tasks.some((t) => t.id === taskId && t.state === 'TASK_RUNNING'),
+    );
+    return (
+      running &&
+      this.updateTask(taskId, { healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' })
+    );
   }
 
   /** Registers a new agent (hostname an IP, as the sim's agents have); returns its id. */

@@ -14,6 +14,7 @@ import type { SimAgent, SimFramework, SimTask } from './cluster.ts';
 
 type V0Status = NonNullable<SimTask['statuses']>[number] & {
   healthy?: boolean;
+  reason?: string;
   container_status?: {
     container_id?: { value: string };
     network_infos?: {
@@ -58,6 +59,7 @@ export function statusToV1(task: SimTask, status: V0Status): V1TaskStatus {
   };
   if (Array.isArray(status.labels)) out.labels = { labels: status.labels.map((l) => ({ ...l })) };
   if (typeof status.healthy === 'boolean') out.healthy = status.healthy;
+  if (typeof status.reason === 'string') out.reason = status.reason;
   const cs = status.container_status;
   if (cs) {
     out.container_status = {

@@ -18,6 +18,8 @@ import { MastersListSource } from './mesos/masters-list.ts';
 import { StatePoller, loadParamsFromConfig } from './mesos/poller.ts';
 import { StateStreamer, streamParamsFromConfig } from './mesos/streamer.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { failOpenChange } from './records/fail-open.ts';
+import type { RecordSet } from './records/recordset.ts';
 import { RecordStore } from './records/store.ts';
 import { VERSION } from './version.ts';
 
@@ -94,6 +96,20 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const metrics = new Metrics({ version: VERSION });
   const store = new RecordStore();
   store.onLoad((info, set) => metrics.stateLoaded(info, set));
+  let previous: RecordSet | null = null;
+  store.onSwap((set) => {
+    const { started, ended } = failOpenChange(previous, set);
+    previous = set;
+    // Once per name when it starts and when it ends, however many loads it lasts.
+    for (const name of started) {
+      logger.warn(
+        { name },
+        'every task behind this name is unhealthy; answering them all (fail open)',
+      );
+    }
+    for (const name of ended) logger.info({ name }, 'fail open ended: healthy tasks answer again');
+    metrics.failOpenStarted(started.length);
+  });
   store.onFailure(() => metrics.stateLoadFailed());
 
   const fatalListeners: ((error: Error) => void)[] = [];

@@ -343,6 +343,24 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     origin: 'mesos-dns',
   },
   {
+    key: 'onlyHealthy',
+    kind: 'boolean',
+    default: false,
+    flag: 'only-healthy',
+    description:
+      'Leave tasks whose Mesos health check says unhealthy out of T.F.D, T.F.slave.D and their SRV names (canonical names keep answering); when every task behind a name is unhealthy, all answer (fail open). Marathon health checks are invisible to Mesos',
+    origin: 'ours',
+  },
+  {
+    key: 'ptron',
+    kind: 'boolean',
+    default: false,
+    flag: 'ptron',
+    description:
+      'Answer reverse lookups (PTR in in-addr.arpa and ip6.arpa) for task addresses from the container (netinfo, mesos, docker sources); other reverse names are forwarded',
+    origin: 'ours',
+  },
+  {
     key: 'cacheSize',
     kind: 'integer',
     default: 10000,

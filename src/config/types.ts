@@ -79,6 +79,10 @@ export interface Config {
   readonly httpMaxConnections: number;
   /** ours: HTTP API connections per client address. */
   readonly httpMaxConnectionsPerSource: number;
+  /** ours: leave unhealthy tasks out of shared names (fail open when all are unhealthy). */
+  readonly onlyHealthy: boolean;
+  /** ours: PTR records for task addresses that come from the container. */
+  readonly ptron: boolean;
   /** ours: DNS serving threads sharing the port. */
   readonly workers: number;
   /** ours: IPs and CIDRs allowed to transfer the zone (AXFR/IXFR); empty refuses every transfer. */

@@ -18,6 +18,7 @@ import {
   TYPE_AXFR,
   TYPE_IXFR,
   TYPE_NS,
+  TYPE_PTR,
   TYPE_SOA,
   TYPE_SRV,
 } from './wire.ts';
@@ -199,4 +200,42 @@ export function prepareAnswer(
   // An SRV target gets one A and one AAAA, as mesos-dns's handleSRV (rs.As.First).
   for (const target of srvTargets) addAddresses(target, 1);
   return { rcode: RCODE_NOERROR, outcome: 'authoritative', answers, authority: [], additional };
+}
+
+const REVERSE_APEXES = ['in-addr.arpa.', 'ip6.arpa.'] as const;
+
+/**
+ * Answers a reverse name the set holds (`set.ptr.has(key)`; config ptron). The server speaks
+ * only for these names, not for whole reverse zones (agent addresses belong to the site's own),
+ * so a negative answer carries the SOA of the reverse tree's apex, an ancestor of every such name.
+ */
+export function prepareReverseAnswer(
+  zone: Zone,
+  set: RecordSet,
+  key: string,
+  qtype: number,
+): PreparedAnswer {
+  const qnameLength = wireLength(key);
+  const questionEnd = HEADER_SIZE + qnameLength + 4;
+  const compressor = new NameCompressor();
+  compressor.addQuestion(key);
+  const targets = qtype === TYPE_PTR || qtype === TYPE_ANY ? set.ptr.get(key) : undefined;
+  if (targets === undefined || targets.length === 0) {
+    const apex = REVERSE_APEXES.find((a) => key.endsWith('.' + a)) ?? REVERSE_APEXES[0];
+    const apexPointer = HEADER_SIZE + qnameLength - wireLength(apex);
+    const enc = new RREncoder(compressor, questionEnd, false);
+    const soa = enc.soa({ pointer: apexPointer }, zone.negativeTtl, zone.soaFields());
+    return {
+      rcode: RCODE_NOERROR,
+      outcome: 'nodata',
+      answers: [],
+      authority: [soa],
+      additional: [],
+    };
+  }
+  // Targets are not registered for compression: answers are shuffled, so one may not point
+  // into another.
+  const enc = new RREncoder(compressor, questionEnd, false);
+  const answers = targets.map((t) => enc.ptr({ pointer: HEADER_SIZE }, zone.ttl, t));
+  return { rcode: RCODE_NOERROR, outcome: 'authoritative', answers, authority: [], additional: [] };
 }

@@ -7,7 +7,7 @@ import type { RecordStore } from '../records/store.ts';
 import type { Forwarder } from './forward/forwarder.ts';
 import type { DnsObserver, QueryOutcome, Transport } from './observer.ts';
 import { AnswerCache } from './answer-cache.ts';
-import { prepareAnswer, Zone, type PreparedAnswer } from './authority.ts';
+import { prepareAnswer, prepareReverseAnswer, Zone, type PreparedAnswer } from './authority.ts';
 import { buildAnswerResponse, buildEmptyResponse } from './response.ts';
 import { refuseTransfers, TransferStream, type TransferResponder } from './transfer/service.ts';
 import {
@@ -142,7 +142,9 @@ export class QueryHandler {
       case 'ok':
         // One test for ordinary queries; transfers and signed messages go the slow way.
         if (q.transferOrTsig) return this.#transferOrSigned(packet, q, transport, peer);
-        if (q.apexOffset < 0) return this.#outside(packet, q, transport, start);
+        if (q.apexOffset < 0 && !this.#holdsReverse(q)) {
+          return this.#outside(packet, q, transport, start);
+        }
         [response, outcome] = this.#inside(packet, q, transport);
         break;
     }
@@ -167,6 +169,12 @@ export class QueryHandler {
     });
   }
 
+  /** A reverse name with PTR records in the set (ptron): answered here, not forwarded. */
+  #holdsReverse(q: ParsedQuery): boolean {
+    const ptr = this.#store.current?.ptr;
+    return ptr !== undefined && ptr.size > 0 && ptr.has(q.key);
+  }
+
   #inside(packet: Uint8Array, q: ParsedQuery, transport: Transport): [Uint8Array, QueryOutcome] {
     const ra = this.#config.recurseon;
     const set = this.#store.current;
@@ -178,7 +186,10 @@ export class QueryHandler {
     const cache = q.qclass === CLASS_IN ? this.#cache : null;
     let prepared: PreparedAnswer | undefined = cache?.get(q.key, q.qtype);
     if (prepared === undefined) {
-      prepared = prepareAnswer(this.zone, set, q.key, q.qtype);
+      prepared =
+        q.apexOffset < 0
+          ? prepareReverseAnswer(this.zone, set, q.key, q.qtype)
+          : prepareAnswer(this.zone, set, q.key, q.qtype);
       cache?.set(q.key, q.qtype, prepared);
     }
     const maxSize = transport === 'tcp' ? TCP_MAX : this.#udpSize(q);

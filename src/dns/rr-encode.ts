@@ -2,7 +2,16 @@
 // offsets that stay valid whatever order the answers are later sent in (see authority.ts).
 import { isIPv4, isIPv6 } from 'node:net';
 import { splitName } from './names.ts';
-import { TYPE_A, TYPE_AAAA, TYPE_NS, TYPE_SOA, TYPE_SRV, CLASS_IN, HEADER_SIZE } from './wire.ts';
+import {
+  TYPE_A,
+  TYPE_AAAA,
+  TYPE_NS,
+  TYPE_PTR,
+  TYPE_SOA,
+  TYPE_SRV,
+  CLASS_IN,
+  HEADER_SIZE,
+} from './wire.ts';
 
 function labelKey(label: Uint8Array): string {
   let s = '';
@@ -219,6 +228,14 @@ export class RREncoder {
     this.#w.u16(port);
     // RFC 2782: "name compression is not to be used for this field".
     this.#compressor.writeName(this.#w, this.#base, target, false, false);
+    return this.#finish(start, at);
+  }
+
+  /** PTR: the target may be compressed (RFC 1035 lists PTRDNAME as a domain name). */
+  ptr(owner: Owner, ttl: number, target: string): Uint8Array {
+    const start = this.#w.length;
+    const at = this.#header(owner, TYPE_PTR, ttl);
+    this.#compressor.writeName(this.#w, this.#base, target, true, false);
     return this.#finish(start, at);
   }
 

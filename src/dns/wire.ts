@@ -5,6 +5,7 @@ import { readQname } from './names.ts';
 export const TYPE_A = 1;
 export const TYPE_NS = 2;
 export const TYPE_SOA = 6;
+export const TYPE_PTR = 12;
 export const TYPE_AAAA = 28;
 export const TYPE_SRV = 33;
 export const TYPE_OPT = 41;

@@ -159,6 +159,8 @@ export function axfr(ctx: ApiContext): Reply {
       AAAAs: sortedObject(set.aaaa, (ip) => ip),
       // mesos-dns keeps SRV data as "target:port" strings and exports them unchanged.
       SRVs: sortedObject(set.srv, (srv) => `${srv.target}:${srv.port}`),
+      // ptron only (ours), so mesos-dns's shape is unchanged without it.
+      ...(ctx.config.ptron ? { PTRs: sortedObject(set.ptr, (target) => target) } : {}),
     },
   });
 }

@@ -251,6 +251,8 @@ export function loadParamsFromConfig(
       domain: config.domain,
       ipSources: config.IPSources,
       enforceRFC952: config.enforceRFC952,
+      onlyHealthy: config.onlyHealthy,
+      ptr: config.ptron,
       srvWeight: config.srvRecordDefaultWeight,
       masters: config.masters,
       soaMname: config.SOAMname,

@@ -86,6 +86,8 @@ export class StreamFollower {
   #engine: IncrementalRecords | null = null;
   /** The receiver holds the set of the current engine (possibly with overlays). */
   #receiverHas = false;
+  /** The fail-open names of the last set sent (onlyHealthy). */
+  #sentFailOpen = '';
   #overlaid = 0;
   #transferring = false;
   #flushTimer: NodeJS.Timeout | null = null;
@@ -714,7 +716,7 @@ export class StreamFollower {
     const started = performance.now();
     const changes = engine.takeChanges();
     const set = this.#setOf(engine);
-    const names = set.a.size + set.aaaa.size + set.srv.size;
+    const names = set.a.size + set.aaaa.size + set.srv.size + set.ptr.size;
     let delta: RecordDelta | undefined;
     if (snapshot !== null) {
       delta = snapshot.old === null ? undefined : recordDelta(snapshot.old, set);
@@ -724,13 +726,23 @@ export class StreamFollower {
     if (delta !== undefined && this.#overlaid + delta.size > MAX_OVERLAY_SHARE * names) {
       delta = undefined;
     }
-    if (snapshot === null && delta !== undefined && delta.size === 0 && this.#receiverHas) {
+    // onlyHealthy: a name can start failing open with the same records (every instance
+    // turned unhealthy at once): the log line and metric need that set all the same.
+    const failOpen = (set.failOpen ?? []).join(' ');
+    if (
+      snapshot === null &&
+      delta !== undefined &&
+      delta.size === 0 &&
+      this.#receiverHas &&
+      failOpen === this.#sentFailOpen
+    ) {
       // Events that changed no record: nothing to send.
       this.#pendingEvents = 0;
       this.#statusTimes = [];
       return;
     }
     this.#overlaid = delta === undefined ? 0 : this.#overlaid + delta.size;
+    this.#sentFailOpen = failOpen;
     const info: BatchInfo = {
       cause: snapshot === null ? 'events' : 'snapshot',
       master: this.#master,
@@ -753,15 +765,18 @@ export class StreamFollower {
   }
 
   #setOf(engine: IncrementalRecords): RecordSet {
+    const failOpen = engine.failOpen();
     return {
       domain: engine.domain,
       a: engine.a,
       aaaa: engine.aaaa,
       srv: engine.srv,
+      ptr: engine.ptr,
       leader: engine.leader,
       enumeration: [],
       counts: engine.counts,
       recordCounts: engine.recordCounts,
+      ...(failOpen.length > 0 ? { failOpen } : {}),
     };
   }
 

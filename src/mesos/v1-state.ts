@@ -58,6 +58,8 @@ export function statusFromV1(status: V1TaskStatus): MesosTaskStatus | null {
     state: status.state,
     timestamp: typeof status.timestamp === 'number' ? status.timestamp : 0,
   };
+  // onlyHealthy reads it; a health-check result arrives as TASK_UPDATED carrying it.
+  if (typeof status.healthy === 'boolean') out.healthy = status.healthy;
   const labels = labelsOf(status.labels);
   if (labels !== undefined) out.labels = labels;
   const infos = status.container_status?.network_infos;

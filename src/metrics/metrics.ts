@@ -54,6 +54,8 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
 
   readonly #records: Gauge<'type'>;
   readonly #tasks: Gauge;
+  readonly #failOpenNames: Gauge;
+  readonly #failOpenStarts: Counter;
   readonly #lastLoadTime: Gauge;
   readonly #lastLoadDuration: Gauge;
   readonly #loads: CellCounter<'result'>;
@@ -143,6 +145,16 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
       name: 'mesos_dns_records',
       help: 'Authoritative records in the record set in service, by type.',
       labelNames: ['type'],
+      registers: [registry],
+    });
+    this.#failOpenNames = new Gauge({
+      name: 'mesos_dns_fail_open_names',
+      help: 'onlyHealthy: names answered with unhealthy tasks because none behind them is healthy.',
+      registers: [registry],
+    });
+    this.#failOpenStarts = new Counter({
+      name: 'mesos_dns_fail_open_started_total',
+      help: 'onlyHealthy: times a name began failing open (every task behind it unhealthy).',
       registers: [registry],
     });
     this.#tasks = new Gauge({
@@ -361,7 +373,9 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
     this.#records.set({ type: 'A' }, counts.a);
     this.#records.set({ type: 'AAAA' }, counts.aaaa);
     this.#records.set({ type: 'SRV' }, counts.srv);
+    this.#records.set({ type: 'PTR' }, counts.ptr);
     this.#tasks.set(set.counts.tasks);
+    this.#failOpenNames.set(set.failOpen?.length ?? 0);
     if (set.leader !== '') this.leaderChanged(set.leader);
   }
 
@@ -385,6 +399,11 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
 
   streamPropagated(seconds: number): void {
     this.#streamPropagation.observe(Math.max(0, seconds));
+  }
+
+  /** onlyHealthy: `count` names began failing open with the last load. */
+  failOpenStarted(count: number): void {
+    if (count > 0) this.#failOpenStarts.inc(count);
   }
 
   stateLoadFailed(): void {

@@ -11,8 +11,9 @@ import { parsePortRanges } from './port-ranges.ts';
 import { RecordBuilder, type RecordSink } from './record-builder.ts';
 import type { EnumerationFramework, EnumerationTask, RecordSet, SrvRecord } from './recordset.ts';
 import { agentHost, frameworkHost, leaderAddress } from './state-hosts.ts';
+import { reverseName } from '../net/reverse-name.ts';
 import { taskHash } from './task-hash.ts';
-import { taskIps } from './task-ips.ts';
+import { latestRunningStatus, taskIps } from './task-ips.ts';
 
 export interface GenerateOptions {
   /** Lower-case, no trailing dot, e.g. "mesos". */
@@ -32,6 +33,17 @@ export interface GenerateOptions {
   resolvedHosts?: ReadonlyMap<string, readonly string[]>;
   /** Non-fatal problems (bad agent host, bad ports text, ...). */
   warn?: (message: string) => void;
+  /**
+   * Config onlyHealthy: a task whose latest TASK_RUNNING status says `healthy: false` leaves the
+   * names it shares with other instances (its canonical names stay), unless every task behind a
+   * name is unhealthy — then they all answer (fail open).
+   */
+  onlyHealthy?: boolean;
+  /**
+   * Config ptron: PTR records from the reverse names of task addresses that come from the
+   * container (netinfo, mesos, docker sources) to the tasks' canonical names.
+   */
+  ptr?: boolean;
 }
 
 const NO_IPS: readonly ParsedIp[] = [];
@@ -54,13 +66,16 @@ export function generate(state: MesosState, options: GenerateOptions): RecordSet
     enumeration.push({ frameworkname: typeof f.name === 'string' ? f.name : '', tasks: enumTasks });
     tasks += g.frameworkTasks(f, frameworkNames[i] ?? '', enumTasks);
   });
+  const failOpen = b.releaseHeld();
   return {
     domain: options.domain,
     a: b.a,
     aaaa: b.aaaa,
     srv: b.srv,
+    ptr: b.ptr,
     leader,
     enumeration,
+    ...(failOpen.length > 0 ? { failOpen } : {}),
     counts: { tasks, frameworks: frameworks.length, agents: agents.length },
   };
 }
@@ -273,10 +288,17 @@ export class Generation {
       }
       apps = [cached];
     }
+    const ips = taskIps(task, this.#o.ipSources, agentIps);
+    // taskIps gives the agent's own list when the "host" source won: those addresses belong
+    // to the site's reverse zones, not ours.
+    const fromAgent = ips === agentIps;
     const ctx: TaskContext = {
       fname: fw.fname,
+      unhealthy:
+        this.#o.onlyHealthy === true && latestRunningStatus(task.statuses)?.healthy === false,
       hashAgent: '-' + taskHash(task.id) + '-' + this.#agentTail(task.slave_id) + '.' + fw.fname,
-      ips: taskIps(task, this.#o.ipSources, agentIps),
+      ips,
+      reverseIps: this.#o.ptr === true && !fromAgent ? ips : NO_IPS,
       agentIps,
       ports: parsePortRanges(
         typeof task.resources?.ports === 'string' ? task.resources.ports : '',
@@ -316,11 +338,16 @@ export class Generation {
     const records = ctx.records;
 
     for (const ip of ctx.ips) {
-      this.#address(app.aName, ip, records);
+      this.#shared(ctx, app.aName, ip, records);
       this.#address(canonicalName, ip, records);
     }
+    for (const ip of ctx.reverseIps) {
+      const reverse = reverseName(ip.address);
+      // Not in the enumeration: /v1/enumerate keeps mesos-dns's A/AAAA/SRV shape.
+      if (reverse !== null) this.b.addPtr(reverse, canonicalName);
+    }
     for (const ip of ctx.agentIps) {
-      this.#address(app.aSlave, ip, records);
+      this.#shared(ctx, app.aSlave, ip, records);
       this.#address(canonicalSlave, ip, records);
     }
 
@@ -328,12 +355,12 @@ export class Generation {
       const srv = this.#srv(canonicalSlave, port);
       // One enumeration "host" string per record, shared by its names.
       const host = `${canonicalSlave}:${port}`;
-      this.#srvRecord(app.tcpSlave, srv, host, records);
-      this.#srvRecord(app.udpSlave, srv, host, records);
+      this.#sharedSrv(ctx, app.tcpSlave, srv, host, records);
+      this.#sharedSrv(ctx, app.udpSlave, srv, host, records);
       // With DiscoveryInfo, the plain names come from the discovery ports instead.
       if (ctx.discovery === null) {
-        this.#srvRecord(app.tcpName, srv, host, records);
-        this.#srvRecord(app.udpName, srv, host, records);
+        this.#sharedSrv(ctx, app.tcpName, srv, host, records);
+        this.#sharedSrv(ctx, app.udpName, srv, host, records);
       }
     }
     if (ctx.discovery === null) return;
@@ -353,15 +380,15 @@ export class Generation {
       const portName = this.#spec(typeof p.name === 'string' ? p.name : '');
       if (protocol !== '') {
         const name = app.prefix + '._' + protocol + '.' + ctx.fname;
-        this.#srvRecord(name + tail, srv, host, records);
+        this.#sharedSrv(ctx, name + tail, srv, host, records);
         if (portName !== '')
-          this.#srvRecord('_' + portName + '.' + name + tail, srv, host, records);
+          this.#sharedSrv(ctx, '_' + portName + '.' + name + tail, srv, host, records);
       } else {
-        this.#srvRecord(app.tcpName, srv, host, records);
-        this.#srvRecord(app.udpName, srv, host, records);
+        this.#sharedSrv(ctx, app.tcpName, srv, host, records);
+        this.#sharedSrv(ctx, app.udpName, srv, host, records);
         if (portName !== '') {
-          this.#srvRecord('_' + portName + '.' + app.tcp + tail, srv, host, records);
-          this.#srvRecord('_' + portName + '.' + app.udp + tail, srv, host, records);
+          this.#sharedSrv(ctx, '_' + portName + '.' + app.tcp + tail, srv, host, records);
+          this.#sharedSrv(ctx, '_' + portName + '.' + app.udp + tail, srv, host, records);
         }
       }
     }
@@ -373,6 +400,18 @@ export class Generation {
 
   #srvRecord(name: string, srv: SrvRecord, host: string, records: string[]): void {
     if (this.b.addSrv(name, srv)) records.push('SRV', name, host);
+  }
+
+  /** An address under a name the task shares with other instances (held back when unhealthy). */
+  #shared(ctx: TaskContext, name: string, ip: ParsedIp, records: string[]): void {
+    if (!ctx.unhealthy) this.#address(name, ip, records);
+    else
+      this.b.hold(name, ip, () => records.push(ip.family === 4 ? 'A' : 'AAAA', name, ip.address));
+  }
+
+  #sharedSrv(ctx: TaskContext, name: string, srv: SrvRecord, host: string, records: string[]) {
+    if (!ctx.unhealthy) this.#srvRecord(name, srv, host, records);
+    else this.b.hold(name, srv, () => records.push('SRV', name, host));
   }
 
   #srv(target: string, port: number): SrvRecord {
@@ -443,9 +482,13 @@ interface AppNames {
 
 interface TaskContext {
   readonly fname: string;
+  /** onlyHealthy is on and the task's latest TASK_RUNNING status says healthy: false. */
+  readonly unhealthy: boolean;
   /** "-<hash>-<agent>.<fname>": the canonical name after the task label. */
   readonly hashAgent: string;
   readonly ips: readonly ParsedIp[];
+  /** ptron: the task's addresses when they come from the container; else none. */
+  readonly reverseIps: readonly ParsedIp[];
   readonly agentIps: readonly ParsedIp[];
   readonly ports: readonly number[];
   /** The task, when it has DiscoveryInfo with a name. */

@@ -4,7 +4,8 @@
 // as a delta. Every record remembers how many entities contribute it, so one that two tasks
 // share (the app's A record when both run on one agent) stays until the last of them goes.
 // The values under a name are the same set generate() gives for the same state; their order
-// is the order contributions arrived in. Pure: no I/O; host names come resolved in
+// is the order contributions arrived in. onlyHealthy's held records (an unhealthy task's under a
+// shared name) are counted apart and published only while a name's type has no healthy one. Pure: no I/O; host names come resolved in
 // `options.resolvedHosts` (a Map the caller may extend before applying an entity that needs it).
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
 import {
@@ -15,11 +16,12 @@ import {
 } from './generate.ts';
 import type { ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952 } from './labels.ts';
-import type { RecordSink } from './record-builder.ts';
+import { isSrv, type RecordSink } from './record-builder.ts';
 import type { RecordCounts, RecordDelta, SrvRecord } from './recordset.ts';
 
-type Kind = 0 | 1 | 2;
-const KIND_NAMES = ['a', 'aaaa', 'srv'] as const;
+type Kind = 0 | 1 | 2 | 3;
+const KINDS = [0, 1, 2, 3] as const;
+const KIND_NAMES = ['a', 'aaaa', 'srv', 'ptr'] as const;
 type KindName = (typeof KIND_NAMES)[number];
 
 /** One record one entity contributes: kind, owner name, identity key, value. */
@@ -28,6 +30,8 @@ interface Entry {
   readonly name: string;
   readonly key: string;
   readonly value: string | SrvRecord;
+  /** onlyHealthy: an unhealthy task's record under a shared name. */
+  readonly held: boolean;
 }
 
 /** Owner name → record key → value and how many entities contribute it. */
@@ -35,7 +39,10 @@ type ValueMap = Map<string, Map<string, Counted>>;
 
 interface Counted {
   readonly value: string | SrvRecord;
+  /** Entities that contribute it as an ordinary record. */
   count: number;
+  /** Entities that contribute it held (unhealthy). */
+  held: number;
 }
 
 /** Collects one entity's records, each once. */
@@ -44,11 +51,21 @@ class EntrySink implements RecordSink {
   #seen = new Set<string>();
 
   addAddress(name: string, ip: ParsedIp): boolean {
-    return this.#add(ip.family === 4 ? 0 : 1, name, ip.address, ip.address);
+    return this.#add(ip.family === 4 ? 0 : 1, name, ip.address, ip.address, false);
   }
 
   addSrv(name: string, record: SrvRecord): boolean {
-    return this.#add(2, name, `${record.port} ${record.target}`, record);
+    return this.#add(2, name, `${record.port} ${record.target}`, record, false);
+  }
+
+  addPtr(reverse: string, target: string): boolean {
+    return this.#add(3, reverse, target, target, false);
+  }
+
+  // `served` lists enumeration entries; the stream renders /v1/enumerate with generate().
+  hold(name: string, record: ParsedIp | SrvRecord): void {
+    if (isSrv(record)) this.#add(2, name, `${record.port} ${record.target}`, record, true);
+    else this.#add(record.family === 4 ? 0 : 1, name, record.address, record.address, true);
   }
 
   take(): Entry[] {
@@ -58,11 +75,11 @@ class EntrySink implements RecordSink {
     return out;
   }
 
-  #add(kind: Kind, name: string, key: string, value: string | SrvRecord): boolean {
-    const id = `${kind} ${name} ${key}`;
+  #add(kind: Kind, name: string, key: string, value: string | SrvRecord, held: boolean): boolean {
+    const id = `${held ? 'h' : ''}${kind} ${name} ${key}`;
     if (this.#seen.has(id)) return false;
     this.#seen.add(id);
-    this.entries.push({ kind, name, key, value });
+    this.entries.push({ kind, name, key, value, held });
     return true;
   }
 }
@@ -85,22 +102,31 @@ export class IncrementalRecords {
   readonly #spec;
   /** Contributions by source: "F<id>", "A<id>", "T<framework>\0<task>", "M" (masters). */
   readonly #sources = new Map<string, Entry[]>();
-  readonly #values: [ValueMap, ValueMap, ValueMap] = [valueMap(), valueMap(), valueMap()];
+  readonly #values: [ValueMap, ValueMap, ValueMap, ValueMap] = [
+    valueMap(),
+    valueMap(),
+    valueMap(),
+    valueMap(),
+  ];
   /** The published maps: what a RecordSet built from this serves. */
   readonly a = new Map<string, readonly string[]>();
   readonly aaaa = new Map<string, readonly string[]>();
   readonly srv = new Map<string, readonly SrvRecord[]>();
-  readonly #published: [
-    Map<string, readonly unknown[]>,
-    Map<string, readonly unknown[]>,
-    Map<string, readonly unknown[]>,
-  ] = [this.a, this.aaaa, this.srv];
-  readonly #touched: [Set<string>, Set<string>, Set<string>] = [new Set(), new Set(), new Set()];
+  readonly ptr = new Map<string, readonly string[]>();
+  readonly #published: readonly Map<string, readonly unknown[]>[] = [
+    this.a,
+    this.aaaa,
+    this.srv,
+    this.ptr,
+  ];
+  readonly #touched: readonly Set<string>[] = [new Set(), new Set(), new Set(), new Set()];
+  /** onlyHealthy: per kind, the names published from held records only (failing open). */
+  readonly #failOpen: readonly Set<string>[] = [new Set(), new Set(), new Set(), new Set()];
   /** Owner names under each proper ancestor below the apex (empty non-terminals). */
   readonly #ancestors = new Map<string, number>();
   /** How many published maps hold each owner name. */
   readonly #owners = new Map<string, number>();
-  readonly #recordCounts = [0, 0, 0];
+  readonly #recordCounts = [0, 0, 0, 0];
 
   readonly #frameworks = new Map<string, FrameworkEntry>();
   readonly #agents = new Map<string, MesosAgent>();
@@ -132,8 +158,15 @@ export class IncrementalRecords {
   }
 
   get recordCounts(): RecordCounts {
-    const [a, aaaa, srv] = this.#recordCounts;
-    return { a: a!, aaaa: aaaa!, srv: srv! };
+    const [a, aaaa, srv, ptr] = this.#recordCounts;
+    return { a: a!, aaaa: aaaa!, srv: srv!, ptr: ptr! };
+  }
+
+  /** onlyHealthy: names answered by unhealthy tasks only, sorted (as generate() gives them). */
+  failOpen(): string[] {
+    const names = new Set<string>();
+    for (const kind of this.#failOpen) for (const name of kind) names.add(name);
+    return [...names].sort();
   }
 
   /** Proper ancestors of every owner name (records/empty-non-terminals.ts's definition). */
@@ -248,20 +281,30 @@ export class IncrementalRecords {
 
   /** The names changed since the last call, with their values now; clears the record of them. */
   takeChanges(): RecordDelta {
-    const changed = { a: [], aaaa: [], srv: [] } as Record<
+    const changed = { a: [], aaaa: [], srv: [], ptr: [] } as Record<
       KindName,
       [string, readonly unknown[]][]
     >;
-    const removed = { a: [], aaaa: [], srv: [] } as Record<KindName, string[]>;
+    const removed = { a: [], aaaa: [], srv: [], ptr: [] } as Record<KindName, string[]>;
     let size = 0;
-    for (const kind of [0, 1, 2] as const) {
-      const published = this.#published[kind];
+    for (const kind of KINDS) {
+      const published = this.#published[kind]!;
       const values = this.#values[kind];
       const kindName = KIND_NAMES[kind];
-      for (const name of this.#touched[kind]) {
+      const failOpen = this.#failOpen[kind]!;
+      for (const name of this.#touched[kind]!) {
         const counted = values.get(name);
         const before = published.get(name);
-        if (counted === undefined || counted.size === 0) {
+        const now: unknown[] = [];
+        if (counted !== undefined) {
+          for (const c of counted.values()) if (c.count > 0) now.push(c.value);
+        }
+        // Fail open: only unhealthy tasks stand behind this name's records of this type.
+        if (now.length === 0 && counted !== undefined) {
+          for (const c of counted.values()) now.push(c.value);
+          if (now.length > 0) failOpen.add(name);
+        } else failOpen.delete(name);
+        if (now.length === 0) {
           values.delete(name);
           if (before === undefined) continue;
           published.delete(name);
@@ -271,8 +314,6 @@ export class IncrementalRecords {
           size++;
           continue;
         }
-        const now: unknown[] = [];
-        for (const c of counted.values()) now.push(c.value);
         if (before !== undefined && sameValues(before, now)) continue;
         if (before === undefined) this.#ownerAdded(name);
         this.#recordCounts[kind]! += now.length - (before?.length ?? 0);
@@ -280,7 +321,7 @@ export class IncrementalRecords {
         changed[kindName].push([name, now]);
         size++;
       }
-      this.#touched[kind].clear();
+      this.#touched[kind]!.clear();
     }
     return { changed, removed, size };
   }
@@ -344,18 +385,27 @@ export class IncrementalRecords {
     if (counted === undefined) values.set(e.name, (counted = new Map<string, Counted>()));
     const c = counted.get(e.key);
     if (c === undefined) {
-      counted.set(e.key, { value: e.value, count: 1 });
-      this.#touched[e.kind].add(e.name);
-    } else c.count++;
+      counted.set(e.key, { value: e.value, count: e.held ? 0 : 1, held: e.held ? 1 : 0 });
+      this.#touched[e.kind]!.add(e.name);
+    } else if (e.held) {
+      c.held++;
+      if (c.held === 1 && c.count === 0) this.#touched[e.kind]!.add(e.name);
+    } else {
+      c.count++;
+      // A healthy contribution may end a fail-open or displace held values.
+      if (c.count === 1) this.#touched[e.kind]!.add(e.name);
+    }
   }
 
   #release(e: Entry): void {
     const counted = this.#values[e.kind].get(e.name);
     const c = counted?.get(e.key);
     if (counted === undefined || c === undefined) return;
-    if (--c.count > 0) return;
-    counted.delete(e.key);
-    this.#touched[e.kind].add(e.name);
+    if (e.held) c.held--;
+    else c.count--;
+    if (c.count === 0 && c.held === 0) counted.delete(e.key);
+    else if (e.held || c.count > 0) return;
+    this.#touched[e.kind]!.add(e.name);
   }
 
   #ownerAdded(name: string): void {

@@ -10,16 +10,65 @@ const SCAN_LIMIT = 64;
 export interface RecordSink {
   addAddress(name: string, ip: ParsedIp): boolean;
   addSrv(name: string, record: SrvRecord): boolean;
+  addPtr(reverse: string, target: string): boolean;
+  /**
+   * onlyHealthy: a record an unhealthy task gives a name it shares with other instances. The
+   * sink serves it only while no healthy task gives the name a record of that type (fail open);
+   * `served` runs when it does (generate() lists it in the task's enumeration then).
+   */
+  hold(name: string, record: ParsedIp | SrvRecord, served: () => void): void;
+}
+
+interface Held {
+  readonly record: ParsedIp | SrvRecord;
+  readonly served: () => void;
+}
+
+export function isSrv(record: ParsedIp | SrvRecord): record is SrvRecord {
+  return 'target' in record;
 }
 
 export class RecordBuilder implements RecordSink {
   readonly a = new Map<string, string[]>();
   readonly aaaa = new Map<string, string[]>();
   readonly srv = new Map<string, SrvRecord[]>();
+  /** Reverse name → canonical task names (pod tasks share an address: several). */
+  readonly ptr = new Map<string, string[]>();
   // Sets only for names with many values (an app with hundreds of instances).
   readonly #seenA = new Map<string, Set<string>>();
   readonly #seenAAAA = new Map<string, Set<string>>();
   readonly #seenSrv = new Map<string, Set<string>>();
+  /** onlyHealthy: the held records of unhealthy tasks, by name. */
+  readonly #held = new Map<string, Held[]>();
+
+  hold(name: string, record: ParsedIp | SrvRecord, served: () => void): void {
+    const held = this.#held.get(name);
+    if (held === undefined) this.#held.set(name, [{ record, served }]);
+    else held.push({ record, served });
+  }
+
+  /**
+   * After every task: a held record whose name and type healthy tasks answer is dropped; where
+   * only unhealthy tasks stand behind a name's records of a type, they all answer (no answer is
+   * worse than a sick one). Returns those fail-open names, sorted.
+   */
+  releaseHeld(): string[] {
+    const failOpen = new Set<string>();
+    for (const [name, held] of this.#held) {
+      const hadA = this.a.has(name);
+      const hadAAAA = this.aaaa.has(name);
+      const hadSrv = this.srv.has(name);
+      for (const h of held) {
+        const r = h.record;
+        const had = isSrv(r) ? hadSrv : r.family === 4 ? hadA : hadAAAA;
+        if (had) continue;
+        failOpen.add(name);
+        if (isSrv(r) ? this.addSrv(name, r) : this.addAddress(name, r)) h.served();
+      }
+    }
+    this.#held.clear();
+    return [...failOpen].sort();
+  }
 
   /** Adds `ip` under `name` in the map of its family; false when it was already there. */
   addAddress(name: string, ip: ParsedIp): boolean {
@@ -42,6 +91,18 @@ export class RecordBuilder implements RecordSink {
       seen.add(address);
     }
     values.push(address);
+    return true;
+  }
+
+  /** Adds a PTR `reverse` → `target`; false when it was there. Few tasks share an address. */
+  addPtr(reverse: string, target: string): boolean {
+    const values = this.ptr.get(reverse);
+    if (values === undefined) {
+      this.ptr.set(reverse, [target]);
+      return true;
+    }
+    if (values.includes(target)) return false;
+    values.push(target);
     return true;
   }
 

@@ -14,6 +14,7 @@ export function recordCounts(set: RecordSet): RecordCounts {
       a: countValues(set.a),
       aaaa: countValues(set.aaaa),
       srv: countValues(set.srv),
+      ptr: countValues(set.ptr),
     }
   );
 }
@@ -21,5 +22,5 @@ export function recordCounts(set: RecordSet): RecordCounts {
 /** Every value under every name: what logs and /ready call "records". */
 export function totalRecords(set: RecordSet): number {
   const c = recordCounts(set);
-  return c.a + c.aaaa + c.srv;
+  return c.a + c.aaaa + c.srv + c.ptr;
 }

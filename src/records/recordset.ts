@@ -36,10 +36,11 @@ export interface RecordCounts {
   readonly a: number;
   readonly aaaa: number;
   readonly srv: number;
+  readonly ptr: number;
 }
 
 /** The three record maps of a set, by name. */
-export type RecordMapKind = 'a' | 'aaaa' | 'srv';
+export type RecordMapKind = 'a' | 'aaaa' | 'srv' | 'ptr';
 
 /**
  * How one set differs from another, name by name: found by comparing two sets
@@ -62,6 +63,11 @@ export interface RecordSet {
   readonly a: ReadonlyMap<string, readonly string[]>;
   readonly aaaa: ReadonlyMap<string, readonly string[]>;
   readonly srv: ReadonlyMap<string, readonly SrvRecord[]>;
+  /**
+   * Config ptron: reverse names ("4.3.2.1.in-addr.arpa.", nibbles under "ip6.arpa.") of task
+   * addresses from the container → the canonical names of the tasks that own them.
+   */
+  readonly ptr: ReadonlyMap<string, readonly string[]>;
   /** Leading master as "ip:port" ("" when unknown). */
   readonly leader: string;
   /** Empty in sets from the load worker, which keeps it and renders /v1/enumerate when asked. */
@@ -71,6 +77,11 @@ export interface RecordSet {
    * (sets built in code), the DNS layer finds them itself on first use.
    */
   readonly emptyNonTerminals?: ReadonlySet<string>;
+  /**
+   * onlyHealthy: names answered although every task behind them is unhealthy (fail open),
+   * sorted; absent when there are none.
+   */
+  readonly failOpen?: readonly string[];
   /** Values per type (records/record-counts.ts), counted by the load worker. */
   readonly recordCounts?: RecordCounts;
   readonly counts: { readonly tasks: number; readonly frameworks: number; readonly agents: number };

@@ -25,6 +25,8 @@ export interface MesosNetworkInfo {
 export interface MesosTaskStatus {
   state: string;
   timestamp: number;
+  /** Set by Mesos-native health checks only; absent when the task has none (or no result yet). */
+  healthy?: boolean;
   labels?: MesosLabel[];
   container_status?: { network_infos?: MesosNetworkInfo[] };
 }

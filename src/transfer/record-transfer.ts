@@ -24,6 +24,8 @@ export interface RecordSetHeader {
   readonly recordCounts: RecordCounts;
   /** The set's SOA serial, when it has one (a set in service sent on to DNS threads). */
   readonly serial?: number;
+  /** onlyHealthy: names answered by unhealthy tasks only (see RecordSet.failOpen). */
+  readonly failOpen?: readonly string[];
   /**
    * Digest of the set this transfer is a delta against (the receiver's set in service); absent
    * for a full transfer. See deltaChunks.
@@ -32,10 +34,12 @@ export interface RecordSetHeader {
 }
 
 type MapKind = RecordMapKind;
-const MAP_KINDS: readonly MapKind[] = ['a', 'aaaa', 'srv'];
+const MAP_KINDS: readonly MapKind[] = ['a', 'aaaa', 'srv', 'ptr'];
+/** The maps whose values are strings (addresses, PTR targets). */
+const STRING_MAPS = ['a', 'aaaa', 'ptr'] as const;
 
 export type RecordChunk =
-  | { readonly kind: 'a' | 'aaaa'; readonly entries: [string, readonly string[]][] }
+  | { readonly kind: 'a' | 'aaaa' | 'ptr'; readonly entries: [string, readonly string[]][] }
   | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
   /** Delta: names the new set no longer has. */
   | { readonly kind: 'remove'; readonly map: MapKind; readonly names: string[] };
@@ -53,6 +57,7 @@ export function recordSetHeader(set: RecordSet): RecordSetHeader {
       : findEmptyNonTerminals(set),
     recordCounts: recordCounts(set),
     ...(set.serial !== undefined ? { serial: set.serial } : {}),
+    ...(set.failOpen !== undefined ? { failOpen: set.failOpen } : {}),
   };
 }
 
@@ -69,7 +74,7 @@ function* entryChunks(
     chunk.push(entry);
     cost += 1 + perValue * entry[1].length;
     if (cost >= budget) {
-      // The map kind fixes the value type (string[] for a/aaaa, SrvRecord[] for srv).
+      // The map kind fixes the value type (string[] for a/aaaa/ptr, SrvRecord[] for srv).
       yield { kind, entries: chunk } as RecordChunk;
       chunk = [];
       cost = 0;
@@ -107,7 +112,10 @@ function emptyDelta(): {
   changed: Record<MapKind, [string, readonly unknown[]][]>;
   removed: Record<MapKind, string[]>;
 } {
-  return { changed: { a: [], aaaa: [], srv: [] }, removed: { a: [], aaaa: [], srv: [] } };
+  return {
+    changed: { a: [], aaaa: [], srv: [], ptr: [] },
+    removed: { a: [], aaaa: [], srv: [], ptr: [] },
+  };
 }
 
 /** The names whose records differ between `base` and `set`, and those `set` no longer has. */
@@ -198,9 +206,10 @@ export class RecordSetAssembler {
   readonly #a = new Map<string, readonly string[]>();
   readonly #aaaa = new Map<string, readonly string[]>();
   readonly #srv = new Map<string, readonly SrvRecord[]>();
+  readonly #ptr = new Map<string, readonly string[]>();
   /** For a delta: the set in service, and the changes and removals laid over it at the end. */
   readonly #base: RecordSet | null;
-  readonly #removed: Record<MapKind, string[]> = { a: [], aaaa: [], srv: [] };
+  readonly #removed: Record<MapKind, string[]> = { a: [], aaaa: [], srv: [], ptr: [] };
 
   /** `base` is the set in service; a delta header (`header.base`) requires it. */
   constructor(header: RecordSetHeader, base: RecordSet | null = null) {
@@ -216,8 +225,9 @@ export class RecordSetAssembler {
   add(chunk: RecordChunk): void {
     switch (chunk.kind) {
       case 'a':
-      case 'aaaa': {
-        const map = chunk.kind === 'a' ? this.#a : this.#aaaa;
+      case 'aaaa':
+      case 'ptr': {
+        const map = chunk.kind === 'a' ? this.#a : chunk.kind === 'aaaa' ? this.#aaaa : this.#ptr;
         for (const [name, values] of chunk.entries) map.set(name, values);
         break;
       }
@@ -231,13 +241,14 @@ export class RecordSetAssembler {
   }
 
   /** A full transfer's maps as received; a delta's laid over the base set's (no copying). */
-  #maps(): Pick<RecordSet, 'a' | 'aaaa' | 'srv'> {
+  #maps(): Pick<RecordSet, 'a' | 'aaaa' | 'srv' | 'ptr'> {
     const base = this.#base;
-    if (base === null) return { a: this.#a, aaaa: this.#aaaa, srv: this.#srv };
+    if (base === null) return { a: this.#a, aaaa: this.#aaaa, srv: this.#srv, ptr: this.#ptr };
     return {
       a: overlay(base.a, this.#a, this.#removed.a),
       aaaa: overlay(base.aaaa, this.#aaaa, this.#removed.aaaa),
       srv: overlay(base.srv, this.#srv, this.#removed.srv),
+      ptr: overlay(base.ptr, this.#ptr, this.#removed.ptr),
     };
   }
 
@@ -253,6 +264,7 @@ export class RecordSetAssembler {
       emptyNonTerminals: new Set(h.emptyNonTerminals),
       recordCounts: h.recordCounts,
       ...(h.serial !== undefined ? { serial: h.serial } : {}),
+      ...(h.failOpen !== undefined ? { failOpen: h.failOpen } : {}),
     };
   }
 }
@@ -265,7 +277,8 @@ export class RecordSetAssembler {
 export function recordSetDigest(set: RecordSet): string {
   const hash = createHash('sha1');
   hash.update(`${set.domain}\n${set.leader}\n${JSON.stringify(set.counts)}\n`);
-  for (const kind of ['a', 'aaaa'] as const) {
+  hash.update(`#failopen ${(set.failOpen ?? []).join(' ')}\n`);
+  for (const kind of STRING_MAPS) {
     hash.update(`#${kind}\n`);
     for (const [name, values] of set[kind]) hash.update(`${name} ${values.join(' ')}\n`);
   }

@@ -27,6 +27,7 @@ export interface SetSpec {
   a?: Record<string, readonly string[]>;
   aaaa?: Record<string, readonly string[]>;
   srv?: Record<string, readonly SrvRecord[]>;
+  ptr?: Record<string, readonly string[]>;
 }
 
 export function makeSet(spec: SetSpec, domain = 'mesos'): RecordSet {
@@ -35,6 +36,7 @@ export function makeSet(spec: SetSpec, domain = 'mesos'): RecordSet {
     a: new Map(Object.entries(spec.a ?? {})),
     aaaa: new Map(Object.entries(spec.aaaa ?? {})),
     srv: new Map(Object.entries(spec.srv ?? {})),
+    ptr: new Map(Object.entries(spec.ptr ?? {})),
     leader: '127.0.0.1:5050',
     enumeration: [],
     counts: { tasks: 0, frameworks: 0, agents: 0 },

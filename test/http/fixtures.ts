@@ -60,6 +60,7 @@ export function testRecordSet(): RecordSet {
       ],
       ['_leader._tcp.mesos.', [{ target: 'leader.mesos.', port: 5050, priority: 0, weight: 1 }]],
     ]),
+    ptr: new Map([['1.0.0.10.in-addr.arpa.', ['web-abc12-s1.marathon.mesos.']]]),
     leader: '10.0.0.9:5050',
     enumeration: [
       {

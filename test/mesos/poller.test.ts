@@ -21,6 +21,7 @@ function emptySet(leader: string): RecordSet {
     a: new Map([['leader.mesos.', ['127.0.0.1']]]),
     aaaa: new Map(),
     srv: new Map(),
+    ptr: new Map(),
     leader,
     enumeration: [],
     counts: { tasks: 0, frameworks: 0, agents: 0 },

@@ -52,6 +52,7 @@ describe('record transfer', () => {
       a: [...set.a.values()].reduce((n, v) => n + v.length, 0),
       aaaa: [...set.aaaa.values()].reduce((n, v) => n + v.length, 0),
       srv: [...set.srv.values()].reduce((n, v) => n + v.length, 0),
+      ptr: [...set.ptr.values()].reduce((n, v) => n + v.length, 0),
     });
     const { enumeration: original, ...originalRest } = set;
     assert.deepEqual(rest, originalRest);

@@ -14,6 +14,7 @@ function set(): RecordSet {
     a: new Map([['leader.mesos.', ['10.0.0.1']]]),
     aaaa: new Map(),
     srv: new Map(),
+    ptr: new Map(),
     leader: '10.0.0.1:5050',
     enumeration: [],
     counts: { tasks: 0, frameworks: 0, agents: 0 },

@@ -188,7 +188,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         clock,
         // The load or stream worker keeps the enumeration; both start below.
         enumeration: () =>
-          poller?.enumerationJson() ?? streamer?.enumerationJson() ?? Promise.resolve(null),
+          poller?.enumeration() ?? streamer?.enumeration() ?? Promise.resolve(null),
       });
       const h = http;
       closers.push(() => h.close());

@@ -8,8 +8,15 @@ export interface Reply {
   readonly body: unknown;
   /** Sent as-is with this content type instead of JSON. */
   readonly text?: { readonly contentType: string; readonly content: string };
+  /** A large body sent chunk by chunk as the client reads it (large-body.ts). */
+  readonly chunks?: { readonly contentType: string; readonly chunks: readonly Uint8Array[] };
   readonly headers?: Readonly<Record<string, string>>;
+  /** Called once when the response is over: sent, failed, or never sent at all. */
+  readonly done?: () => void;
 }
+
+/** How long a chunked body may wait for a client that reads nothing before it is cut off. */
+export const DEFAULT_STALL_MS = 30_000;
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {
   return headers === undefined ? { status, body } : { status, body, headers };
@@ -25,21 +32,77 @@ export function errorReply(
   return json(status, { error, message }, headers);
 }
 
-export function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+export function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: Reply,
+  stallMs = DEFAULT_STALL_MS,
+): void {
+  if (reply.done !== undefined) res.once('close', reply.done);
+  if (reply.chunks !== undefined) {
+    const { chunks, contentType } = reply.chunks;
+    head(
+      res,
+      reply,
+      contentType,
+      chunks.reduce((n, c) => n + c.byteLength, 0),
+    );
+    if (req.method === 'HEAD') res.end();
+    else pump(res, chunks, stallMs);
+    return;
+  }
   const payload = reply.text !== undefined ? reply.text.content : `${JSON.stringify(reply.body)}\n`;
   const buffer = Buffer.from(payload, 'utf8');
-  res.statusCode = reply.status;
-  res.setHeader(
-    'Content-Type',
+  head(
+    res,
+    reply,
     reply.text !== undefined ? reply.text.contentType : 'application/json; charset=utf-8',
+    buffer.length,
   );
-  res.setHeader('Content-Length', buffer.length);
+  // HEAD gets the GET headers, Content-Length included, and no body.
+  if (req.method === 'HEAD') res.end();
+  else res.end(buffer);
+}
+
+function head(res: ServerResponse, reply: Reply, contentType: string, length: number): void {
+  res.statusCode = reply.status;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', length);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   if (reply.headers !== undefined) {
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
   }
-  // HEAD gets the GET headers, Content-Length included, and no body.
-  if (req.method === 'HEAD') res.end();
-  else res.end(buffer);
+}
+
+/**
+ * Writes `chunks` one at a time, the next only once the socket has taken the last: the chunks
+ * are shared by every response of the body, so no response copies or queues the whole of it,
+ * and each write is a short turn of the event loop that also answers DNS. A client that reads
+ * nothing for `stallMs` is cut off rather than holding a stream slot for ever.
+ */
+function pump(res: ServerResponse, chunks: readonly Uint8Array[], stallMs: number): void {
+  let next = 0;
+  let stall: NodeJS.Timeout | null = null;
+  const stop = () => {
+    if (stall !== null) clearTimeout(stall);
+    stall = null;
+    res.off('drain', write);
+  };
+  const write = (): void => {
+    if (stall !== null) clearTimeout(stall);
+    stall = null;
+    while (next < chunks.length) {
+      const chunk = chunks[next++]!;
+      if (!res.write(chunk)) {
+        stall = setTimeout(() => res.destroy(), stallMs);
+        return;
+      }
+    }
+    stop();
+    res.end();
+  };
+  res.on('drain', write);
+  res.once('close', stop);
+  write();
 }

@@ -11,7 +11,8 @@ import { ConnectionGuard } from '../net/connection-guard.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RecordStore } from '../records/store.ts';
 import { health, ready } from './health.ts';
-import { errorReply, send, type Reply } from './reply.ts';
+import { LargeBodies } from './large-body.ts';
+import { DEFAULT_STALL_MS, errorReply, send, type Reply } from './reply.ts';
 import { Router, type Route } from './router.ts';
 import * as v1 from './v1.ts';
 
@@ -29,6 +30,13 @@ export interface HttpLimits {
   readonly maxPerSource: number;
   /** How often Node checks connections against the two timeouts above. */
   readonly connectionsCheckingIntervalMs: number;
+  /** /v1/enumerate and /v1/axfr bodies sent at once, and requests queued for one (then 503). */
+  readonly bodyStreams: number;
+  readonly bodyQueue: number;
+  /** How long a rendered body is kept after its last request (a new record set drops it). */
+  readonly bodyHoldMs: number;
+  /** A client reading none of a large body for this long is cut off. */
+  readonly bodyStallMs: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -39,6 +47,10 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxConnections: 1024,
   maxPerSource: 100,
   connectionsCheckingIntervalMs: 1_000,
+  bodyStreams: 8,
+  bodyQueue: 128,
+  bodyHoldMs: 30_000,
+  bodyStallMs: DEFAULT_STALL_MS,
 };
 
 export interface HttpServerOptions {
@@ -50,7 +62,7 @@ export interface HttpServerOptions {
   readonly version: string;
   readonly limits?: Partial<HttpLimits>;
   /** Where /v1/enumerate gets the enumeration when the set in service does not carry it. */
-  readonly enumeration?: () => Promise<readonly string[] | null>;
+  readonly enumeration?: () => Promise<readonly Uint8Array[] | null>;
   readonly clock?: Clock;
 }
 
@@ -64,12 +76,17 @@ type RouteHandler = (params: readonly string[]) => Reply | Promise<Reply>;
 
 const CLOSE_GRACE_MS = 2_000;
 
-function routes(options: HttpServerOptions, clock: Clock): Route<RouteHandler>[] {
+function routes(
+  options: HttpServerOptions,
+  clock: Clock,
+  largeBodies: LargeBodies,
+): Route<RouteHandler>[] {
   const ctx: v1.ApiContext = {
     config: options.config,
     store: options.store,
     version: options.version,
     startedAtMs: clock.now(),
+    largeBodies,
     ...(options.enumeration ? { enumeration: options.enumeration } : {}),
   };
   const get = (path: string, handler: RouteHandler): Route<RouteHandler> => ({
@@ -115,11 +132,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
   const clock = options.clock ?? systemClock;
   const { logger } = options;
-  const router = new Router(routes(options, clock));
+  const largeBodies = new LargeBodies(options.store, {
+    streams: limits.bodyStreams,
+    queue: limits.bodyQueue,
+    holdMs: limits.bodyHoldMs,
+  });
+  const router = new Router(routes(options, clock, largeBodies));
 
   const respond = (req: IncomingMessage, res: ServerResponse, reply: Reply): void => {
-    if (res.headersSent || res.destroyed) return;
-    send(req, res, reply);
+    if (res.headersSent || res.destroyed) {
+      reply.done?.();
+      return;
+    }
+    send(req, res, reply, limits.bodyStallMs);
   };
 
   const failed = (req: IncomingMessage, res: ServerResponse, path: string, error: unknown) => {
@@ -254,6 +279,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   return {
     address,
     close() {
+      largeBodies.close();
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
         force.unref();

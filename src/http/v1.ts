@@ -1,12 +1,13 @@
 // mesos-dns's v1 HTTP API over the record set in service: same paths and JSON shapes as its
 // resolver.go, except that a name with no records answers [] rather than one empty entry.
-import { enumerationJson } from '../records/enumeration-json.ts';
+import { enumerationBytes } from '../records/enumeration-json.ts';
 import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
 import { absoluteSoaMname, absoluteSoaRname } from '../net/dns-name.ts';
 import { SERVICE_NAME, SERVICE_URL } from '../version.ts';
 import { configView } from './config-view.ts';
+import type { LargeBodies } from './large-body.ts';
 import { inDomain, parseLookupName, recordKey } from './names.ts';
 import { errorReply, json, type Reply } from './reply.ts';
 
@@ -17,7 +18,9 @@ export interface ApiContext {
   /** Wall-clock ms the process started; the zone serial before the first load. */
   readonly startedAtMs: number;
   /** The enumeration of the set in service when the set does not carry it (the load worker keeps it). */
-  readonly enumeration?: () => Promise<readonly string[] | null>;
+  readonly enumeration?: () => Promise<readonly Uint8Array[] | null>;
+  /** Renders /v1/enumerate and /v1/axfr once per record set and bounds how many are sent at once. */
+  readonly largeBodies: LargeBodies;
 }
 
 /** The serial DNS answers with: the set in service's (the Unix time of its load, as mesos-dns). */
@@ -114,27 +117,28 @@ export function services(ctx: ApiContext, raw: string): Reply {
   return json(200, records);
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 export async function enumerate(ctx: ApiContext): Promise<Reply> {
   const set = ctx.store.current;
   if (set === null) return notLoaded();
-  // Sets from the load worker come without their enumeration: it renders it when asked.
-  const fragments =
-    set.enumeration.length > 0 || ctx.enumeration === undefined
-      ? enumerationJson(set.enumeration)
-      : await ctx.enumeration();
-  if (fragments === null) {
-    return errorReply(
-      503,
-      'enumeration_unavailable',
-      'the enumeration of the records in service is being reloaded; retry in a moment',
-      { 'Retry-After': '1' },
-    );
-  }
-  return {
-    status: 200,
-    body: null,
-    text: { contentType: 'application/json; charset=utf-8', content: `${fragments.join('')}\n` },
-  };
+  const keeper = ctx.enumeration;
+  return ctx.largeBodies.serve(
+    'enumerate',
+    JSON_TYPE,
+    // Sets from the load worker come without their enumeration: it renders it when asked.
+    () =>
+      set.enumeration.length > 0 || keeper === undefined
+        ? Promise.resolve(enumerationBytes(set.enumeration))
+        : keeper(),
+    () =>
+      errorReply(
+        503,
+        'enumeration_unavailable',
+        'the enumeration of the records in service is being reloaded; retry in a moment',
+        { 'Retry-After': '1' },
+      ),
+  );
 }
 
 function sortedObject<V>(map: ReadonlyMap<string, readonly V[]>, show: (v: V) => string) {

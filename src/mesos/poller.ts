@@ -82,7 +82,7 @@ export class StatePoller {
    * /v1/enumerate's body for the set in service, from the loader that keeps it; null when the
    * set is not one this poller loaded or the loader no longer has it.
    */
-  async enumerationJson(): Promise<readonly string[] | null> {
+  async enumeration(): Promise<readonly Uint8Array[] | null> {
     const swapped = this.#swapped;
     if (swapped === null || swapped.generation !== this.#options.store.generation) return null;
     return (await this.#loader.enumeration?.(swapped.digest)) ?? null;

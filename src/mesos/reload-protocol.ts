@@ -45,8 +45,8 @@ export type FromWorker =
   | {
       readonly type: 'enumeration';
       readonly id: number;
-      /** null when the worker no longer holds that set. */
-      readonly fragments: readonly string[] | null;
+      /** The body in UTF-8 chunks (enumeration-json.ts); null when the worker no longer holds that set. */
+      readonly chunks: readonly Uint8Array[] | null;
     }
   /** The load generated the set the main thread already serves: nothing to transfer. */
   | ({ readonly type: 'unchanged'; readonly id: number } & LoadMeta)

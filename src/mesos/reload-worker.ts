@@ -4,7 +4,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { generate } from '../records/generate.ts';
 import type { RecordSet } from '../records/recordset.ts';
-import { enumerationJson } from '../records/enumeration-json.ts';
+import { enumerationBytes } from '../records/enumeration-json.ts';
 import { TransferSender } from '../transfer/channel.ts';
 import { recordDelta, recordSetDigest } from '../transfer/record-transfer.ts';
 import { serializeStateError } from './errors.ts';
@@ -55,8 +55,8 @@ function remember(entry: Held): void {
  * thread check a large overlay; it also starts the next overlay from scratch.
  */
 const MAX_OVERLAY_SHARE = 0.15;
-function send(message: FromWorker): void {
-  parentPort?.postMessage(message);
+function send(message: FromWorker, transfer: readonly ArrayBuffer[] = []): void {
+  parentPort?.postMessage(message, transfer);
 }
 
 /** One transfer at a time, pulled by the main thread; the budget comes with each load. */
@@ -132,13 +132,14 @@ parentPort?.on('message', (message: ToWorker) => {
   }
   if (message.type === 'enumerate') {
     // The enumeration never crosses with a load: the serving thread would hold (and collect)
-    // tens of MB per reload for an endpoint that is rarely asked. It is rendered when asked.
+    // tens of MB per reload for an endpoint that is rarely asked. It is rendered when asked,
+    // and its bytes move to the main thread without a copy (transferred, not cloned).
     const entry = held(message.digest);
-    send({
-      type: 'enumeration',
-      id: message.id,
-      fragments: entry ? enumerationJson(entry.set.enumeration) : null,
-    });
+    const chunks = entry ? enumerationBytes(entry.set.enumeration) : null;
+    send(
+      { type: 'enumeration', id: message.id, chunks },
+      (chunks ?? []).map((c) => c.buffer as ArrayBuffer),
+    );
     return;
   }
   sender = null;

@@ -26,10 +26,10 @@ export interface LoadOutcome {
 /** What the poller needs from a loader; tests may substitute an in-process one. */
 export interface StateLoader {
   /**
-   * /v1/enumerate's body (enumeration-json.ts fragments) for the set with `digest`, from where
+   * /v1/enumerate's body (enumeration-json.ts chunks) for the set with `digest`, from where
    * it is kept; null when no longer available. Optional: loaders that send it with the set omit it.
    */
-  enumeration?(digest: string): Promise<readonly string[] | null>;
+  enumeration?(digest: string): Promise<readonly Uint8Array[] | null>;
   /** `base`: the set in service (digest `params.previousDigest`), which a delta applies to. */
   load(params: LoadParams, base?: RecordSet | null): Promise<LoadOutcome>;
   close(): Promise<void>;
@@ -59,7 +59,7 @@ export class WorkerStateLoader implements StateLoader {
   #worker: Worker | null = null;
   #pending: Pending | null = null;
   /** Enumeration requests in flight; answered null when the worker goes away. */
-  readonly #enumerations = new Map<number, (fragments: readonly string[] | null) => void>();
+  readonly #enumerations = new Map<number, (chunks: readonly Uint8Array[] | null) => void>();
   #nextId = 1;
   #starts = 0;
   #closed = false;
@@ -155,7 +155,7 @@ export class WorkerStateLoader implements StateLoader {
     pending.reject(error);
   }
 
-  enumeration(digest: string): Promise<readonly string[] | null> {
+  enumeration(digest: string): Promise<readonly Uint8Array[] | null> {
     const worker = this.#worker;
     if (worker === null || this.#closed) return Promise.resolve(null);
     const id = this.#nextId++;
@@ -167,7 +167,7 @@ export class WorkerStateLoader implements StateLoader {
 
   #onMessage(worker: Worker, message: FromWorker): void {
     if (message.type === 'enumeration') {
-      this.#enumerations.get(message.id)?.(message.fragments);
+      this.#enumerations.get(message.id)?.(message.chunks);
       this.#enumerations.delete(message.id);
       return;
     }

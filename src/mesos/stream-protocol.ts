@@ -67,7 +67,7 @@ export type FromStreamWorker =
   | {
       readonly type: 'enumeration';
       readonly id: number;
-      readonly fragments: readonly string[] | null;
+      readonly chunks: readonly Uint8Array[] | null;
     }
   | {
       readonly type: 'subscribed';

@@ -3,7 +3,7 @@
 // of changed records to the main thread over the transfer channel (transfer/channel.ts).
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { enumerationJson } from '../records/enumeration-json.ts';
+import { enumerationBytes } from '../records/enumeration-json.ts';
 import { generate } from '../records/generate.ts';
 import { TransferSender } from '../transfer/channel.ts';
 import { StateClient } from './state-client.ts';
@@ -27,8 +27,8 @@ let client: StateClient | null = null;
 let sender: TransferSender<BatchInfo> | null = null;
 let nextId = 1;
 
-function send(message: FromStreamWorker): void {
-  parentPort?.postMessage(message);
+function send(message: FromStreamWorker, transfer: readonly ArrayBuffer[] = []): void {
+  parentPort?.postMessage(message, transfer);
 }
 
 parentPort?.on('message', (message: ToStreamWorker) => {
@@ -64,16 +64,20 @@ parentPort?.on('message', (message: ToStreamWorker) => {
     case 'enumerate': {
       // Rendered from the model on request, with the same generation as a poll.
       const state = follower?.state() ?? null;
-      const fragments =
+      const chunks =
         state === null || follower === null
           ? null
-          : enumerationJson(
+          : enumerationBytes(
               generate(state, {
                 ...follower.generateOptions,
                 resolvedHosts: follower.resolvedHosts,
               }).enumeration,
             );
-      send({ type: 'enumeration', id: message.id, fragments });
+      // Transferred, not cloned: the bytes move to the main thread without a copy.
+      send(
+        { type: 'enumeration', id: message.id, chunks },
+        (chunks ?? []).map((c) => c.buffer as ArrayBuffer),
+      );
       return;
     }
     case 'stop':

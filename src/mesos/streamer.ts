@@ -84,7 +84,7 @@ export class StateStreamer {
   #stopped = true;
   #listening = false;
   #restartTimer: NodeJS.Timeout | null = null;
-  readonly #enumerations = new Map<number, (f: readonly string[] | null) => void>();
+  readonly #enumerations = new Map<number, (c: readonly Uint8Array[] | null) => void>();
   #nextId = 1;
   #subscriptions = 0;
   readonly #ends: Partial<Record<StreamEndCause, number>> = {};
@@ -135,7 +135,7 @@ export class StateStreamer {
   }
 
   /** /v1/enumerate's body for the set in service, when this streamer put it there. */
-  enumerationJson(): Promise<readonly string[] | null> {
+  enumeration(): Promise<readonly Uint8Array[] | null> {
     const worker = this.#worker;
     if (worker === null || this.#swappedGeneration !== this.#o.store.generation) {
       return Promise.resolve(null);
@@ -207,7 +207,7 @@ export class StateStreamer {
     }
     switch (message.type) {
       case 'enumeration':
-        this.#enumerations.get(message.id)?.(message.fragments);
+        this.#enumerations.get(message.id)?.(message.chunks);
         this.#enumerations.delete(message.id);
         return;
       case 'subscribed':

@@ -1,22 +1,38 @@
-// /v1/enumerate's body as mesos-dns writes it, rendered as a list of string fragments whose
-// concatenation is the JSON. The load worker renders it once per load, so the serving thread
-// holds a few large strings instead of a million small objects (which it would otherwise have
-// to deserialize and garbage-collect on every reload, stalling DNS answers).
+// /v1/enumerate's body as mesos-dns writes it, rendered as a list of UTF-8 chunks whose
+// concatenation is the JSON. The load (or stream) worker renders it when asked and hands the
+// chunks over without a copy, so the serving thread holds a few large buffers outside its heap
+// instead of a million small objects (which it would have to deserialize and garbage-collect,
+// stalling DNS answers), and never the text as a string.
 import type { EnumerationFramework, EnumerationRecord, EnumerationTask } from './recordset.ts';
 
 /** Fragment size: small enough to copy between threads in well under a millisecond. */
 export const ENUMERATION_FRAGMENT_CHARS = 256 * 1024;
 
-export function enumerationJson(
+/**
+ * The body, newline-terminated, in chunks of about `fragmentChars` characters, each encoded as
+ * soon as its text is complete: the renderer never holds the whole document twice (72 MB at
+ * 50,000 tasks). Each chunk owns its ArrayBuffer, so a worker can transfer it without a copy.
+ */
+export function enumerationBytes(
   frameworks: readonly EnumerationFramework[],
   fragmentChars = ENUMERATION_FRAGMENT_CHARS,
-): string[] {
-  const fragments: string[] = [];
+): Uint8Array[] {
+  const encoder = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  renderEnumeration(frameworks, fragmentChars, (fragment) => chunks.push(encoder.encode(fragment)));
+  return chunks;
+}
+
+function renderEnumeration(
+  frameworks: readonly EnumerationFramework[],
+  fragmentChars: number,
+  emit: (fragment: string) => void,
+): void {
   let current = '{"frameworks":[';
   const push = (text: string): void => {
     current += text;
     if (current.length >= fragmentChars) {
-      fragments.push(current);
+      emit(current);
       current = '';
     }
   };
@@ -34,8 +50,7 @@ export function enumerationJson(
     });
     push(`],"name":${JSON.stringify(framework.frameworkname)}}`);
   });
-  fragments.push(`${current}]}`);
-  return fragments;
+  emit(`${current}]}\n`);
 }
 
 /** A task's records (stored as flat rtype/name/host triples) as EnumerationRecords. */

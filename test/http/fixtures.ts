@@ -104,7 +104,7 @@ export async function startHarness(
     loaded?: boolean;
     logger?: Logger;
     limits?: Partial<HttpLimits>;
-    enumeration?: () => Promise<readonly string[] | null>;
+    enumeration?: () => Promise<readonly Uint8Array[] | null>;
   } = {},
 ): Promise<Harness> {
   const store = new RecordStore();

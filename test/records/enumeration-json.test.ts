@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { enumerationJson } from '../../src/records/enumeration-json.ts';
+import { enumerationBytes } from '../../src/records/enumeration-json.ts';
 import type { EnumerationFramework } from '../../src/records/recordset.ts';
+
+const text = (chunks: readonly Uint8Array[]): string => Buffer.concat(chunks).toString('utf8');
 
 const frameworks: EnumerationFramework[] = [
   {
@@ -26,7 +28,7 @@ const frameworks: EnumerationFramework[] = [
 ];
 
 it('renders mesos-dns enumerate JSON, split into fragments that join to the document', () => {
-  const whole = enumerationJson(frameworks).join('');
+  const whole = text(enumerationBytes(frameworks));
   // Byte for byte as Go's encoding/json orders the struct fields.
   assert.equal(
     whole,
@@ -34,10 +36,12 @@ it('renders mesos-dns enumerate JSON, split into fragments that join to the docu
       '{"name":"web.marathon.mesos.","host":"10.0.0.1","rtype":"A"},' +
       '{"name":"_web._tcp.marathon.mesos.","host":"web-x-s0.marathon.slave.mesos.:31000","rtype":"SRV"}]},' +
       '{"name":"db","id":"db.1","records":[]}],"name":"marathon"},' +
-      '{"tasks":[],"name":"my \\"quoted\\" fw"}]}',
+      '{"tasks":[],"name":"my \\"quoted\\" fw"}]}\n',
   );
-  const small = enumerationJson(frameworks, 16);
+  const small = enumerationBytes(frameworks, 16);
+  // Each chunk owns its buffer (a worker transfers them), and no chunk splits a character.
+  for (const c of small) assert.equal(c.byteOffset + c.byteLength, c.buffer.byteLength);
   assert.ok(small.length > 3, `expected several fragments, got ${small.length}`);
-  assert.equal(small.join(''), whole);
-  assert.equal(enumerationJson([]).join(''), '{"frameworks":[]}');
+  assert.equal(text(small), whole);
+  assert.equal(text(enumerationBytes([])), '{"frameworks":[]}\n');
 });

@@ -7,7 +7,14 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery } from '../dns/fixtures.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
-import { assertMatchesPoll, startStreaming, streamConfig, waitUntil } from './helpers.ts';
+import { enumerationBytes } from '../../src/records/enumeration-json.ts';
+import {
+  assertMatchesPoll,
+  polledRecords,
+  startStreaming,
+  streamConfig,
+  waitUntil,
+} from './helpers.ts';
 
 async function addresses(server: RunningServer, name: string): Promise<string[]> {
   const reply = decode(await udpExchange(server.dns!.port, encodeQuery(name)));
@@ -48,6 +55,14 @@ describe('stream mode: events', () => {
       server.store.current!.srv.get('_framework._tcp.marathon.mesos.')?.[0]?.port,
       40001,
     );
+  });
+
+  it('/v1/enumerate comes from the stream worker, byte for byte as a poll renders it', async () => {
+    await assertMatchesPoll(server, config, sim.address);
+    const polled = await polledRecords(config, sim.address);
+    const res = await fetch(`http://127.0.0.1:${server.http!.port}/v1/enumerate`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), Buffer.concat(enumerationBytes(polled.enumeration)).toString());
   });
 
   it('TASK_ADDED and TASK_UPDATED (running → killed) reach the DNS answers', async () => {

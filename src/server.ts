@@ -186,9 +186,9 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         isDnsListening: () => (pool ? pool.listening : dnsListening || !config.dnson),
         version: VERSION,
         clock,
-        // The load or stream worker keeps the enumeration; both start below.
-        enumeration: () =>
-          poller?.enumeration() ?? streamer?.enumeration() ?? Promise.resolve(null),
+        // The load or stream worker holds the whole set and renders the large bodies; both
+        // start below.
+        render: (body) => poller?.render(body) ?? streamer?.render(body) ?? Promise.resolve(null),
       });
       const h = http;
       closers.push(() => h.close());

@@ -2,6 +2,7 @@
 // against slow and oversized clients, logging one debug line per request. Connections are kept
 // within a total and a per-source cap by closing the least recently active one (a slow-header
 // client that never completed a request first), so a slow-loris flood cannot lock /health out.
+import type { ApiBody } from '../records/api-bodies.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
@@ -61,8 +62,11 @@ export interface HttpServerOptions {
   readonly isDnsListening: () => boolean;
   readonly version: string;
   readonly limits?: Partial<HttpLimits>;
-  /** Where /v1/enumerate gets the enumeration when the set in service does not carry it. */
-  readonly enumeration?: () => Promise<readonly Uint8Array[] | null>;
+  /**
+   * Renders /v1/enumerate and /v1/axfr's records off this thread, where the whole set is held
+   * (the load or stream worker); without it they are rendered here.
+   */
+  readonly render?: (body: ApiBody) => Promise<readonly Uint8Array[] | null>;
   readonly clock?: Clock;
 }
 
@@ -87,7 +91,7 @@ function routes(
     version: options.version,
     startedAtMs: clock.now(),
     largeBodies,
-    ...(options.enumeration ? { enumeration: options.enumeration } : {}),
+    ...(options.render ? { render: options.render } : {}),
   };
   const get = (path: string, handler: RouteHandler): Route<RouteHandler> => ({
     path,

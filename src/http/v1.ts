@@ -1,6 +1,6 @@
 // mesos-dns's v1 HTTP API over the record set in service: same paths and JSON shapes as its
 // resolver.go, except that a name with no records answers [] rather than one empty entry.
-import { enumerationBytes } from '../records/enumeration-json.ts';
+import { renderApiBody, type ApiBody } from '../records/api-bodies.ts';
 import type { Config } from '../config/types.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
@@ -17,8 +17,8 @@ export interface ApiContext {
   readonly version: string;
   /** Wall-clock ms the process started; the zone serial before the first load. */
   readonly startedAtMs: number;
-  /** The enumeration of the set in service when the set does not carry it (the load worker keeps it). */
-  readonly enumeration?: () => Promise<readonly Uint8Array[] | null>;
+  /** Renders a large body of the set in service where the whole set is kept (the load worker). */
+  readonly render?: (body: ApiBody) => Promise<readonly Uint8Array[] | null>;
   /** Renders /v1/enumerate and /v1/axfr once per record set and bounds how many are sent at once. */
   readonly largeBodies: LargeBodies;
 }
@@ -119,52 +119,56 @@ export function services(ctx: ApiContext, raw: string): Reply {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export async function enumerate(ctx: ApiContext): Promise<Reply> {
-  const set = ctx.store.current;
-  if (set === null) return notLoaded();
-  const keeper = ctx.enumeration;
-  return ctx.largeBodies.serve(
-    'enumerate',
-    JSON_TYPE,
-    // Sets from the load worker come without their enumeration: it renders it when asked.
-    () =>
-      set.enumeration.length > 0 || keeper === undefined
-        ? Promise.resolve(enumerationBytes(set.enumeration))
-        : keeper(),
-    () =>
-      errorReply(
-        503,
-        'enumeration_unavailable',
-        'the enumeration of the records in service is being reloaded; retry in a moment',
-        { 'Retry-After': '1' },
-      ),
+function unavailable(code: string, what: string): Reply {
+  return errorReply(
+    503,
+    code,
+    `the ${what} of the records in service is being reloaded; retry in a moment`,
+    { 'Retry-After': '1' },
   );
 }
 
-function sortedObject<V>(map: ReadonlyMap<string, readonly V[]>, show: (v: V) => string) {
-  const out: Record<string, string[]> = {};
-  // Go's encoding/json writes map keys sorted; do the same so dumps diff cleanly.
-  for (const key of [...map.keys()].sort()) out[key] = (map.get(key) ?? []).map(show);
-  return out;
+/**
+ * A large body of the set in service: from the keeper (the load worker, off this thread that
+ * answers DNS) when there is one; rendered here only for sets built in this thread (tests).
+ */
+function rendered(ctx: ApiContext, set: RecordSet, body: ApiBody) {
+  const keeper = ctx.render;
+  // Sets from the load worker come without their enumeration: it renders it when asked.
+  const here = keeper === undefined || (body === 'enumerate' && set.enumeration.length > 0);
+  return () => (here ? Promise.resolve(renderApiBody(set, body)) : keeper(body));
 }
 
-export function axfr(ctx: ApiContext): Reply {
+export async function enumerate(ctx: ApiContext): Promise<Reply> {
   const set = ctx.store.current;
   if (set === null) return notLoaded();
-  return json(200, {
+  return ctx.largeBodies.serve('enumerate', JSON_TYPE, rendered(ctx, set, 'enumerate'), () =>
+    unavailable('enumeration_unavailable', 'enumeration'),
+  );
+}
+
+export async function axfr(ctx: ApiContext): Promise<Reply> {
+  const set = ctx.store.current;
+  if (set === null) return notLoaded();
+  const render = rendered(ctx, set, ctx.config.ptron ? 'axfr-ptr' : 'axfr');
+  // Key order as mesos-dns's Go struct; the header is small and comes from this thread.
+  const head = JSON.stringify({
     TTL: ctx.config.ttl,
     Serial: zoneSerial(ctx),
     RefreshSeconds: ctx.config.refreshSeconds,
     Mname: absoluteSoaMname(ctx.config.SOAMname),
     Rname: absoluteSoaRname(ctx.config.SOARname),
     Domain: ctx.config.domain,
-    Records: {
-      As: sortedObject(set.a, (ip) => ip),
-      AAAAs: sortedObject(set.aaaa, (ip) => ip),
-      // mesos-dns keeps SRV data as "target:port" strings and exports them unchanged.
-      SRVs: sortedObject(set.srv, (srv) => `${srv.target}:${srv.port}`),
-      // ptron only (ours), so mesos-dns's shape is unchanged without it.
-      ...(ctx.config.ptron ? { PTRs: sortedObject(set.ptr, (target) => target) } : {}),
-    },
   });
+  return ctx.largeBodies.serve(
+    'axfr',
+    JSON_TYPE,
+    async () => {
+      const records = await render();
+      if (records === null) return null;
+      const encoder = new TextEncoder();
+      return [encoder.encode(`${head.slice(0, -1)},"Records":`), ...records, encoder.encode('}\n')];
+    },
+    () => unavailable('axfr_unavailable', 'zone dump'),
+  );
 }

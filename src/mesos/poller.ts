@@ -1,5 +1,6 @@
 // Reloads the records every refreshSeconds, and at once when the leader changes. Rounds never
 // overlap; a failed round keeps the last good records in service and is retried next round.
+import type { ApiBody } from '../records/api-bodies.ts';
 import { totalRecords } from '../records/record-counts.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
@@ -79,13 +80,13 @@ export class StatePoller {
   }
 
   /**
-   * /v1/enumerate's body for the set in service, from the loader that keeps it; null when the
+   * An API body (records/api-bodies.ts) of the set in service, from the loader that keeps it; null when the
    * set is not one this poller loaded or the loader no longer has it.
    */
-  async enumeration(): Promise<readonly Uint8Array[] | null> {
+  async render(body: ApiBody): Promise<readonly Uint8Array[] | null> {
     const swapped = this.#swapped;
     if (swapped === null || swapped.generation !== this.#options.store.generation) return null;
-    return (await this.#loader.enumeration?.(swapped.digest)) ?? null;
+    return (await this.#loader.render?.(swapped.digest, body)) ?? null;
   }
 
   /** Runs the first round now and schedules the rest. */

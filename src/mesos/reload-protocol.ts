@@ -1,4 +1,5 @@
 // Messages between the main thread (state-loader.ts) and the load worker (reload-worker.ts).
+import type { ApiBody } from '../records/api-bodies.ts';
 import type { GenerateOptions } from '../records/generate.ts';
 import type { SerializedStateError } from './errors.ts';
 import type { TransferMessage, TransferPull } from '../transfer/channel.ts';
@@ -38,14 +39,19 @@ export interface LoadMeta {
 export type ToWorker =
   | { readonly type: 'load'; readonly id: number; readonly params: LoadParams }
   | TransferPull
-  /** /v1/enumerate's body for the set with this digest, rendered on request. */
-  | { readonly type: 'enumerate'; readonly id: number; readonly digest: string };
+  /** An API body (/v1/enumerate, /v1/axfr's records) of the set with this digest, rendered on request. */
+  | {
+      readonly type: 'render';
+      readonly id: number;
+      readonly digest: string;
+      readonly body: ApiBody;
+    };
 
 export type FromWorker =
   | {
-      readonly type: 'enumeration';
+      readonly type: 'rendered';
       readonly id: number;
-      /** The body in UTF-8 chunks (enumeration-json.ts); null when the worker no longer holds that set. */
+      /** The body in UTF-8 chunks (records/api-bodies.ts); null when the worker no longer holds that set. */
       readonly chunks: readonly Uint8Array[] | null;
     }
   /** The load generated the set the main thread already serves: nothing to transfer. */

@@ -4,7 +4,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { generate } from '../records/generate.ts';
 import type { RecordSet } from '../records/recordset.ts';
-import { enumerationBytes } from '../records/enumeration-json.ts';
+import { renderApiBody } from '../records/api-bodies.ts';
 import { TransferSender } from '../transfer/channel.ts';
 import { recordDelta, recordSetDigest } from '../transfer/record-transfer.ts';
 import { serializeStateError } from './errors.ts';
@@ -29,7 +29,7 @@ let clientKey = '';
  * The sets the main thread may be serving: the last one sent (or confirmed unchanged) and the
  * one before it, since a load replaces the newest before the main thread has swapped it in.
  * A load whose `previousDigest` names one of them goes as a delta against it, and
- * /v1/enumerate is rendered from them.
+ * /v1/enumerate and /v1/axfr are rendered from them.
  */
 interface Held {
   readonly digest: string;
@@ -130,14 +130,15 @@ parentPort?.on('message', (message: ToWorker) => {
     sender?.pull(message);
     return;
   }
-  if (message.type === 'enumerate') {
+  if (message.type === 'render') {
     // The enumeration never crosses with a load: the serving thread would hold (and collect)
-    // tens of MB per reload for an endpoint that is rarely asked. It is rendered when asked,
-    // and its bytes move to the main thread without a copy (transferred, not cloned).
+    // tens of MB per reload for an endpoint that is rarely asked. It and /v1/axfr (seconds of
+    // work at 50,000 tasks) are rendered here when asked, and the bytes move to the main
+    // thread without a copy (transferred, not cloned).
     const entry = held(message.digest);
-    const chunks = entry ? enumerationBytes(entry.set.enumeration) : null;
+    const chunks = entry ? renderApiBody(entry.set, message.body) : null;
     send(
-      { type: 'enumeration', id: message.id, chunks },
+      { type: 'rendered', id: message.id, chunks },
       (chunks ?? []).map((c) => c.buffer as ArrayBuffer),
     );
     return;

@@ -1,6 +1,7 @@
 // Main-thread side of the load worker: one long-lived worker, one load at a time. Receives the
 // RecordSet over the transfer channel (transfer/channel.ts), which pulls chunk by chunk so DNS
 // I/O interleaves.
+import type { ApiBody } from '../records/api-bodies.ts';
 import { Worker } from 'node:worker_threads';
 import type { RecordSet } from '../records/recordset.ts';
 import { deserializeStateError, StateWorkerError } from './errors.ts';
@@ -26,10 +27,10 @@ export interface LoadOutcome {
 /** What the poller needs from a loader; tests may substitute an in-process one. */
 export interface StateLoader {
   /**
-   * /v1/enumerate's body (enumeration-json.ts chunks) for the set with `digest`, from where
+   * An API body (records/api-bodies.ts chunks) of the set with `digest`, from where
    * it is kept; null when no longer available. Optional: loaders that send it with the set omit it.
    */
-  enumeration?(digest: string): Promise<readonly Uint8Array[] | null>;
+  render?(digest: string, body: ApiBody): Promise<readonly Uint8Array[] | null>;
   /** `base`: the set in service (digest `params.previousDigest`), which a delta applies to. */
   load(params: LoadParams, base?: RecordSet | null): Promise<LoadOutcome>;
   close(): Promise<void>;
@@ -59,7 +60,7 @@ export class WorkerStateLoader implements StateLoader {
   #worker: Worker | null = null;
   #pending: Pending | null = null;
   /** Enumeration requests in flight; answered null when the worker goes away. */
-  readonly #enumerations = new Map<number, (chunks: readonly Uint8Array[] | null) => void>();
+  readonly #renders = new Map<number, (chunks: readonly Uint8Array[] | null) => void>();
   #nextId = 1;
   #starts = 0;
   #closed = false;
@@ -134,8 +135,8 @@ export class WorkerStateLoader implements StateLoader {
       // Only the current worker's exit fails a round (the next load starts a fresh worker).
       if (this.#worker !== worker) return;
       this.#worker = null;
-      for (const resolve of this.#enumerations.values()) resolve(null);
-      this.#enumerations.clear();
+      for (const resolve of this.#renders.values()) resolve(null);
+      this.#renders.clear();
       this.#fail(new StateWorkerError(`state load worker exited (code ${code}) during a load`, ''));
     });
     this.#worker = worker;
@@ -155,20 +156,20 @@ export class WorkerStateLoader implements StateLoader {
     pending.reject(error);
   }
 
-  enumeration(digest: string): Promise<readonly Uint8Array[] | null> {
+  render(digest: string, body: ApiBody): Promise<readonly Uint8Array[] | null> {
     const worker = this.#worker;
     if (worker === null || this.#closed) return Promise.resolve(null);
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      this.#enumerations.set(id, resolve);
-      worker.postMessage({ type: 'enumerate', id, digest } satisfies ToWorker);
+      this.#renders.set(id, resolve);
+      worker.postMessage({ type: 'render', id, digest, body } satisfies ToWorker);
     });
   }
 
   #onMessage(worker: Worker, message: FromWorker): void {
-    if (message.type === 'enumeration') {
-      this.#enumerations.get(message.id)?.(message.chunks);
-      this.#enumerations.delete(message.id);
+    if (message.type === 'rendered') {
+      this.#renders.get(message.id)?.(message.chunks);
+      this.#renders.delete(message.id);
       return;
     }
     const pending = this.#pending;

@@ -1,4 +1,5 @@
 // Messages between the main thread (streamer.ts) and the stream worker (stream-worker.ts).
+import type { ApiBody } from '../records/api-bodies.ts';
 import type { SerializedStateError } from './errors.ts';
 import type { TransferMessage, TransferPull } from '../transfer/channel.ts';
 import type { LoadParams } from './reload-protocol.ts';
@@ -42,7 +43,8 @@ export type ToStreamWorker =
   | TransferPull
   /** The main thread cannot apply a delta (its set in service is not the stream's): send whole. */
   | { readonly type: 'resync'; readonly id: number }
-  | { readonly type: 'enumerate'; readonly id: number }
+  /** An API body of the model's records, rendered on request. */
+  | { readonly type: 'render'; readonly id: number; readonly body: ApiBody }
   | { readonly type: 'stop' };
 
 export interface BatchInfo {
@@ -65,7 +67,7 @@ export type FromStreamWorker =
   /** A batch of changed records, whole or as a delta, pulled chunk by chunk (transfer/channel.ts). */
   | TransferMessage<BatchInfo>
   | {
-      readonly type: 'enumeration';
+      readonly type: 'rendered';
       readonly id: number;
       readonly chunks: readonly Uint8Array[] | null;
     }

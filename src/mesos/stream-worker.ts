@@ -3,7 +3,7 @@
 // of changed records to the main thread over the transfer channel (transfer/channel.ts).
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { enumerationBytes } from '../records/enumeration-json.ts';
+import { renderApiBody } from '../records/api-bodies.ts';
 import { generate } from '../records/generate.ts';
 import { TransferSender } from '../transfer/channel.ts';
 import { StateClient } from './state-client.ts';
@@ -61,21 +61,22 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       sender?.cancel();
       follower?.resync();
       return;
-    case 'enumerate': {
+    case 'render': {
       // Rendered from the model on request, with the same generation as a poll.
       const state = follower?.state() ?? null;
       const chunks =
         state === null || follower === null
           ? null
-          : enumerationBytes(
+          : renderApiBody(
               generate(state, {
                 ...follower.generateOptions,
                 resolvedHosts: follower.resolvedHosts,
-              }).enumeration,
+              }),
+              message.body,
             );
       // Transferred, not cloned: the bytes move to the main thread without a copy.
       send(
-        { type: 'enumeration', id: message.id, chunks },
+        { type: 'rendered', id: message.id, chunks },
         (chunks ?? []).map((c) => c.buffer as ArrayBuffer),
       );
       return;

@@ -2,6 +2,7 @@
 // batch it sends into the record store — a delta laid over the set in service, or a whole set —
 // and reports subscriptions, their ends and the events to metrics and logs. Any disconnect keeps
 // the records in service; the worker resubscribes by itself.
+import type { ApiBody } from '../records/api-bodies.ts';
 import { Worker } from 'node:worker_threads';
 import { Backoff } from '../backoff.ts';
 import type { Clock } from '../clock.ts';
@@ -84,7 +85,7 @@ export class StateStreamer {
   #stopped = true;
   #listening = false;
   #restartTimer: NodeJS.Timeout | null = null;
-  readonly #enumerations = new Map<number, (c: readonly Uint8Array[] | null) => void>();
+  readonly #renders = new Map<number, (c: readonly Uint8Array[] | null) => void>();
   #nextId = 1;
   #subscriptions = 0;
   readonly #ends: Partial<Record<StreamEndCause, number>> = {};
@@ -127,23 +128,23 @@ export class StateStreamer {
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     const worker = this.#worker;
     this.#worker = null;
-    for (const resolve of this.#enumerations.values()) resolve(null);
-    this.#enumerations.clear();
+    for (const resolve of this.#renders.values()) resolve(null);
+    this.#renders.clear();
     if (worker === null) return;
     // The worker keeps nothing worth a graceful goodbye: the master ends the stream itself.
     await worker.terminate();
   }
 
-  /** /v1/enumerate's body for the set in service, when this streamer put it there. */
-  enumeration(): Promise<readonly Uint8Array[] | null> {
+  /** An API body (records/api-bodies.ts) of the set in service, when this streamer put it there. */
+  render(body: ApiBody): Promise<readonly Uint8Array[] | null> {
     const worker = this.#worker;
     if (worker === null || this.#swappedGeneration !== this.#o.store.generation) {
       return Promise.resolve(null);
     }
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      this.#enumerations.set(id, resolve);
-      worker.postMessage({ type: 'enumerate', id } satisfies ToStreamWorker);
+      this.#renders.set(id, resolve);
+      worker.postMessage({ type: 'render', id, body } satisfies ToStreamWorker);
     });
   }
 
@@ -206,9 +207,9 @@ export class StateStreamer {
       return;
     }
     switch (message.type) {
-      case 'enumeration':
-        this.#enumerations.get(message.id)?.(message.chunks);
-        this.#enumerations.delete(message.id);
+      case 'rendered':
+        this.#renders.get(message.id)?.(message.chunks);
+        this.#renders.delete(message.id);
         return;
       case 'subscribed':
         this.#restartBackoff.reset();

@@ -92,6 +92,17 @@ describe('server end to end (simulated master)', () => {
     assert.equal(web.length, 3);
     assert.ok(web.every((t) => t.records.some((r) => r.rtype === 'A')));
 
+    // /v1/axfr's records come from the load worker too: the names this thread serves.
+    const zone = (await (await fetch(`${base}/v1/axfr`)).json()) as {
+      Serial: number;
+      Records: { As: Record<string, string[]>; SRVs: Record<string, string[]> };
+    };
+    const set = server.store.current!;
+    assert.equal(zone.Serial, set.serial);
+    assert.deepEqual(Object.keys(zone.Records.As), [...set.a.keys()].sort());
+    assert.deepEqual(zone.Records.As['web.marathon.mesos.'], set.a.get('web.marathon.mesos.'));
+    assert.deepEqual(Object.keys(zone.Records.SRVs), [...set.srv.keys()].sort());
+
     const scrape = async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
       const line = text

@@ -10,7 +10,7 @@ const bytes = (text: string): Uint8Array[] => [new TextEncoder().encode(text)];
 
 it('serves the enumeration from its keeper, and 503 with Retry-After when it is gone', async () => {
   let held: Uint8Array[] | null = bytes('{"frameworks":[{"tasks":[],"name":"kept"}]}\n');
-  const h = await startHarness({ loaded: false, enumeration: () => Promise.resolve(held) });
+  const h = await startHarness({ loaded: false, render: () => Promise.resolve(held) });
   try {
     h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
     const ok = await fetch(`${h.base}/v1/enumerate`);
@@ -32,7 +32,7 @@ it('renders the body once per record set however many clients ask at once', asyn
   let renders = 0;
   const h = await startHarness({
     loaded: false,
-    enumeration: () => {
+    render: () => {
       renders++;
       // Several chunks, as the load worker sends them.
       const doc = `{"frameworks":[{"tasks":[],"name":"generation ${renders}"}]}\n`;
@@ -74,7 +74,7 @@ it('sends a few bodies at once, queues a few more, and answers 503 with Retry-Af
   const h = await startHarness({
     loaded: false,
     limits: { bodyStreams: 1, bodyQueue: 1 },
-    enumeration: () => rendering,
+    render: () => rendering,
   });
   try {
     h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
@@ -107,7 +107,7 @@ it('cuts off a client that stops reading, freeing its slot for the next', async 
   const h = await startHarness({
     loaded: false,
     limits: { bodyStreams: 1, bodyQueue: 4, bodyStallMs: 300 },
-    enumeration: () => Promise.resolve(body),
+    render: () => Promise.resolve(body),
   });
   try {
     h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
@@ -125,6 +125,31 @@ it('cuts off a client that stops reading, freeing its slot for the next', async 
     assert.equal(text.length, 128 * 256 * 1024 + '{"frameworks":[]}\n'.length);
     assert.ok(text.endsWith('{"frameworks":[]}\n'));
     stalled.destroy();
+  } finally {
+    await h.close();
+  }
+});
+
+it('/v1/axfr: the records from the keeper (once per set), the SOA fields from this thread', async () => {
+  const asked: string[] = [];
+  const h = await startHarness({
+    render: (body) => {
+      asked.push(body);
+      return Promise.resolve(bytes('{"As":{"kept.mesos.":["10.1.1.1"]},"AAAAs":{},"SRVs":{}}'));
+    },
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const zone = (await (await fetch(`${h.base}/v1/axfr`)).json()) as Record<string, unknown>;
+      assert.equal(zone['Serial'], h.store.current!.serial);
+      assert.equal(zone['Domain'], 'mesos');
+      assert.deepEqual(zone['Records'], {
+        As: { 'kept.mesos.': ['10.1.1.1'] },
+        AAAAs: {},
+        SRVs: {},
+      });
+    }
+    assert.deepEqual(asked, ['axfr']);
   } finally {
     await h.close();
   }

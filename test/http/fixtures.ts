@@ -6,6 +6,7 @@ import type { Config } from '../../src/config/types.ts';
 import type { Logger } from '../../src/log.ts';
 import { silentLogger } from '../../src/log.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
+import type { ApiBody } from '../../src/records/api-bodies.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { RecordStore, type LoadInfo } from '../../src/records/store.ts';
 import { startHttpServer, type HttpLimits, type HttpServerHandle } from '../../src/http/server.ts';
@@ -104,7 +105,7 @@ export async function startHarness(
     loaded?: boolean;
     logger?: Logger;
     limits?: Partial<HttpLimits>;
-    enumeration?: () => Promise<readonly Uint8Array[] | null>;
+    render?: (body: ApiBody) => Promise<readonly Uint8Array[] | null>;
   } = {},
 ): Promise<Harness> {
   const store = new RecordStore();
@@ -119,7 +120,7 @@ export async function startHarness(
     isDnsListening: () => state.dnsListening,
     version: '9.9.9-test',
     limits: options.limits,
-    ...(options.enumeration ? { enumeration: options.enumeration } : {}),
+    ...(options.render ? { render: options.render } : {}),
   });
   const host =
     server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;

@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Packet } from 'dns2';
 import { Children } from './children.ts';
+import { enumerateFlood, type EnumerateFloodResult } from './enumerate-flood.ts';
 import { startServerProcess, startSim, type StartedServer } from './processes.ts';
 import { writeSection } from './results-file.ts';
 
@@ -18,8 +20,12 @@ export interface AbuseOptions {
   readonly tcpFlood: number;
   readonly httpFlood: number;
   readonly seed: number;
+  /** Parallel /v1/enumerate clients against a large cluster (0: skip that case). */
+  readonly enumerateClients: number;
+  readonly enumerateTasks: number;
 }
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
 /** Floods come from another loopback address, as another client would. */
 const ATTACKER = '127.0.0.2';
@@ -273,6 +279,55 @@ async function floods(server: StartedServer, o: AbuseOptions): Promise<FloodRow[
   return rows;
 }
 
+const P99_FACTOR = 2;
+const RSS_GROWTH_MB = 200;
+
+function enumerateMet(e: EnumerateFloodResult): boolean {
+  return (
+    !e.crashed &&
+    e.everyClientServed &&
+    e.during.p99Ms <= P99_FACTOR * e.floor.p99Ms &&
+    e.rssPeakMb - e.rssBeforeMb < RSS_GROWTH_MB &&
+    e.rssAfterMb - e.rssBeforeMb < RSS_GROWTH_MB / 4
+  );
+}
+
+function enumerateLines(e: EnumerateFloodResult, o: AbuseOptions): string[] {
+  const f = (v: number) => v.toFixed(2);
+  const mb = (v: number) => v.toFixed(0);
+  const dns = (name: string, r: EnumerateFloodResult['floor']) =>
+    `| ${name} | ${r.sent} | ${((100 * r.answered) / r.sent).toFixed(3)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.p999Ms)} | ${f(r.maxMs)} |`;
+  const codes = Object.entries(e.responses)
+    .map(([status, n]) => `${status === '-1' ? 'failed' : status} × ${n}`)
+    .join(', ');
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  return [
+    '',
+    `### ${o.enumerateClients} parallel \`/v1/enumerate\` at ${o.enumerateTasks} tasks`,
+    '',
+    `Server pinned to CPU 0 (workers 1: DNS and HTTP share the main thread; the load worker renders), master and DNS load on CPU 1. Each client asks again as soon as it has read a body, for the whole ${e.during.durationS} s DNS window (open loop, mixed file). Body: ${(e.bodyBytes / 1e6).toFixed(1)} MB; bodies read: ${e.bodiesRead} (${((e.bodyBytes * e.bodiesRead) / 1e9).toFixed(1)} GB); responses: ${codes}.`,
+    '',
+    '| DNS load | sent | answered % | p50 ms | p99 ms | p99.9 ms | max ms |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    dns('idle server (floor)', e.floor),
+    dns(`during ${o.enumerateClients} enumerate clients`, e.during),
+    '',
+    ...(e.errors.length > 0
+      ? [`Failed requests (first ${e.errors.length}): ${e.errors.join('; ')}.`, '']
+      : []),
+    `RSS: ${mb(e.rssBeforeMb)} MB before, ${mb(e.rssPeakMb)} MB peak (+${mb(e.rssPeakMb - e.rssBeforeMb)}), ${mb(e.rssAfterMb)} MB after ${e.quietS} s of DNS only.`,
+    '',
+    `- every client served: ${verdict(e.everyClientServed)}`,
+    `- DNS p99 within ${P99_FACTOR}× the floor: ${verdict(e.during.p99Ms <= P99_FACTOR * e.floor.p99Ms)} (${f(e.during.p99Ms)} vs ${f(e.floor.p99Ms)} ms)`,
+    `- RSS growth under ${RSS_GROWTH_MB} MB: ${verdict(e.rssPeakMb - e.rssBeforeMb < RSS_GROWTH_MB)}; released afterwards (within ${RSS_GROWTH_MB / 4} MB of before): ${verdict(e.rssAfterMb - e.rssBeforeMb < RSS_GROWTH_MB / 4)}`,
+    '',
+    'Commands:',
+    '```',
+    ...e.commands.map((c) => c.split(ROOT).join('')),
+    '```',
+  ];
+}
+
 export async function runAbuse(o: AbuseOptions): Promise<void> {
   const children = new Children();
   const dir = mkdtempSync(join(tmpdir(), 'mesos-dns-abuse-'));
@@ -287,7 +342,8 @@ export async function runAbuse(o: AbuseOptions): Promise<void> {
       cpu: null,
     });
     let crashes = 0;
-    server.child.once('exit', () => crashes++);
+    const crashed = () => crashes++;
+    server.child.once('exit', crashed);
     const random = rng(o.seed);
     process.stderr.write(`abuse: ${o.udpPackets} fuzzed UDP packets\n`);
     const udp = await udpFuzz(server.dnsPort, o.udpPackets, random);
@@ -297,13 +353,26 @@ export async function runAbuse(o: AbuseOptions): Promise<void> {
     const rows = await floods(server, o);
     const alive = (await tcpProbe(server.dnsPort)) >= 0;
     if (!alive) crashes += crashes === 0 ? 1 : 0;
+    server.child.off('exit', crashed);
+    await children.stop(server.child, 10_000);
+    await children.stop(sim.child, 10_000);
+    const enumerate =
+      o.enumerateClients > 0
+        ? await enumerateFlood(children, dir, {
+            tasks: o.enumerateTasks,
+            clients: o.enumerateClients,
+            durationS: 20,
+            rate: 2000,
+          })
+        : null;
+    if (enumerate?.crashed === true) crashes++;
     const seconds = Math.round((Date.now() - started) / 1000);
     const line = (name: string, t: Tally) =>
       `| ${name} | ${t.sent} | ${t.replies} | ${t.malformed} | ${t.oversize} |`;
     const body = [
       '## Abuse (fuzzing and floods, loopback)',
       '',
-      `\`npm run bench -- --abuse --packets ${o.udpPackets} --frames ${o.tcpFrames} --tcp-flood ${o.tcpFlood} --http-flood ${o.httpFlood} --seed ${o.seed}\`, ${seconds} s, ${new Date().toISOString().slice(0, 10)}.`,
+      `\`npm run bench -- --abuse --packets ${o.udpPackets} --frames ${o.tcpFrames} --tcp-flood ${o.tcpFlood} --http-flood ${o.httpFlood} --seed ${o.seed} --enumerate-clients ${o.enumerateClients} --enumerate-tasks ${o.enumerateTasks}\`, ${seconds} s, ${new Date().toISOString().slice(0, 10)}.`,
       'Replies are decoded by dns2 (independent of the server); a UDP reply over 1232 bytes counts as oversize.',
       '',
       '| input | sent | replies | malformed replies | oversize UDP replies |',
@@ -319,11 +388,13 @@ export async function runAbuse(o: AbuseOptions): Promise<void> {
       ...(udp.examples.length + tcp.examples.length > 0
         ? ['', 'Malformed examples:', ...[...udp.examples, ...tcp.examples].map((e) => `- ${e}`)]
         : []),
+      ...(enumerate === null ? [] : enumerateLines(enumerate, o)),
     ].join('\n');
     process.stdout.write(`${body}\n`);
     writeSection('abuse', body);
     process.stderr.write('wrote bench/results.md (section abuse)\n');
     if (crashes > 0 || udp.malformed + tcp.malformed + udp.oversize > 0) process.exitCode = 1;
+    if (enumerate !== null && !enumerateMet(enumerate)) process.exitCode = 1;
   } finally {
     await children.stopAll();
     rmSync(dir, { recursive: true, force: true });

@@ -70,11 +70,11 @@ function loadEvent(line: string): LoadEvent | undefined {
   };
 }
 
-async function offerLoad(
+export async function offerLoad(
   children: Children,
   port: number,
   file: string,
-  o: ReloadBenchOptions,
+  o: Pick<ReloadBenchOptions, 'rate' | 'durationS'>,
 ): Promise<{ report: LoadReport; command: string }> {
   const args = [
     UDP_LOAD,

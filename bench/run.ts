@@ -5,6 +5,7 @@
 // --reload runs bench/reload.ts instead, --generate bench/generate.ts, --transfer
 // bench/transfer.ts, --all all four.
 //   node bench/run.ts --abuse [--packets N] [--frames N] [--tcp-flood N] [--http-flood N] [--seed N]
+//                     [--enumerate-clients N (0: skip)] [--enumerate-tasks N]
 // runs bench/abuse.ts alone: fuzzing and connection floods against the server, loopback only.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -233,6 +234,8 @@ async function main(): Promise<void> {
       'tcp-flood': { type: 'string', default: '5000' },
       'http-flood': { type: 'string', default: '2000' },
       seed: { type: 'string', default: '1' },
+      'enumerate-clients': { type: 'string', default: '100' },
+      'enumerate-tasks': { type: 'string', default: '50000' },
     },
   });
   if (values.abuse) {
@@ -243,6 +246,8 @@ async function main(): Promise<void> {
       tcpFlood: wholeNumber('tcp-flood', values['tcp-flood'], 1),
       httpFlood: wholeNumber('http-flood', values['http-flood'], 1),
       seed: wholeNumber('seed', values.seed, 1),
+      enumerateClients: wholeNumber('enumerate-clients', values['enumerate-clients'], 0),
+      enumerateTasks: wholeNumber('enumerate-tasks', values['enumerate-tasks'], 100),
     });
     return;
   }

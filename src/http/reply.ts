@@ -1,6 +1,7 @@
 // What a route handler returns and how it goes on the wire. Handlers build plain Reply values;
 // only this module touches the ServerResponse, so HEAD and error shapes are handled once.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendPaced } from './paced-writer.ts';
 
 export interface Reply {
   readonly status: number;
@@ -48,7 +49,7 @@ export function send(
       chunks.reduce((n, c) => n + c.byteLength, 0),
     );
     if (req.method === 'HEAD') res.end();
-    else pump(res, chunks, stallMs);
+    else sendPaced(res, chunks, stallMs);
     return;
   }
   const payload = reply.text !== undefined ? reply.text.content : `${JSON.stringify(reply.body)}\n`;
@@ -73,36 +74,4 @@ function head(res: ServerResponse, reply: Reply, contentType: string, length: nu
   if (reply.headers !== undefined) {
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
   }
-}
-
-/**
- * Writes `chunks` one at a time, the next only once the socket has taken the last: the chunks
- * are shared by every response of the body, so no response copies or queues the whole of it,
- * and each write is a short turn of the event loop that also answers DNS. A client that reads
- * nothing for `stallMs` is cut off rather than holding a stream slot for ever.
- */
-function pump(res: ServerResponse, chunks: readonly Uint8Array[], stallMs: number): void {
-  let next = 0;
-  let stall: NodeJS.Timeout | null = null;
-  const stop = () => {
-    if (stall !== null) clearTimeout(stall);
-    stall = null;
-    res.off('drain', write);
-  };
-  const write = (): void => {
-    if (stall !== null) clearTimeout(stall);
-    stall = null;
-    while (next < chunks.length) {
-      const chunk = chunks[next++]!;
-      if (!res.write(chunk)) {
-        stall = setTimeout(() => res.destroy(), stallMs);
-        return;
-      }
-    }
-    stop();
-    res.end();
-  };
-  res.on('drain', write);
-  res.once('close', stop);
-  write();
 }

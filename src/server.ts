@@ -142,22 +142,34 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     let dnsAddress: AddressInfo | null = null;
     let dnsListening = false;
     let pool: DnsThreadPool | null = null;
-    if (threaded) {
-      const threads = new DnsThreadPool({ config, store, metrics, logger });
-      pool = threads;
-      closers.push(() => threads.close());
-      dnsAddress = await threads.start();
-    } else if (config.dnson) {
-      // Each version of the zone has the serial the store stamped on its set, as queries see it.
-      const primary = new Primary({
+    // The zone's versions (IXFR journal) and NOTIFY follow the store here on the main thread,
+    // whichever thread owns the DNS port; DNS threads relay transfer requests to it.
+    const zone = new Zone(config);
+    const primary = config.dnson
+      ? new Primary({
+          config,
+          store,
+          zone,
+          // Each version has the serial the store stamped on its set, as queries see it.
+          serial: (set) => set.serial ?? 0,
+          observer: metrics,
+          logger,
+        })
+      : null;
+    if (primary !== null) closers.push(() => Promise.resolve(primary.close()));
+    if (threaded && primary !== null) {
+      const threads = new DnsThreadPool({
         config,
         store,
-        zone: new Zone(config),
-        serial: (set) => set.serial ?? 0,
-        observer: metrics,
+        metrics,
         logger,
+        transfers: { service: primary.service, zone },
       });
-      closers.push(() => Promise.resolve(primary.close()));
+      pool = threads;
+      closers.push(() => threads.close());
+      primary.start();
+      dnsAddress = await threads.start();
+    } else if (primary !== null) {
       const dns = new DnsServer({
         config,
         store,

@@ -291,11 +291,6 @@ function checkTransfers(v: ConfigValues, where: SourceLabel, warnings: string[])
       );
     }
   }
-  if (v.workers > 1 && (v.transferAllow.length > 0 || v.notify.length > 0)) {
-    warnings.push(
-      `${where('workers')}: "workers" is ${v.workers}: zone transfers and NOTIFY are served only with "workers": 1, so every transfer is refused; use one thread on the primary (secondaries carry the query load)`,
-    );
-  }
   if (v.transferAllow.length === 0 && Object.keys(v.transferKeys).length > 0) {
     warnings.push(
       `${where('transferKeys')}: "transferKeys" is set but "transferAllow" is empty, so every transfer is refused; list the secondaries' addresses in "transferAllow"`,

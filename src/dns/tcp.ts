@@ -190,7 +190,7 @@ export class TcpListener {
     write: (reply: Uint8Array) => void,
   ): Promise<void> {
     try {
-      for (const message of stream) {
+      for await (const message of stream) {
         if (socket.destroyed) return;
         write(message);
         if (socket.writableNeedDrain) {

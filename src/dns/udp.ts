@@ -86,8 +86,8 @@ export class UdpListener {
         return;
       }
       if (out instanceof TransferStream) {
-        // Transfers over UDP are one message (an IXFR's SOA, or a refusal).
-        for (const message of out) socket.send(message, rinfo.port, rinfo.address);
+        // Transfers answer UDP with one message (an IXFR's SOA, or a refusal), never a stream.
+        this.#logger.error('a zone transfer stream was answered over UDP; dropped');
         return;
       }
       out.then(

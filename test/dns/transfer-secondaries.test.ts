@@ -1,7 +1,7 @@
 // Real secondaries: Debian's knotd and named replicate the cluster zone from the server over
 // loopback, with TSIG. The zone loads; a task started on the simulated master reaches them by
 // NOTIFY and IXFR; a secondary without the key, or transferring from an address not allowed,
-// gets nothing.
+// gets nothing. Once with one thread, once with two DNS threads.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -59,124 +59,130 @@ async function transfers(server: RunningServer, type: string, result: string): P
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
-describe(
-  'knotd and named as secondaries',
-  { skip: missing.length > 0 && `missing ${missing.join(', ')}` },
-  () => {
-    const secret = randomBytes(32).toString('base64');
-    const key = { name: 'xfr-key', secret };
-    let sim: SimMaster;
-    let server: RunningServer;
-    let good: Secondary[] = [];
-    let bad: Secondary[] = [];
+// With `workers` 2 the secondaries' transfers go through the DNS threads to the main thread.
+for (const workers of [1, 2])
+  describe(
+    `knotd and named as secondaries, workers: ${workers}`,
+    { skip: missing.length > 0 && `missing ${missing.join(', ')}` },
+    () => {
+      const secret = randomBytes(32).toString('base64');
+      const key = { name: 'xfr-key', secret };
+      let sim: SimMaster;
+      let server: RunningServer;
+      let good: Secondary[] = [];
+      let bad: Secondary[] = [];
 
-    before(async () => {
-      const ports = [];
-      for (let i = 0; i < 4; i++) ports.push(await freePort());
-      const [knotPort, namedPort, namedNoKeyPort, knotWrongSourcePort] = ports as [
-        number,
-        number,
-        number,
-        number,
-      ];
-      sim = await SimMaster.start({ cluster: demoCluster() });
-      const { config } = buildConfig({
-        masters: [sim.address],
-        port: 0,
-        httpon: false,
-        listener: '127.0.0.1',
-        externalon: false,
-        refreshSeconds: 1,
-        stateTimeoutSeconds: 5,
-        transferAllow: ['127.0.0.1'],
-        transferKeys: { [`${key.name}.`]: `hmac-sha256:${secret}` },
-        notify: [`127.0.0.1:${knotPort}`, `127.0.0.1:${namedPort}`],
+      before(async () => {
+        const ports = [];
+        for (let i = 0; i < 4; i++) ports.push(await freePort());
+        const [knotPort, namedPort, namedNoKeyPort, knotWrongSourcePort] = ports as [
+          number,
+          number,
+          number,
+          number,
+        ];
+        sim = await SimMaster.start({ cluster: demoCluster() });
+        const { config } = buildConfig({
+          masters: [sim.address],
+          port: 0,
+          httpon: false,
+          listener: '127.0.0.1',
+          externalon: false,
+          refreshSeconds: 1,
+          stateTimeoutSeconds: 5,
+          transferAllow: ['127.0.0.1'],
+          transferKeys: { [`${key.name}.`]: `hmac-sha256:${secret}` },
+          notify: [`127.0.0.1:${knotPort}`, `127.0.0.1:${namedPort}`],
+          workers,
+        });
+        server = await startServer(config, { logger: silentLogger() });
+        const primaryPort = server.dns!.port;
+        await waitUntil(
+          () => Promise.resolve(server.store.current !== null),
+          15_000,
+          () => 'the first load',
+        );
+        const common = { zone: 'mesos', primaryPort };
+        good = [
+          startKnot({ ...common, port: knotPort, key }),
+          startNamed({ ...common, port: namedPort, key }),
+        ];
+        bad = [
+          // named falls back to its default source address when transfer-source is refused, so the
+          // address test uses Knot ("via"), which does not.
+          startNamed({ ...common, port: namedNoKeyPort, key: null }),
+          startKnot({ ...common, port: knotWrongSourcePort, key, source: '127.0.0.2' }),
+        ];
       });
-      server = await startServer(config, { logger: silentLogger() });
-      const primaryPort = server.dns!.port;
-      await waitUntil(
-        () => Promise.resolve(server.store.current !== null),
-        15_000,
-        () => 'the first load',
-      );
-      const common = { zone: 'mesos', primaryPort };
-      good = [
-        startKnot({ ...common, port: knotPort, key }),
-        startNamed({ ...common, port: namedPort, key }),
-      ];
-      bad = [
-        // named falls back to its default source address when transfer-source is refused, so the
-        // address test uses Knot ("via"), which does not.
-        startNamed({ ...common, port: namedNoKeyPort, key: null }),
-        startKnot({ ...common, port: knotWrongSourcePort, key, source: '127.0.0.2' }),
-      ];
-    });
 
-    after(async () => {
-      await Promise.all([...good, ...bad].map((s) => s.stop()));
-      await server?.close();
-      await sim?.close();
-    });
+      after(async () => {
+        await Promise.all([...good, ...bad].map((s) => s.stop()));
+        await server?.close();
+        await sim?.close();
+      });
 
-    it('load the zone by AXFR with TSIG, the serial the server gives', async () => {
-      for (const secondary of good) {
+      it('load the zone by AXFR with TSIG, the serial the server gives', async () => {
+        for (const secondary of good) {
+          await waitUntil(
+            async () =>
+              (await serialAt(secondary.port, 'mesos')) ===
+              (await serialAt(server.dns!.port, 'mesos')),
+            20_000,
+            () => `${secondary.kind} to load the zone; its log:\n${secondary.log()}`,
+          );
+          assert.deepEqual(
+            await addresses(secondary.port, 'web.marathon.mesos'),
+            await addresses(server.dns!.port, 'web.marathon.mesos'),
+          );
+        }
+      });
+
+      it('receive a new task by NOTIFY and IXFR within 5 s of the server having it', async () => {
+        const incrementalBefore = await transfers(server, 'ixfr', 'incremental');
+        sim.startTask({ name: 'xfrcheck', agent: 1 });
+        const name = 'xfrcheck.marathon.mesos';
+        await waitUntil(
+          async () => (await addresses(server.dns!.port, name)).length > 0,
+          15_000,
+          () => 'the server to load the new task',
+        );
+        const expected = await addresses(server.dns!.port, name);
+        // Nothing but NOTIFY makes them look before the SOA refresh (60 s).
+        for (const secondary of good) {
+          await waitUntil(
+            async () =>
+              JSON.stringify(await addresses(secondary.port, name)) === JSON.stringify(expected),
+            5000,
+            () => `${secondary.kind} to have ${name}; its log:\n${secondary.log()}`,
+          );
+        }
+        assert.ok(
+          (await transfers(server, 'ixfr', 'incremental')) >= incrementalBefore + 2,
+          'both secondaries came by IXFR',
+        );
+      });
+
+      it('give nothing to a secondary without the key or from an address not allowed', async () => {
         await waitUntil(
           async () =>
-            (await serialAt(secondary.port, 'mesos')) ===
-            (await serialAt(server.dns!.port, 'mesos')),
+            (await transfers(server, 'axfr', 'refused')) +
+              (await transfers(server, 'ixfr', 'refused')) >=
+            2,
           20_000,
-          () => `${secondary.kind} to load the zone; its log:\n${secondary.log()}`,
+          () =>
+            `both refused secondaries to have asked; logs:\n${bad.map((s) => s.log()).join('\n')}`,
         );
-        assert.deepEqual(
-          await addresses(secondary.port, 'web.marathon.mesos'),
-          await addresses(server.dns!.port, 'web.marathon.mesos'),
-        );
-      }
-    });
-
-    it('receive a new task by NOTIFY and IXFR within 5 s of the server having it', async () => {
-      const incrementalBefore = await transfers(server, 'ixfr', 'incremental');
-      sim.startTask({ name: 'xfrcheck', agent: 1 });
-      const name = 'xfrcheck.marathon.mesos';
-      await waitUntil(
-        async () => (await addresses(server.dns!.port, name)).length > 0,
-        15_000,
-        () => 'the server to load the new task',
-      );
-      const expected = await addresses(server.dns!.port, name);
-      // Nothing but NOTIFY makes them look before the SOA refresh (60 s).
-      for (const secondary of good) {
-        await waitUntil(
-          async () =>
-            JSON.stringify(await addresses(secondary.port, name)) === JSON.stringify(expected),
-          5000,
-          () => `${secondary.kind} to have ${name}; its log:\n${secondary.log()}`,
-        );
-      }
-      assert.ok(
-        (await transfers(server, 'ixfr', 'incremental')) >= incrementalBefore + 2,
-        'both secondaries came by IXFR',
-      );
-    });
-
-    it('give nothing to a secondary without the key or from an address not allowed', async () => {
-      await waitUntil(
-        async () =>
-          (await transfers(server, 'axfr', 'refused')) +
-            (await transfers(server, 'ixfr', 'refused')) >=
-          2,
-        20_000,
-        () =>
-          `both refused secondaries to have asked; logs:\n${bad.map((s) => s.log()).join('\n')}`,
-      );
-      for (const secondary of bad) {
-        assert.equal(
-          await serialAt(secondary.port, 'mesos'),
-          null,
-          `${secondary.kind} has no zone`,
-        );
-        assert.deepEqual(await addresses(secondary.port, 'web.marathon.mesos').catch(() => []), []);
-      }
-    });
-  },
-);
+        for (const secondary of bad) {
+          assert.equal(
+            await serialAt(secondary.port, 'mesos'),
+            null,
+            `${secondary.kind} has no zone`,
+          );
+          assert.deepEqual(
+            await addresses(secondary.port, 'web.marathon.mesos').catch(() => []),
+            [],
+          );
+        }
+      });
+    },
+  );

@@ -49,20 +49,27 @@ export interface TransferObserver {
   transfer(kind: TransferKind, result: TransferResult, bytes: number): void;
 }
 
-/** The messages of one transfer, produced as the TCP connection takes them. */
-export class TransferStream implements Iterable<Uint8Array> {
-  readonly #messages: Iterable<Uint8Array>;
+/**
+ * The messages of one transfer, produced as the TCP connection takes them: made here, or
+ * relayed from the main thread to a DNS thread (relay.ts). Leaving the loop early (the client
+ * went away) ends the source too.
+ */
+export class TransferStream implements AsyncIterable<Uint8Array> {
+  readonly #messages: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   readonly #done: (bytes: number, messages: number) => void;
 
-  constructor(messages: Iterable<Uint8Array>, done: (bytes: number, messages: number) => void) {
+  constructor(
+    messages: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    done: (bytes: number, messages: number) => void = () => {},
+  ) {
     this.#messages = messages;
     this.#done = done;
   }
 
-  *[Symbol.iterator](): Generator<Uint8Array> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     let bytes = 0;
     let count = 0;
-    for (const m of this.#messages) {
+    for await (const m of this.#messages) {
       bytes += m.length;
       count++;
       yield m;
@@ -86,7 +93,7 @@ export interface TransferResponder {
     q: ParsedQuery,
     transport: Transport,
     peer: string,
-  ): Uint8Array | TransferStream;
+  ): Uint8Array | Promise<Uint8Array> | TransferStream;
   /** A query other than a transfer that carries a TSIG record (RFC 8945 §5.3: sign the answer). */
   signed(
     packet: Uint8Array,
@@ -335,8 +342,10 @@ export class TransferService implements TransferResponder {
       );
     };
     if (transport === 'udp') {
-      const stream = [...new TransferStream(messages, done)];
-      return stream[0]!;
+      // Over UDP the plan is the SOA alone or a refusal: one message.
+      const [only] = messages;
+      done(only!.length, 1);
+      return only!;
     }
     return new TransferStream(messages, done);
   }

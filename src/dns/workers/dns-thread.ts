@@ -10,6 +10,8 @@ import {
   type TransferMessage,
 } from '../../transfer/channel.ts';
 import { forwarderFromConfig } from '../forward/setup.ts';
+import { RelayClient } from '../transfer/relay.ts';
+import { TransferService } from '../transfer/service.ts';
 import type { DnsThreadData, FromDnsThread, ThreadSetMeta, ToDnsThread } from './protocol.ts';
 import { QueryTally } from './query-tally.ts';
 import { BindError, DnsServer } from '../server.ts';
@@ -40,6 +42,21 @@ const store = new RecordStore();
 const forwarder = config.externalon
   ? forwarderFromConfig(config, { observer: tally, logger, clock: systemClock })
   : null;
+// Transfers are answered by the main thread, which holds the journal; signed ordinary queries
+// here, with the keys alone.
+const relay = data.relayTransfers
+  ? new RelayClient(
+      post,
+      new TransferService({
+        allow: config.transferAllow,
+        keys: config.transferKeys,
+        zones: [],
+        logger,
+        observer: { transfer: () => {} },
+        journal: { versions: 0, records: 0 },
+      }),
+    )
+  : null;
 const server = new DnsServer({
   config,
   store,
@@ -47,6 +64,7 @@ const server = new DnsServer({
   observer: tally,
   logger,
   reusePort: true,
+  ...(relay === null ? {} : { transfers: relay }),
 });
 
 const receiver = new TransferReceiver<ThreadSetMeta>(post);
@@ -97,6 +115,9 @@ function onMessage(message: ToDnsThread): void {
     case 'flush':
       post({ type: 'counts', delta: tally.take(), flushId: message.id });
       return;
+    case 'xfr-batch':
+      relay?.receive(message);
+      return;
     case 'close':
       void close();
       return;
@@ -108,6 +129,7 @@ async function close(): Promise<void> {
   closing = true;
   clearInterval(report);
   receiver.cancel();
+  relay?.close();
   await server.close().catch((err: unknown) => logger.warn({ err }, 'error closing DNS sockets'));
   await forwarder?.close().catch((err: unknown) => logger.warn({ err }, 'error closing forwarder'));
   post({ type: 'closed', delta: tally.take() });

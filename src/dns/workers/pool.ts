@@ -11,6 +11,9 @@ import type { RecordSet } from '../../records/recordset.ts';
 import type { LoadInfo, RecordStore, SwapListener } from '../../records/store.ts';
 import { TransferSender, type TransferStats } from '../../transfer/channel.ts';
 import { DEFAULT_CHUNK_BUDGET, overlayDelta } from '../../transfer/record-transfer.ts';
+import type { Zone } from '../authority.ts';
+import { RelayHost } from '../transfer/relay.ts';
+import type { TransferService } from '../transfer/service.ts';
 import type { DnsThreadData, FromDnsThread, ThreadSetMeta, ToDnsThread } from './protocol.ts';
 import { mergeTally, type TallyDelta, type TallySink } from './query-tally.ts';
 
@@ -41,6 +44,11 @@ export interface DnsThreadPoolOptions {
   readonly chunkBudget?: number;
   /** Default systemClock. */
   readonly clock?: Clock;
+  /**
+   * The main thread's zone transfer service (the one beside the store): the threads relay AXFR
+   * and IXFR requests to it. Absent: the threads refuse every transfer.
+   */
+  readonly transfers?: { readonly service: TransferService; readonly zone: Zone };
 }
 
 /** One thread as tests and operators see it. */
@@ -53,6 +61,8 @@ export interface DnsThreadInfo {
   readonly starts: number;
   /** Queries this slot answered, as far as reported to the main thread. */
   readonly queries: number;
+  /** Zone transfer requests this slot relayed to the main thread. */
+  readonly transfers: number;
   /** Main-store generation of the record set the thread serves (0: none yet). */
   readonly generation: number;
   /** What the last completed set transfer to this thread sent (null: none yet). */
@@ -77,10 +87,13 @@ class Slot {
   readonly restartBackoff: Backoff;
   startedAtMs = 0;
   queries = 0;
+  transfers = 0;
   generation = 0;
   cacheSize = -1;
   /** Sends sets to the running thread; replaced with the thread. */
   sender: TransferSender<ThreadSetMeta> | null = null;
+  /** Answers the zone transfers the running thread relays; replaced with the thread. */
+  relay: RelayHost | null = null;
   /** The set in flight, and the last one whose end was sent: the thread swaps it in next. */
   sending: { readonly gen: number; readonly set: RecordSet } | null = null;
   served: { readonly gen: number; readonly set: RecordSet } | null = null;
@@ -116,6 +129,7 @@ export class DnsThreadPool {
   readonly #startTimeoutMs: number;
   readonly #chunkBudget: number;
   readonly #clock: Clock;
+  readonly #transfers: DnsThreadPoolOptions['transfers'];
   readonly #slots: Slot[];
   #port: number;
   #address: AddressInfo | null = null;
@@ -137,6 +151,7 @@ export class DnsThreadPool {
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
     this.#chunkBudget = options.chunkBudget ?? DEFAULT_CHUNK_BUDGET;
     this.#clock = options.clock ?? systemClock;
+    this.#transfers = options.transfers;
     const n = options.threads ?? options.config.workers;
     if (!Number.isInteger(n) || n < 1) {
       throw new Error(`DNS thread pool: thread count must be a whole number >= 1, got ${n}`);
@@ -169,6 +184,7 @@ export class DnsThreadPool {
       listening: s.listening,
       starts: s.starts,
       queries: s.queries,
+      transfers: s.transfers,
       generation: s.generation,
       lastTransfer: s.sender?.lastStats ?? null,
     }));
@@ -267,6 +283,7 @@ export class DnsThreadPool {
       logLevel: this.#logger.level,
       index: slot.index,
       reportMs: this.#reportMs,
+      relayTransfers: this.#transfers !== undefined,
     };
     const worker = new Worker(this.#url, { workerData: data });
     slot.worker = worker;
@@ -274,6 +291,19 @@ export class DnsThreadPool {
     slot.listenRequested = false;
     slot.listening = false;
     slot.sender = new TransferSender((message) => this.#post(slot, message), this.#chunkBudget);
+    slot.relay?.close();
+    const transfers = this.#transfers;
+    slot.relay =
+      transfers === undefined
+        ? null
+        : new RelayHost(
+            transfers.service,
+            transfers.zone.apexWire,
+            (batch) => {
+              if (slot.worker === worker) this.#post(slot, batch);
+            },
+            this.#logger,
+          );
     slot.sending = null;
     slot.served = null;
     slot.cacheSize = -1;
@@ -313,6 +343,8 @@ export class DnsThreadPool {
     slot.started = false;
     slot.listening = false;
     slot.sender = null;
+    slot.relay?.close();
+    slot.relay = null;
     slot.sending = null;
     slot.served = null;
     if (slot.startTimer) clearTimeout(slot.startTimer);
@@ -401,6 +433,14 @@ export class DnsThreadPool {
       case 'closed':
         if (message.delta !== null) this.#merge(slot, message.delta);
         slot.onClosed?.();
+        return;
+      case 'xfr-request':
+        slot.transfers++;
+        slot.relay?.receive(message);
+        return;
+      case 'xfr-pull':
+      case 'xfr-cancel':
+        slot.relay?.receive(message);
         return;
     }
   }
@@ -501,6 +541,8 @@ export class DnsThreadPool {
           else resolve();
         });
         slot.onClosed = null;
+        slot.relay?.close();
+        slot.relay = null;
         slot.worker = null;
         slot.listening = false;
         slot.started = false;

@@ -4,6 +4,7 @@
 import type { Config } from '../../config/types.ts';
 import type { LoadInfo } from '../../records/store.ts';
 import type { TransferMessage, TransferPull } from '../../transfer/channel.ts';
+import type { RelayBatch, RelayRequest } from '../transfer/relay.ts';
 import type { TallyDelta } from './query-tally.ts';
 
 /** Given to each thread at start (workerData). */
@@ -14,6 +15,8 @@ export interface DnsThreadData {
   readonly index: number;
   /** How often the thread reports its counts, ms. */
   readonly reportMs: number;
+  /** Zone transfers go to the main thread (relay.ts); false: every transfer is refused. */
+  readonly relayTransfers: boolean;
 }
 
 /**
@@ -29,6 +32,8 @@ export type ToDnsThread =
   | TransferMessage<ThreadSetMeta>
   | { readonly type: 'listen'; readonly port: number }
   | { readonly type: 'flush'; readonly id: number }
+  /** Messages of a zone transfer the thread relayed (relay.ts). */
+  | RelayBatch
   | { readonly type: 'close' };
 
 export type FromDnsThread =
@@ -50,4 +55,6 @@ export type FromDnsThread =
   | { readonly type: 'counts'; readonly delta: TallyDelta | null; readonly flushId?: number }
   /** One pino JSON line, re-logged by the main thread's logger. */
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'closed'; readonly delta: TallyDelta | null };
+  | { readonly type: 'closed'; readonly delta: TallyDelta | null }
+  /** A zone transfer request for the main thread to answer, and its flow control. */
+  | RelayRequest;

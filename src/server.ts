@@ -154,6 +154,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
           serial: (set) => set.serial ?? 0,
           observer: metrics,
           logger,
+          // DNS threads answer the secondaries' SOA checks: NOTIFY once they serve the set.
+          announceOnSwap: !threaded,
         })
       : null;
     if (primary !== null) closers.push(() => Promise.resolve(primary.close()));
@@ -166,6 +168,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         transfers: { service: primary.service, zone },
       });
       pool = threads;
+      threads.onAllServing((set) => primary.announce(set));
       closers.push(() => threads.close());
       primary.start();
       dnsAddress = await threads.start();

@@ -19,6 +19,13 @@ export interface PrimaryOptions {
   readonly serial: (set: RecordSet) => number;
   readonly observer: TransferObserver & NotifyObserver;
   readonly logger: Logger;
+  /**
+   * NOTIFY as each set swaps in (default). False when other threads answer the secondaries'
+   * SOA checks: they must serve the new serial first, or a secondary told of it asks a thread
+   * still on the old one, finds itself current, and waits for its next refresh. The caller then
+   * calls `announce` once they do.
+   */
+  readonly announceOnSwap?: boolean;
 }
 
 export class Primary {
@@ -27,10 +34,10 @@ export class Primary {
   readonly #store: RecordStore;
   readonly #zone: Zone;
   readonly #serial: (set: RecordSet) => number;
+  readonly #announceOnSwap: boolean;
   readonly #onSwap = (set: RecordSet): void => {
-    const serial = this.#serial(set);
-    this.service.advance(this.#zone.apexKey, set, serial);
-    this.notifier?.changed(serial);
+    this.service.advance(this.#zone.apexKey, set, this.#serial(set));
+    if (this.#announceOnSwap) this.announce(set);
   };
 
   constructor(options: PrimaryOptions) {
@@ -38,6 +45,7 @@ export class Primary {
     this.#store = options.store;
     this.#zone = options.zone;
     this.#serial = options.serial;
+    this.#announceOnSwap = options.announceOnSwap ?? true;
     this.service = new TransferService({
       allow: config.transferAllow,
       keys: config.transferKeys,
@@ -68,6 +76,11 @@ export class Primary {
     const current = this.#store.current;
     if (current !== null) this.#onSwap(current);
     this.#store.onSwap(this.#onSwap);
+  }
+
+  /** Tells the secondaries in `notify` that the zone is now `set` (coalesced, retried). */
+  announce(set: RecordSet): void {
+    this.notifier?.changed(this.#serial(set));
   }
 
   close(): void {

@@ -137,6 +137,9 @@ export class DnsThreadPool {
   #running = false;
   #closed = false;
   #nextFlushId = 1;
+  /** Main-store generation every running thread was last found serving. */
+  #allServing = 0;
+  readonly #servingListeners: ((set: RecordSet) => void)[] = [];
   readonly #onSwap: SwapListener = (set, gen) => {
     for (const slot of this.#slots) if (slot.started) this.#beginTransfer(slot, set, gen);
   };
@@ -227,6 +230,23 @@ export class DnsThreadPool {
         retryIf: (err) => ephemeral && err instanceof PoolStartError && err.code === 'EADDRINUSE',
       },
     );
+  }
+
+  /**
+   * Calls `listener` with the store's current set once every running thread serves it (a
+   * thread that is restarting is not waited for: it listens only once it has the set).
+   */
+  onAllServing(listener: (set: RecordSet) => void): void {
+    this.#servingListeners.push(listener);
+  }
+
+  #checkAllServing(): void {
+    const set = this.#store.current;
+    const gen = this.#store.generation;
+    if (set === null || gen <= this.#allServing) return;
+    if (!this.#slots.every((s) => !s.started || s.generation >= gen)) return;
+    this.#allServing = gen;
+    for (const listener of this.#servingListeners) listener(set);
   }
 
   /** Pulls fresh counts from every thread (before a metrics scrape); gives up on a slow one. */
@@ -389,6 +409,7 @@ export class DnsThreadPool {
         return;
       case 'set-swapped':
         slot.generation = Math.max(slot.generation, message.gen);
+        this.#checkAllServing();
         return;
       case 'set-failed': {
         this.#logger.error(

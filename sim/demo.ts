@@ -1,7 +1,11 @@
 // `npm run demo`: a simulated Mesos master with the demo cluster and the real server against it,
-// all on loopback, then a banner of dig and curl lines to try. Ctrl-C stops both.
-//   node sim/demo.ts [--port 8053] [--http-port 8123] [--refresh-seconds 5] [-v]
+// all on loopback, then a banner of dig and curl lines to try. The server follows the master's
+// event stream; keys typed here (m, a, k + Enter) move, add or kill a `web` task and print when
+// the server swapped the change in, so `watch dig` in another terminal shows it arrive.
+// Ctrl-C stops both.
+//   node sim/demo.ts [--port 8053] [--http-port 8123] [--state-source auto] [--refresh-seconds 5] [-v]
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildConfig, ConfigError } from '../src/config/load.ts';
@@ -10,11 +14,13 @@ import { startServer, type RunningServer } from '../src/server.ts';
 import { demoCluster } from './cluster.ts';
 import { SimMaster } from './master.ts';
 
-const USAGE = `Usage: node sim/demo.ts [--port N] [--http-port N] [--refresh-seconds N] [-v]
+const USAGE = `Usage: node sim/demo.ts [--port N] [--http-port N] [--state-source S] [--refresh-seconds N] [-v]
   --port N             DNS port on 127.0.0.1 (default 8053; 0 picks a free one)
   --http-port N        HTTP API port on 127.0.0.1 (default 8123; 0 picks a free one)
-  --refresh-seconds N  seconds between state reloads (default 5)
+  --state-source S     auto (default: the event stream), subscribe, or poll
+  --refresh-seconds N  seconds between state reloads when polling (default 5)
   -v, --verbose        show the server's JSON logs (on stderr)
+While it runs, type m (move a web task), a (add one) or k (kill one), then Enter.
 `;
 
 function fail(message: string): never {
@@ -37,6 +43,7 @@ try {
       port: { type: 'string', default: '8053' },
       'http-port': { type: 'string', default: '8123' },
       'refresh-seconds': { type: 'string', default: '5' },
+      'state-source': { type: 'string', default: 'auto' },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -64,6 +71,7 @@ try {
     {
       masters: [master.address],
       refreshSeconds,
+      stateSource: values['state-source'],
       port: dnsPort,
       httpport: httpPort,
       listener: '127.0.0.1',
@@ -136,6 +144,87 @@ await new Promise<void>((resolve) => {
 });
 
 process.stdout.write(banner(server.dns, server.http, master.address));
+listenForKeys();
+
+/** How the server learns the cluster now ("auto" has settled by the first swap). */
+function learning(): string {
+  return server.streamer !== null
+    ? "follows the master's event stream (changes arrive within a second)"
+    : `polls the master's state every ${refreshSeconds} s`;
+}
+
+// --- Changes typed on stdin: each one is a change on the simulated master, whose event the
+// server follows; the next swap of records is reported with how long after the change it came.
+
+const MARATHON = 'marathon';
+let nextContainerIp = 10;
+let nextPort = 31010;
+
+function webTasks(): { readonly id: string; readonly slave_id: string }[] {
+  const framework = master.cluster.frameworks.find((f) => f.name === MARATHON);
+  return framework?.tasks.filter((t) => t.name === 'web') ?? [];
+}
+
+/** Starts a web task on the next IPv4 agent after `afterAgent`; describes where it runs. */
+function startWeb(afterAgent: string | null): string {
+  const agents = master.cluster.slaves;
+  const v4 = agents.map((a, i) => ({ a, i })).filter(({ a }) => !a.hostname.includes(':'));
+  const at = v4.findIndex(({ a }) => a.id === afterAgent);
+  const target = v4[(at + 1) % v4.length]!;
+  const ip = `172.17.0.${nextContainerIp++}`;
+  const port = nextPort++;
+  master.startTask({
+    name: 'web',
+    framework: MARATHON,
+    agent: target.i,
+    ports: [[port, port]],
+    containerIps: [ip],
+  });
+  return `${ip} (port ${port} on agent ${target.a.hostname})`;
+}
+
+function applyKey(key: string): string | null {
+  const web = webTasks();
+  switch (key) {
+    case '':
+    case 'm': {
+      const old = web[0];
+      if (old === undefined) return `no web task to move; type a to add one`;
+      master.killTask(old.id);
+      return `moved a web task: killed ${old.id}, started ${startWeb(old.slave_id)}`;
+    }
+    case 'a':
+      return `added a web task: ${startWeb(web.at(-1)?.slave_id ?? null)}`;
+    case 'k': {
+      const old = web[0];
+      if (old === undefined) return 'no web task to kill';
+      master.killTask(old.id);
+      return `killed web task ${old.id}`;
+    }
+    default:
+      return null;
+  }
+}
+
+function listenForKeys(): void {
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (stopping) return;
+    const done = applyKey(line.trim().toLowerCase());
+    if (done === null) {
+      process.stdout.write('type m (move a web task), a (add one) or k (kill one), then Enter\n');
+      return;
+    }
+    const changedAt = performance.now();
+    process.stdout.write(`${done}\n`);
+    const onSwap = (): void => {
+      server.store.offSwap(onSwap);
+      const ms = Math.round(performance.now() - changedAt);
+      process.stdout.write(`  served ${ms} ms later: the server ${learning()}\n`);
+    };
+    server.store.onSwap(onSwap);
+  });
+}
 
 function banner(dns: AddressInfo | null, http: AddressInfo | null, masterAddress: string): string {
   const d = `dig @127.0.0.1 -p ${dns?.port ?? '?'}`;
@@ -145,7 +234,12 @@ function banner(dns: AddressInfo | null, http: AddressInfo | null, masterAddress
     '',
     `mesos-dns-ts demo: DNS on 127.0.0.1:${dns?.port ?? '-'}, HTTP on 127.0.0.1:${http?.port ?? '-'}`,
     `simulated Mesos master on ${masterAddress} (frameworks marathon and my.framework.v2,`,
-    `apps web x3, db with DiscoveryInfo, v6app on IPv6); state reloads every ${refreshSeconds} s`,
+    `apps web x3, db with DiscoveryInfo, v6app on IPv6); the server ${learning()}`,
+    '',
+    'Watch a change arrive: in another terminal run',
+    `  watch -n 0.2 '${d} +short web.marathon.mesos; ${d} +short _web._tcp.marathon.mesos SRV'`,
+    'then type m and Enter here: a web task moves to another agent with a new address and port',
+    '(a adds one, k kills one); the line after it says how soon the server served the change.',
     '',
     'Try:',
     row(`${d} web.marathon.mesos`, '3 A records, random order'),
@@ -160,6 +254,7 @@ function banner(dns: AddressInfo | null, http: AddressInfo | null, masterAddress
     row(`${c}/v1/services/_web._tcp.marathon.mesos`, 'HTTP API: services'),
     row(`${c}/v1/config`, 'effective configuration'),
     row(`${c}/ready`, 'readiness, last load'),
+    row(`${c}/metrics | grep mesos_dns_stream`, 'event stream metrics'),
     row(`${c}/metrics | grep mesos_dns`, 'Prometheus metrics'),
     '',
     'Press Ctrl-C to stop.',

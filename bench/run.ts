@@ -7,6 +7,8 @@
 //   node bench/run.ts --abuse [--packets N] [--frames N] [--tcp-flood N] [--http-flood N] [--seed N]
 //                     [--enumerate-clients N (0: skip)] [--enumerate-tasks N]
 // runs bench/abuse.ts alone: fuzzing and connection floods against the server, loopback only.
+//   node bench/run.ts --stream [--tasks N] [--rate N] [--duration S] [--modes subscribe,poll2,poll60]
+// runs bench/stream.ts alone (its own flags): task changes over the event stream against polling.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +215,12 @@ async function runServing(o: RunOptions): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--stream')) {
+    const { streamMain } = await import('./stream.ts');
+    await streamMain(argv.filter((a) => a !== '--stream'));
+    return;
+  }
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '20' },

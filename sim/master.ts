@@ -59,6 +59,11 @@ export interface SimMasterOptions {
   readonly heartbeatSeconds?: number;
   /** Serve the v1 operator API (default true); false answers /api/v1 with 404, as Mesos < 1.0. */
   readonly v1?: boolean;
+  /**
+   * Answer SUBSCRIBE (default true); false answers 400, as Mesos 1.0 does: its v1 API has no
+   * SUBSCRIBE call, so the request does not parse.
+   */
+  readonly v1Subscribe?: boolean;
 }
 
 /** What the master last told its subscribers about each entity (see `changed`). */
@@ -698,7 +703,7 @@ export class SimMaster {
         res.writeHead(200, { 'content-type': 'application/json' }).end(body);
         return;
       }
-      if (call?.type !== 'SUBSCRIBE') {
+      if (call?.type !== 'SUBSCRIBE' || this.#options.v1Subscribe === false) {
         res
           .writeHead(400, { 'content-type': 'text/plain' })
           .end(`unsupported call ${String(call?.type)}`);

@@ -51,6 +51,11 @@ import {
 
 /** Past this share of changed names, a whole set goes instead of a delta (as the poller). */
 const MAX_OVERLAY_SHARE = 0.15;
+/**
+ * Answers to SUBSCRIBE from a master that has no event stream: no /api/v1 (404, 405: Mesos
+ * before 1.0), or a v1 API without the call (400: Mesos 1.0 cannot parse it; 501).
+ */
+const NO_STREAM_STATUS = new Set([400, 404, 405, 501]);
 /** A reregistered agent's tasks that the new master has not re-added by then are dropped. */
 const REREGISTER_GRACE_MS = 2000;
 /** Heartbeat interval assumed until SUBSCRIBED names one (Mesos's default). */
@@ -279,7 +284,7 @@ export class StreamFollower {
             target = err.location;
             continue;
           }
-          if (err instanceof StateHttpError && [404, 405, 501].includes(err.status)) unsupported++;
+          if (err instanceof StateHttpError && NO_STREAM_STATUS.has(err.status)) unsupported++;
           lastError = err instanceof Error ? err : new Error(String(err));
           failures.push(lastError.message);
           break;

@@ -278,6 +278,21 @@ describe('stream mode: faults', () => {
     }
   });
 
+  it('auto: a Mesos 1.0 master (v1 API, no SUBSCRIBE: 400) is polled instead', async () => {
+    const sim = await SimMaster.start({ cluster: demoCluster(), v1Subscribe: false });
+    const config = streamConfig([sim.address], { stateSource: 'auto' });
+    const server = await startStreaming(config);
+    try {
+      await waitUntil(() => server.poller !== null, 10_000, 'the fallback to polling');
+      assert.equal(server.streamer, null);
+      await started(server);
+      await assertMatchesPoll(server, config, sim.address);
+    } finally {
+      await server.close();
+      await sim.close();
+    }
+  });
+
   it('auto: a master with the v1 API is followed, not polled', async () => {
     const sim = await SimMaster.start({ cluster: demoCluster(), heartbeatSeconds: 0.2 });
     const config = streamConfig([sim.address], { stateSource: 'auto' });

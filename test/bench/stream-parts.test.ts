@@ -27,6 +27,7 @@ function result(mode: StreamMode, over: Partial<ModeResult> = {}): ModeResult {
     streamEvents: 6000,
     masterLagMaxMs: 10,
     oddAnswers: 0,
+    worst: [],
     command: 'node src/cli.ts',
     ...over,
   };

@@ -67,6 +67,10 @@ export interface ServerProcessOptions {
   readonly nodeFlags?: readonly string[];
   /** Config keys added to benchConfig's, e.g. { transferAllow: ["127.0.0.1"] }. */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** The CLI to run (default src/cli.ts; dist/cli.js measures what the image runs). */
+  readonly script?: string;
+  /** Called with the child as soon as it is spawned (before it is ready). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface StartedServer {
@@ -118,11 +122,12 @@ export async function startServerProcess(
 ): Promise<StartedServer> {
   const configFile = join(o.dir, 'config.json');
   writeFileSync(configFile, `${JSON.stringify({ ...benchConfig(o), ...o.extra }, null, 2)}\n`);
-  const args = [...(o.nodeFlags ?? []), CLI_SCRIPT, '--config', configFile];
+  const args = [...(o.nodeFlags ?? []), o.script ?? CLI_SCRIPT, '--config', configFile];
   const child = children.spawn(process.execPath, args, {
     cpu: o.cpu,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  o.onSpawn?.(child);
   const lines = new LineTap(child);
   const dns = lines.waitFor((l) => portOf(l, 'dns listening (udp, tcp)'), 60_000, 'server DNS');
   const http = lines.waitFor((l) => portOf(l, 'HTTP API listening'), 60_000, 'server HTTP');

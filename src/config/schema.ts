@@ -371,6 +371,17 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     origin: 'ours',
   },
   {
+    key: 'answerCacheMB',
+    kind: 'integer',
+    default: 64,
+    flag: 'answer-cache-mb',
+    description:
+      'Memory bound on the prepared answers for names in the domain, per DNS thread, MiB (estimated V8 heap bytes; the default holds every name of a 10,000-task cluster)',
+    min: 1,
+    max: 65_536,
+    origin: 'ours',
+  },
+  {
     key: 'cacheMaxTTL',
     kind: 'integer',
     default: 3600,

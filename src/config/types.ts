@@ -61,6 +61,8 @@ export interface Config {
 
   /** ours: forwarder cache entries; 0 disables the cache. */
   readonly cacheSize: number;
+  /** ours: bound on the prepared authoritative answers held per DNS thread, MiB. */
+  readonly answerCacheMB: number;
   /** ours: upper bound on any cached TTL, seconds. */
   readonly cacheMaxTTL: number;
   /** ours: serve expired answers up to this many seconds old when every upstream fails; 0 = off. */

@@ -78,7 +78,10 @@ export class QueryHandler {
     this.#traceQueries = options.logger.isLevelEnabled('trace');
     this.zone = new Zone(options.config);
     this.#cacheMinimum = options.answerCacheSize ?? 20_000;
-    this.#cache = this.#cacheMinimum > 0 ? new AnswerCache(this.#cacheMinimum) : null;
+    this.#cache =
+      this.#cacheMinimum > 0
+        ? new AnswerCache(this.#cacheMinimum, options.config.answerCacheMB * 1024 * 1024)
+        : null;
     const current = this.#store.current;
     if (current) {
       this.#takeSerial(current);
@@ -90,6 +93,11 @@ export class QueryHandler {
   /** Prepared answers held for the set in service (0 with the fast path off). */
   get preparedAnswers(): number {
     return this.#cache?.size ?? 0;
+  }
+
+  /** Estimated bytes of the prepared answers held (answer-cache.ts answerBytes). */
+  get preparedBytes(): number {
+    return this.#cache?.bytes ?? 0;
   }
 
   /** Stops reacting to record set swaps and drops the prepared answers. */

@@ -2,6 +2,7 @@
 // names (a monitor, a benchmark's query file) would otherwise miss on every query under LRU.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { answerBytes } from '../../src/dns/answer-cache.ts';
 import { answerCacheCapacity, QueryHandler } from '../../src/dns/handler.ts';
 import { nullObserver } from '../../src/dns/observer.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -41,4 +42,52 @@ it('keeps a prepared answer for each of 30,000 names walked in order, and follow
   } finally {
     handler.close();
   }
+});
+
+it('bounds the prepared answers in estimated bytes across query types', () => {
+  const budgetMb = 1;
+  const store = storeWith(setOf(30_000));
+  const handler = new QueryHandler({
+    config: testConfig({ answerCacheMB: budgetMb }),
+    store,
+    forwarder: null,
+    observer: nullObserver,
+    logger: silentLogger(),
+  });
+  try {
+    // 30,000 names of ~350 estimated bytes each would take ~10 MiB: only the newest fit.
+    for (let i = 0; i < 30_000; i++) {
+      const reply = handler.handle(encodeQuery(`task${i}.marathon.mesos`), 'udp');
+      assert.ok(reply instanceof Uint8Array && rcode(reply) === 0);
+      const aaaa = handler.handle(encodeQuery(`task${i}.marathon.mesos`, { type: 28 }), 'udp');
+      assert.ok(aaaa instanceof Uint8Array && rcode(aaaa) === 0);
+    }
+    const held = handler.preparedAnswers;
+    assert.ok(held > 1000 && held < 10_000, `held ${held} answers`);
+    assert.ok(handler.preparedBytes <= budgetMb * 1024 * 1024, `${handler.preparedBytes} bytes`);
+    // Still answered correctly after eviction, from the slow path.
+    const again = handler.handle(encodeQuery('task0.marathon.mesos'), 'udp');
+    assert.ok(again instanceof Uint8Array && rcode(again) === 0);
+  } finally {
+    handler.close();
+  }
+});
+
+it('estimates an answer from its RRs', () => {
+  const rr = new Uint8Array(16);
+  const one = answerBytes('a.mesos.', {
+    rcode: 0,
+    outcome: 'authoritative',
+    answers: [rr],
+    authority: [],
+    additional: [],
+  });
+  const two = answerBytes('a.mesos.', {
+    rcode: 0,
+    outcome: 'authoritative',
+    answers: [rr, rr],
+    authority: [],
+    additional: [],
+  });
+  assert.ok(one > 16 && two - one >= 96 + 16);
 });

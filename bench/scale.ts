@@ -52,6 +52,8 @@ const CHURN = 100;
 const RELOAD_SECONDS = 2;
 const STEADY_REFRESH_SECONDS = 3600;
 const MB = 1024 * 1024;
+const POLL = 'mesos-dns-ts (poll)';
+const STREAM = 'mesos-dns-ts (stream)';
 
 export interface ScaleOptions {
   readonly sizes: readonly number[];
@@ -307,9 +309,10 @@ function oursTarget(
   dir: string,
   probeDir: string,
   server: { script: string; probe: string },
+  stateSource: 'poll' | 'subscribe',
 ): Target {
   return {
-    name: 'mesos-dns-ts',
+    name: stateSource === 'poll' ? POLL : STREAM,
     start(refreshSeconds, port, steady) {
       process.env['SCALE_PROBE_DIR'] = probeDir;
       let child: ChildProcess | null = null;
@@ -321,7 +324,7 @@ function oursTarget(
         cpu: SERVER_CPU,
         nodeFlags: steady ? ['--expose-gc', '--import', server.probe] : ['--import', server.probe],
         script: server.script,
-        extra: { port, stateTimeoutSeconds: 120 },
+        extra: { port, stateTimeoutSeconds: 120, stateSource },
         onSpawn: (c) => {
           child = c;
         },
@@ -339,7 +342,7 @@ function oursTarget(
       });
       return Promise.resolve({
         child: spawned,
-        command: `taskset -c ${SERVER_CPU} node ${steady ? '--expose-gc ' : ''}--import scale-probe.mjs ${relative(ROOT, server.script)} --config config.json`,
+        command: `taskset -c ${SERVER_CPU} node ${steady ? '--expose-gc ' : ''}--import scale-probe.mjs ${relative(ROOT, server.script)} --config config.json  # stateSource ${stateSource}, refreshSeconds ${refreshSeconds}`,
         ready: serving,
         failed,
         reloads: () => loads,
@@ -378,7 +381,7 @@ function oracleTarget(children: Children, master: string, dir: string): Target {
       child.stderr?.resume();
       return Promise.resolve({
         child,
-        command: `taskset -c ${SERVER_CPU} mesos-dns -config=oracle.json`,
+        command: `taskset -c ${SERVER_CPU} mesos-dns -config=oracle.json  # refreshSeconds ${refreshSeconds}`,
         ready: Promise.resolve(),
         failed: exitWatch(child),
         // mesos-dns logs nothing per reload below -v=2 (which logs every query too).
@@ -539,18 +542,22 @@ async function runSize(
     const sizes = await measureHeapSizes(children, stateFile);
     rmSync(stateFile);
 
-    const targets = [oursTarget(children, sim.address, dir, probeDir, server)];
+    // Polling is what mesos-dns does (the 2 s reloads apply to it); the event stream (#10) has
+    // no reloads, so it is measured in the steady phase only.
+    const poll = oursTarget(children, sim.address, dir, probeDir, server, 'poll');
+    const stream = oursTarget(children, sim.address, dir, probeDir, server, 'subscribe');
     const withOracle = o.oracle && existsSync(ORACLE);
-    if (withOracle) targets.push(oracleTarget(children, sim.address, dir));
+    const oracle = withOracle ? [oracleTarget(children, sim.address, dir)] : [];
+    const targets = [poll, stream, ...oracle];
     const reload = new Map<string, ReloadResult>();
     const steady = new Map<string, SteadyResult>();
-    for (const t of targets) {
+    for (const t of [poll, ...oracle]) {
       process.stderr.write(`scale ${tasks}: ${t.name}, reload every 2 s for ${o.windowS} s\n`);
       reload.set(t.name, await reloadPhase(children, t, probeName, o));
     }
     for (const t of targets) {
       process.stderr.write(`scale ${tasks}: ${t.name}, steady ${o.rate} A/s for ${o.steadyS} s\n`);
-      const ours = t.name === 'mesos-dns-ts';
+      const ours = t !== oracle[0];
       steady.set(
         t.name,
         await steadyPhase(children, t, probeName, queryFile, ours ? probeDir : null, o),
@@ -628,18 +635,21 @@ async function runSize(
         ],
       ],
     );
-    const ours = steady.get('mesos-dns-ts');
+    const ours = steady.get(POLL);
     const threadRows: string[][] = [];
     const gcRows: string[][] = [];
-    if (ours) {
-      const from = ours.load.startedAtMs;
-      const to = from + ours.load.durationS * 1000;
+    for (const name of [POLL, STREAM]) {
+      const r = steady.get(name);
+      if (r === undefined) continue;
+      const from = r.load.startedAtMs;
+      const to = from + r.load.durationS * 1000;
       for (const [when, snaps] of [
-        ['settled', ours.settled],
-        ['after queries', ours.after],
+        ['settled', r.settled],
+        ['after queries', r.after],
       ] as const) {
         for (const s of snaps) {
           threadRows.push([
+            name,
             when,
             `${s.role} (${s.threadId})`,
             mb(s.heapUsed),
@@ -650,9 +660,10 @@ async function runSize(
           ]);
         }
       }
-      for (const s of ours.after) {
+      for (const s of r.after) {
         const p = pauseStats(s.gc, from, to);
         gcRows.push([
+          name,
           `${s.role} (${s.threadId})`,
           String(p.count),
           String(p.major),
@@ -702,18 +713,19 @@ async function runSize(
       '',
       ...machineLines(m).filter((l) => !l.includes('dnsperf')),
       `- cluster: ${tasks} tasks, ${Math.ceil(tasks / 4)} apps × 4 on ${agents} agents (sim/serve.ts; DiscoveryInfo on every 4th app, container IPs on every 3rd task, staging every 50th); state body ${mb(sizes.bodyBytes)} MB; ${aNames} task A names`,
-      `- servers on CPU ${SERVER_CPU}, master and load generator on CPU ${LOAD_CPU}; one server at a time. Reload phase: \`refreshSeconds\` 2, the master replaces ${CHURN} tasks per state request, ${o.windowS} s after the first answer. Steady phase: \`refreshSeconds\` ${STEADY_REFRESH_SECONDS} (one load), ${o.settleS} s to settle, then bench/udp-load.ts offers the A file open loop at ${o.rate}/s for ${o.steadyS} s`,
+      `- servers on CPU ${SERVER_CPU}, master and load generator on CPU ${LOAD_CPU}; one server at a time. Reload phase: \`refreshSeconds\` 2, the master replaces ${CHURN} tasks per state request, ${o.windowS} s after the first answer. this server with \`stateSource: "poll"\` as mesos-dns. Steady phase: \`refreshSeconds\` ${STEADY_REFRESH_SECONDS} (one load; this server also with \`stateSource: "subscribe"\`, the v1 event stream of #10), ${o.settleS} s to settle, then bench/udp-load.ts offers the A file open loop at ${o.rate}/s for ${o.steadyS} s`,
       `- first answer: from spawning the server to the first NOERROR answer for \`${probeName}\` A (asked every 50 ms)`,
       `- mesos-dns: ${withOracle ? ORACLE.replace(ROOT, '').replace(/^.*shared/, 'shared') : 'not run'}`,
       `- 1-minute load average at the end: ${machineInfo('n/a').load1.toFixed(2)}`,
       '',
       summary,
       '',
-      `Memory per thread of this server (bench/scale-probe.ts, \`process.memoryUsage()\` in each isolate after a forced full collection; RSS is per process only):`,
+      `Memory per thread of this server, steady phase (bench/scale-probe.ts, \`process.memoryUsage()\` in each isolate after a forced full collection; RSS is per process only):`,
       '',
       threadRows.length > 0
         ? markdownTable(
             [
+              'server',
               'when',
               'thread',
               'V8 heap used MB',
@@ -730,7 +742,7 @@ async function runSize(
       '',
       gcRows.length > 0
         ? markdownTable(
-            ['thread', 'pauses', 'major', 'total ms', 'max ms', '≥ 1 ms', '≥ 5 ms'],
+            ['server', 'thread', 'pauses', 'major', 'total ms', 'max ms', '≥ 1 ms', '≥ 5 ms'],
             gcRows,
           )
         : '(none recorded)',
@@ -742,8 +754,8 @@ async function runSize(
       'Commands:',
       '```',
       `taskset -c ${LOAD_CPU} node ${relative(ROOT, sim.args.join(' '))}`,
-      ...targets.map((t) => reload.get(t.name)?.command ?? ''),
-      ours?.command ?? '',
+      ...[...reload.values()].map((r) => r.command),
+      ...[...steady.values()].map((r) => r.command),
       ours?.loadCommand ?? '',
       '```',
     ].join('\n');

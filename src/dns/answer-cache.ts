@@ -7,13 +7,14 @@ import { LRUCache } from 'lru-cache';
 import type { PreparedAnswer } from './authority.ts';
 
 /**
- * Estimated V8 heap bytes of one cached answer: the key, the answer object and its three arrays,
- * and per RR a Uint8Array (object and backing store bookkeeping, ~96 bytes) plus its bytes.
- * Measured with --expose-gc on a 10,000-task set: ~310 bytes per one-address A answer (this
- * gives ~350), ~3.4 KB per 10-target SRV answer with its additionals (this gives ~3.0 KB).
+ * Estimated V8 heap bytes of one cached answer: the key string the parser built, the LRU's own
+ * bookkeeping and the answer object with its three arrays (~500 bytes together), and per RR a
+ * Uint8Array (object and backing store, ~96 bytes) plus its bytes. Measured in the scale
+ * benchmark (bench/scale.ts, main thread heap after a full collection): ~760 bytes per cached
+ * one-address A answer (this gives ~700); a 10-target SRV answer with its additionals ~3.4 KB.
  */
 export function answerBytes(key: string, answer: PreparedAnswer): number {
-  let n = 160 + key.length;
+  let n = 500 + key.length;
   for (const list of [answer.answers, answer.authority, answer.additional]) {
     n += 16 + list.length * 8;
     for (const rr of list) n += 96 + rr.byteLength;

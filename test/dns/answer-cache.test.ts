@@ -55,7 +55,7 @@ it('bounds the prepared answers in estimated bytes across query types', () => {
     logger: silentLogger(),
   });
   try {
-    // 30,000 names of ~350 estimated bytes each would take ~10 MiB: only the newest fit.
+    // 30,000 names × 2 types of ~700 estimated bytes each would take ~40 MiB: the newest fit.
     for (let i = 0; i < 30_000; i++) {
       const reply = handler.handle(encodeQuery(`task${i}.marathon.mesos`), 'udp');
       assert.ok(reply instanceof Uint8Array && rcode(reply) === 0);

@@ -229,6 +229,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         refreshSeconds: config.refreshSeconds,
         logger,
         clock,
+        observer: metrics,
       });
       p.start();
       closers.push(() => p.stop());

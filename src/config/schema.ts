@@ -408,7 +408,7 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     default: 10,
     flag: 'state-headers-timeout-seconds',
     description:
-      'Seconds a master has to accept the connection and send its response headers before the next master is asked (stateTimeoutSeconds still bounds the whole load); raise it if a very large master takes longer to start answering',
+      'Seconds a master has to accept the connection and send headers (poll or stream) before the next is asked, logged and counted (mesos_dns_state_masters_silent_total); stateTimeoutSeconds still bounds the whole load',
     min: 1,
     max: I32_MAX,
     origin: 'ours',

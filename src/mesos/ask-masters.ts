@@ -1,6 +1,11 @@
 // Finds the leading master's state: asks each candidate in order; when the one that answers
 // names (or redirects to) another leader, asks that leader once. No redirect loops.
-import { NoMasterError, StateInvalidError, StateRedirectError } from './errors.ts';
+import {
+  NoMasterError,
+  StateInvalidError,
+  StateRedirectError,
+  StateSilentError,
+} from './errors.ts';
 import { upidAddress } from '../net/host-port.ts';
 import type { MesosState } from '../state/types.ts';
 
@@ -26,11 +31,13 @@ function describeError(error: unknown): string {
 
 /**
  * Loads the state from the first candidate that answers, following its leader once. Rejects
- * with NoMasterError listing every attempt when none does.
+ * with NoMasterError listing every attempt when none does. `onSilent` hears at once of each
+ * master skipped for sending nothing (StateSilentError), before the next is asked.
  */
 export async function loadState(
   fetchState: FetchState,
   candidates: readonly string[],
+  onSilent?: (master: string, message: string) => void,
 ): Promise<LoadedState> {
   const tried = new Set<string>();
   const failures: string[] = [];
@@ -40,6 +47,7 @@ export async function loadState(
       return await fetchState(master);
     } catch (error) {
       if (error instanceof StateRedirectError) throw error;
+      if (error instanceof StateSilentError) onSilent?.(master, error.message);
       failures.push(describeError(error));
       return null;
     }

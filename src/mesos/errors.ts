@@ -47,6 +47,13 @@ export class StateTimeoutError extends MesosStateError {
   }
 }
 
+/**
+ * A master that accepted no connection or sent no response headers within
+ * stateHeadersTimeoutSeconds: hung or overloaded, skipped for the next one long before the
+ * whole-load deadline.
+ */
+export class StateSilentError extends StateTimeoutError {}
+
 /** A status other than 200 (401/403 become StateAuthError). */
 export class StateHttpError extends MesosStateError {
   /** The HTTP status, when known (0 after crossing a worker boundary). */

@@ -22,6 +22,8 @@ export interface StatePollerOptions {
   readonly logger: Logger;
   /** Default: a worker-thread loader. */
   readonly loader?: StateLoader;
+  /** Told of each master skipped for sending nothing (metrics). */
+  readonly observer?: { masterSilent(): void };
   readonly clock?: Clock;
 }
 
@@ -172,6 +174,14 @@ export class StatePoller {
           ...(inService ? { previousDigest: this.#swapped!.digest } : {}),
         },
         inService ? store.current : null,
+        (master, message) => {
+          // Said at once: the round goes on to the next master, and may still succeed.
+          logger.warn(
+            { master, err: message },
+            'master sent nothing within stateHeadersTimeoutSeconds; asking the next one',
+          );
+          this.#options.observer?.masterSilent();
+        },
       );
       if (this.#stopped) return;
       const set = outcome.set ?? store.current;

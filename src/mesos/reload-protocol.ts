@@ -54,6 +54,13 @@ export type FromWorker =
       /** The body in UTF-8 chunks (records/api-bodies.ts); null when the worker no longer holds that set. */
       readonly chunks: readonly Uint8Array[] | null;
     }
+  /** During a load: a master sent nothing within stateHeadersTimeoutSeconds; the next is asked. */
+  | {
+      readonly type: 'master-silent';
+      readonly id: number;
+      readonly master: string;
+      readonly message: string;
+    }
   /** The load generated the set the main thread already serves: nothing to transfer. */
   | ({ readonly type: 'unchanged'; readonly id: number } & LoadMeta)
   /** A changed set, whole or as a delta, pulled chunk by chunk (transfer/channel.ts). */

@@ -76,7 +76,11 @@ async function clientFor(options: StateClientOptions): Promise<StateClient> {
 async function load(id: number, params: LoadParams): Promise<void> {
   const started = performance.now();
   const stateClient = await clientFor(params.client);
-  const loaded = await loadState((master) => stateClient.fetchState(master), params.candidates);
+  const loaded = await loadState(
+    (master) => stateClient.fetchState(master),
+    params.candidates,
+    (master, message) => send({ type: 'master-silent', id, master, message }),
+  );
   const fetched = performance.now();
   const names = hostsToResolve(loaded.state, params.generate.masters);
   const { resolved, failures } = await resolveHosts(names, { timeoutMs: params.resolveTimeoutMs });

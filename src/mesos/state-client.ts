@@ -10,6 +10,7 @@ import {
   StateHttpError,
   StateNotJsonError,
   StateRedirectError,
+  StateSilentError,
   StateTimeoutError,
   StateTlsError,
   StateTooLargeError,
@@ -165,6 +166,12 @@ export class StateClient {
   async openStream(master: string, call: object, signal: AbortSignal): Promise<OpenBody> {
     const url = stateUrl(master, this.#options.https, '/api/v1');
     // The deadline covers connecting and the headers only: the body lasts as long as the stream.
+    // A master answers SUBSCRIBE's headers at once (the snapshot follows in the body), so the
+    // early deadline applies: a hung master is skipped in seconds, not stateTimeoutSeconds.
+    const early = Math.min(
+      this.#options.headersTimeoutMs ?? this.#options.timeoutMs,
+      this.#options.timeoutMs,
+    );
     const connecting = new AbortController();
     const deadline = connecting.signal;
     const timer = setTimeout(
@@ -178,7 +185,7 @@ export class StateClient {
         body: JSON.stringify(call),
         dispatcher: this.#agent,
         signal: AbortSignal.any([deadline, signal]),
-        headersTimeout: this.#options.timeoutMs,
+        headersTimeout: early,
         bodyTimeout: 0,
       });
       clearTimeout(timer);
@@ -285,7 +292,7 @@ export class StateClient {
       early < this.#options.timeoutMs &&
       (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
     ) {
-      return new StateTimeoutError(
+      return new StateSilentError(
         `${url} ${code === 'UND_ERR_CONNECT_TIMEOUT' ? 'did not accept the connection' : 'sent no response headers'} within ${early / 1000}s (stateHeadersTimeoutSeconds); the master is hung or overloaded`,
         url,
       );

@@ -31,8 +31,15 @@ export interface StateLoader {
    * it is kept; null when no longer available. Optional: loaders that send it with the set omit it.
    */
   render?(digest: string, body: ApiBody): Promise<readonly Uint8Array[] | null>;
-  /** `base`: the set in service (digest `params.previousDigest`), which a delta applies to. */
-  load(params: LoadParams, base?: RecordSet | null): Promise<LoadOutcome>;
+  /**
+   * `base`: the set in service (digest `params.previousDigest`), which a delta applies to.
+   * `onSilent` hears of each master skipped for sending nothing, as it happens.
+   */
+  load(
+    params: LoadParams,
+    base?: RecordSet | null,
+    onSilent?: (master: string, message: string) => void,
+  ): Promise<LoadOutcome>;
   close(): Promise<void>;
 }
 
@@ -48,6 +55,7 @@ interface Pending {
   readonly base: RecordSet | null;
   readonly baseDigest: string | undefined;
   transferStarted: number;
+  readonly onSilent: ((master: string, message: string) => void) | undefined;
 }
 
 export interface WorkerStateLoaderOptions {
@@ -80,7 +88,11 @@ export class WorkerStateLoader implements StateLoader {
     return this.#worker?.threadId ?? null;
   }
 
-  load(params: LoadParams, base: RecordSet | null = null): Promise<LoadOutcome> {
+  load(
+    params: LoadParams,
+    base: RecordSet | null = null,
+    onSilent?: (master: string, message: string) => void,
+  ): Promise<LoadOutcome> {
     if (this.#closed) return Promise.reject(new StateWorkerError('state loader is closed', ''));
     if (this.#pending !== null) {
       return Promise.reject(
@@ -100,6 +112,7 @@ export class WorkerStateLoader implements StateLoader {
         base,
         baseDigest: params.previousDigest,
         transferStarted: 0,
+        onSilent,
       };
       worker.ref();
       this.#post({ type: 'load', id, params });
@@ -179,6 +192,9 @@ export class WorkerStateLoader implements StateLoader {
       return;
     }
     switch (message.type) {
+      case 'master-silent':
+        pending.onSilent?.(message.master, message.message);
+        return;
       case 'error':
         this.#fail(deserializeStateError(message.error));
         return;

@@ -27,6 +27,7 @@ import {
   MesosStateError,
   StateHttpError,
   StateRedirectError,
+  StateSilentError,
   serializeStateError,
 } from './errors.ts';
 import { RecordIoDecoder, RecordIoError } from './recordio.ts';
@@ -285,6 +286,9 @@ export class StreamFollower {
             continue;
           }
           if (err instanceof StateHttpError && NO_STREAM_STATUS.has(err.status)) unsupported++;
+          if (err instanceof StateSilentError) {
+            this.#hooks.report({ type: 'master-silent', master: target, message: err.message });
+          }
           lastError = err instanceof Error ? err : new Error(String(err));
           failures.push(lastError.message);
           break;

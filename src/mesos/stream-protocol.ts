@@ -91,5 +91,7 @@ export type FromStreamWorker =
       readonly lastEventAtMs: number;
       readonly lastHeartbeatAtMs: number;
     }
+  /** A master sent nothing within stateHeadersTimeoutSeconds; the next one is asked. */
+  | { readonly type: 'master-silent'; readonly master: string; readonly message: string }
   /** No master serves the v1 operator API (every candidate answered 404/405/501). */
   | { readonly type: 'unsupported'; readonly message: string };

@@ -43,6 +43,7 @@ export interface StreamMetrics {
   streamSubscribed(): void;
   streamEnded(cause: string): void;
   streamPropagated(seconds: number): void;
+  masterSilent(): void;
 }
 
 export interface StateStreamerOptions {
@@ -251,6 +252,13 @@ export class StateStreamer {
           this.#events[type] = (this.#events[type] ?? 0) + n;
         }
         metrics?.streamEvents(message.counts, message.lastEventAtMs, message.lastHeartbeatAtMs);
+        return;
+      case 'master-silent':
+        logger.warn(
+          { master: message.master, err: message.message },
+          'master sent nothing within stateHeadersTimeoutSeconds; asking the next one',
+        );
+        metrics?.masterSilent();
         return;
       case 'unsupported':
         if (this.#unsupportedReported) return;

@@ -56,6 +56,7 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
   readonly #tasks: Gauge;
   readonly #failOpenNames: Gauge;
   readonly #failOpenStarts: Counter;
+  readonly #mastersSilent: Counter;
   readonly #lastLoadTime: Gauge;
   readonly #lastLoadDuration: Gauge;
   readonly #loads: CellCounter<'result'>;
@@ -155,6 +156,11 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
     this.#failOpenStarts = new Counter({
       name: 'mesos_dns_fail_open_started_total',
       help: 'onlyHealthy: times a name began failing open (every task behind it unhealthy).',
+      registers: [registry],
+    });
+    this.#mastersSilent = new Counter({
+      name: 'mesos_dns_state_masters_silent_total',
+      help: 'Masters skipped during a state load for accepting no connection or sending no response headers within stateHeadersTimeoutSeconds.',
       registers: [registry],
     });
     this.#tasks = new Gauge({
@@ -404,6 +410,10 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
   /** onlyHealthy: `count` names began failing open with the last load. */
   failOpenStarted(count: number): void {
     if (count > 0) this.#failOpenStarts.inc(count);
+  }
+
+  masterSilent(): void {
+    this.#mastersSilent.inc();
   }
 
   stateLoadFailed(): void {

@@ -94,4 +94,50 @@ describe('hostsToResolve', () => {
     assert.deepEqual(set.aaaa.get('slave.mesos.'), ['2001:db8::1']);
     assert.deepEqual(set.aaaa.get('f.mesos.'), ['2001:db8::1']);
   });
+
+  it('10,000 real-looking agents (FQDN hostname, IP pid): one lookup, for the one name generation uses', async () => {
+    const agents = Array.from({ length: 10_000 }, (_, i) => ({
+      id: `S${i}`,
+      hostname: `agent-${i}.dc1.example.internal`,
+      pid: `slave(1)@10.${(i >> 8) & 255}.${i & 255}.1:5051`,
+    }));
+    const frameworks = [
+      ...Array.from({ length: 50 }, (_, i) => ({
+        id: `F${i}`,
+        name: `fw${i}`,
+        hostname: `scheduler-${i}.dc1.example.internal`,
+        pid: `scheduler-${i}@10.9.0.${i + 1}:4000`,
+      })),
+      // Without a pid, the hostname is where its records come from: the one name to look up.
+      { id: 'F-nopid', name: 'nopid', hostname: 'nopid.dc1.example.internal' },
+    ];
+    const state: MesosState = { leader: 'master@10.0.0.1:5050', slaves: agents, frameworks };
+    const asked: string[] = [];
+    const { resolved, failures } = await resolveHosts(hostsToResolve(state, ['10.0.0.1:5050']), {
+      timeoutMs: 1000,
+      lookup: (name) => {
+        asked.push(name);
+        return Promise.resolve(['192.0.2.7']);
+      },
+    });
+    assert.deepEqual(asked, ['nopid.dc1.example.internal']);
+    assert.deepEqual(failures, []);
+    const warnings: string[] = [];
+    const set = generate(state, {
+      domain: 'mesos',
+      ipSources: ['host'],
+      enforceRFC952: false,
+      srvWeight: 1,
+      masters: ['10.0.0.1:5050'],
+      soaMname: 'ns1.mesos',
+      nameserverAddresses: [],
+      resolvedHosts: resolved,
+      warn: (m) => warnings.push(m),
+    });
+    assert.deepEqual(warnings, []);
+    // Addresses come from the pids (as mesos-dns), and the looked-up name serves its framework.
+    assert.equal(set.a.get('slave.mesos.')?.length, 10_000);
+    assert.deepEqual(set.a.get('nopid.mesos.'), ['192.0.2.7']);
+    assert.deepEqual(set.a.get('fw7.mesos.'), ['10.9.0.8']);
+  });
 });

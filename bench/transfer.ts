@@ -1,9 +1,10 @@
 // Zone transfers: AXFR of the whole zone of a large cluster (records, bytes, messages, seconds)
 // and the IXFR that brings a secondary up after `changed` tasks changed (half killed, half
-// started). The server runs as a child process on CPU 0 with transfers allowed from loopback; the
-// simulated master and the client run here.
+// started), then the AXFR again from a server with `workers: 2`, whose DNS threads relay it to
+// the main thread. The server runs as a child process on CPU 0 with transfers allowed from
+// loopback; the simulated master and the client run here.
 //   node bench/transfer.ts [--tasks 50000] [--changed 100]   (or npm run bench -- --transfer)
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -188,6 +189,20 @@ export async function runTransferBench(o: TransferBenchOptions): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const ixfr = await transfer(server.dnsPort, IXFR, second.serial);
+    await children.stop(server.child);
+
+    process.stderr.write('starting the server with workers: 2\n');
+    const threadedDir = join(dir, 'workers-2');
+    mkdirSync(threadedDir);
+    const threaded = await startServerProcess(children, {
+      master: sim.address,
+      refreshSeconds: 1,
+      workers: 2,
+      dir: threadedDir,
+      cpu: SERVER_CPU,
+      extra: { transferAllow: ['127.0.0.1'] },
+    });
+    const relayed = await transfer(threaded.dnsPort, AXFR);
     const row = (what: string, t: Transfer): string[] => [
       what,
       String(t.records),
@@ -202,6 +217,7 @@ export async function runTransferBench(o: TransferBenchOptions): Promise<void> {
         row(`AXFR, ${o.tasks} tasks (first)`, axfr),
         row(`AXFR, ${o.tasks} tasks (again)`, second),
         row(`IXFR after ${o.changed} changed tasks`, ixfr),
+        row(`AXFR, ${o.tasks} tasks, workers: 2 (relayed by a DNS thread)`, relayed),
       ],
     );
     const body = [

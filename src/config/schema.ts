@@ -357,7 +357,7 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     default: false,
     flag: 'ptron',
     description:
-      'Answer reverse lookups (PTR in in-addr.arpa and ip6.arpa) for task addresses from the container (netinfo, mesos, docker sources); other reverse names are forwarded',
+      'Answer reverse lookups (PTR in in-addr.arpa and ip6.arpa) for task addresses from the container (netinfo, mesos, docker sources); other reverse names are forwarded; with transferAllow also served by AXFR/IXFR',
     origin: 'ours',
   },
   {

@@ -42,8 +42,9 @@ export class Zone {
   /** The SOA serial of the set in service (RecordSet.serial), taken by the handler on each swap. */
   serial = 1;
 
-  constructor(config: Config) {
-    this.apexKey = nameKey(config.domain);
+  /** The cluster domain's zone, or with `apex` another zone with the same SOA (reverse trees). */
+  constructor(config: Config, apex: string = config.domain) {
+    this.apexKey = nameKey(apex);
     this.apexWire = nameToWire(this.apexKey);
     this.ttl = config.ttl >>> 0;
     this.minttl = config.SOAMinttl >>> 0;
@@ -202,7 +203,8 @@ export function prepareAnswer(
   return { rcode: RCODE_NOERROR, outcome: 'authoritative', answers, authority: [], additional };
 }
 
-const REVERSE_APEXES = ['in-addr.arpa.', 'ip6.arpa.'] as const;
+/** The apexes of the reverse trees whose names ptron answers (and transfers, with transferAllow). */
+export const REVERSE_APEXES = ['in-addr.arpa.', 'ip6.arpa.'] as const;
 
 /**
  * Answers a reverse name the set holds (`set.ptr.has(key)`; config ptron). The server speaks
@@ -219,9 +221,30 @@ export function prepareReverseAnswer(
   const questionEnd = HEADER_SIZE + qnameLength + 4;
   const compressor = new NameCompressor();
   compressor.addQuestion(key);
+  if ((REVERSE_APEXES as readonly string[]).includes(key)) {
+    // The apex itself, asked only when the reverse trees are transferred (see the handler): its
+    // SOA and NS, so secondaries can check the serial they hold.
+    const enc = new RREncoder(compressor, questionEnd, false);
+    const answers: Uint8Array[] = [];
+    const apex = { pointer: HEADER_SIZE };
+    if (qtype === TYPE_SOA || qtype === TYPE_ANY) {
+      answers.push(enc.soa(apex, zone.ttl, zone.soaFields()));
+    }
+    if (qtype === TYPE_NS || qtype === TYPE_ANY) answers.push(enc.ns(apex, zone.ttl, zone.mname));
+    if (answers.length > 0) {
+      return {
+        rcode: RCODE_NOERROR,
+        outcome: 'authoritative',
+        answers,
+        authority: [],
+        additional: [],
+      };
+    }
+  }
   const targets = qtype === TYPE_PTR || qtype === TYPE_ANY ? set.ptr.get(key) : undefined;
   if (targets === undefined || targets.length === 0) {
-    const apex = REVERSE_APEXES.find((a) => key.endsWith('.' + a)) ?? REVERSE_APEXES[0];
+    const apex =
+      REVERSE_APEXES.find((a) => key === a || key.endsWith('.' + a)) ?? REVERSE_APEXES[0];
     const apexPointer = HEADER_SIZE + qnameLength - wireLength(apex);
     const enc = new RREncoder(compressor, questionEnd, false);
     const soa = enc.soa({ pointer: apexPointer }, zone.negativeTtl, zone.soaFields());

@@ -7,7 +7,13 @@ import type { RecordStore } from '../records/store.ts';
 import type { Forwarder } from './forward/forwarder.ts';
 import type { DnsObserver, QueryOutcome, Transport } from './observer.ts';
 import { AnswerCache } from './answer-cache.ts';
-import { prepareAnswer, prepareReverseAnswer, Zone, type PreparedAnswer } from './authority.ts';
+import {
+  prepareAnswer,
+  prepareReverseAnswer,
+  REVERSE_APEXES,
+  Zone,
+  type PreparedAnswer,
+} from './authority.ts';
 import { buildAnswerResponse, buildEmptyResponse } from './response.ts';
 import { refuseTransfers, TransferStream, type TransferResponder } from './transfer/service.ts';
 import {
@@ -62,6 +68,8 @@ export class QueryHandler {
   readonly #cache: AnswerCache | null;
   readonly #cacheMinimum: number;
   readonly #transfers: TransferResponder;
+  /** ptron with transfers allowed: the reverse trees are zones served here, apex included. */
+  readonly #reverseApexes: boolean;
   readonly #q = new ParsedQuery();
   readonly #onSwap = (set: RecordSet): void => {
     this.#takeSerial(set);
@@ -75,6 +83,7 @@ export class QueryHandler {
     this.#observer = options.observer;
     this.#logger = options.logger;
     this.#transfers = options.transfers ?? refuseTransfers;
+    this.#reverseApexes = options.config.ptron && options.config.transferAllow.length > 0;
     this.#traceQueries = options.logger.isLevelEnabled('trace');
     this.zone = new Zone(options.config);
     this.#cacheMinimum = options.answerCacheSize ?? 20_000;
@@ -180,7 +189,9 @@ export class QueryHandler {
   /** A reverse name with PTR records in the set (ptron): answered here, not forwarded. */
   #holdsReverse(q: ParsedQuery): boolean {
     const ptr = this.#store.current?.ptr;
-    return ptr !== undefined && ptr.size > 0 && ptr.has(q.key);
+    if (ptr !== undefined && ptr.size > 0 && ptr.has(q.key)) return true;
+    // Secondaries of the reverse trees (transfer/primary.ts) check their apex SOA here.
+    return this.#reverseApexes && (REVERSE_APEXES as readonly string[]).includes(q.key);
   }
 
   #inside(packet: Uint8Array, q: ParsedQuery, transport: Transport): [Uint8Array, QueryOutcome] {

@@ -41,16 +41,22 @@ async function secondary(reply: (n: number) => number | null) {
   return { socket, received, target: `127.0.0.1:${port}` };
 }
 
-function notifier(target: string, results: NotifyResult[]) {
+/** `firstRetryMs` short where resends are the point, long where a resend would race the answer. */
+function notifier(
+  target: string,
+  results: NotifyResult[],
+  { dropOnRejection = false, firstRetryMs = 40 } = {},
+) {
   return new Notifier({
+    dropOnRejection,
     targets: [target],
     zone,
     key: null,
     logger: silentLogger(),
     observer: { notify: (_t, result) => results.push(result) },
     minIntervalMs: 0,
-    firstRetryMs: 40,
-    maxRetryMs: 1000,
+    firstRetryMs,
+    maxRetryMs: Math.max(1000, firstRetryMs),
     // The least the jitter allows: 3/4 of each step.
     random: () => 0,
   });
@@ -87,7 +93,7 @@ test('a secondary that answers with an error is not asked again for that serial'
   const s = await secondary(() => 5 /* REFUSED */);
   closers.push(() => s.socket.close());
   const results: NotifyResult[] = [];
-  const n = notifier(s.target, results);
+  const n = notifier(s.target, results, { firstRetryMs: 5000 });
   closers.push(() => n.close());
   n.changed(2000);
   await waitUntil(() => results.length > 0, 10_000, 'the answer');
@@ -114,4 +120,19 @@ test('a newer serial replaces the one being retried', async () => {
   );
   assert.equal(results.at(-1), 'ok');
   assert.ok(s.received.every((r, i) => i === s.received.length - 1 || r.serial === 3000));
+});
+
+test('with dropOnRejection a secondary that refuses the zone is not told of later changes', async () => {
+  for (const drop of [false, true]) {
+    const s = await secondary(() => 9 /* NOTAUTH: not a zone it serves */);
+    closers.push(() => s.socket.close());
+    const results: NotifyResult[] = [];
+    const n = notifier(s.target, results, { dropOnRejection: drop, firstRetryMs: 5000 });
+    closers.push(() => n.close());
+    n.changed(4000);
+    await waitUntil(() => results.length === 1, 10_000, 'the first answer');
+    n.changed(4001);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.received.length, drop ? 1 : 2, `dropOnRejection ${drop}`);
+  }
 });

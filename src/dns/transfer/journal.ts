@@ -2,7 +2,7 @@
 // version still held, the records deleted and added on the way to the next. Bounded in versions
 // and in records, so a busy cluster's churn cannot grow it without limit.
 import type { RecordSet } from '../../records/recordset.ts';
-import { diffSets, type ZoneRecord } from './zone-records.ts';
+import { diffSets, type ZoneDiff, type ZoneRecord } from './zone-records.ts';
 
 export interface JournalEntry {
   readonly fromSerial: number;
@@ -35,11 +35,17 @@ export class ZoneJournal {
   readonly #limits: JournalLimits;
   readonly #entries: JournalEntry[] = [];
   #records = 0;
+  readonly #diff: (before: RecordSet, after: RecordSet) => ZoneDiff;
   #set: RecordSet | null = null;
   #serial = 0;
 
-  constructor(limits: JournalLimits = DEFAULT_JOURNAL_LIMITS) {
+  /** `diff` finds what changed in this zone between two sets (default: the cluster domain's). */
+  constructor(
+    limits: JournalLimits = DEFAULT_JOURNAL_LIMITS,
+    diff: (before: RecordSet, after: RecordSet) => ZoneDiff = diffSets,
+  ) {
     this.#limits = limits;
+    this.#diff = diff;
   }
 
   get set(): RecordSet | null {
@@ -64,7 +70,7 @@ export class ZoneJournal {
         this.#entries.length = 0;
         this.#records = 0;
       } else {
-        const diff = diffSets(previous, set);
+        const diff = this.#diff(previous, set);
         this.#entries.push({ fromSerial: this.#serial, toSerial: serial, ...diff });
         this.#records += diff.deleted.length + diff.added.length;
         this.#trim();

@@ -36,6 +36,12 @@ export interface NotifierOptions {
   readonly maxRetryMs?: number;
   /** For the back-off's jitter (tests fix it); default Math.random. */
   readonly random?: () => number;
+  /**
+   * A secondary that answers with an error is not sent this zone's NOTIFY again (until restart):
+   * for zones a secondary may well not carry (the reverse trees). Default false: retried on the
+   * next change, and warned about.
+   */
+  readonly dropOnRejection?: boolean;
   readonly nowSeconds?: () => number;
 }
 
@@ -49,6 +55,8 @@ interface Target {
   id: number;
   /** Waits for an answer before resending; starts over with each round. */
   readonly backoff: Backoff;
+  /** Rejected this zone with dropOnRejection: not sent it again. */
+  dropped: boolean;
   timer: NodeJS.Timeout | null;
 }
 
@@ -60,6 +68,7 @@ export class Notifier {
   readonly #observer: NotifyObserver;
   readonly #source: string | undefined;
   readonly #minIntervalMs: number;
+  readonly #dropOnRejection: boolean;
   readonly #now: () => number;
   readonly #sockets = new Map<4 | 6, dgram.Socket>();
   #latest: number | null = null;
@@ -82,6 +91,7 @@ export class Notifier {
       serial: null,
       id: 0,
       backoff: new Backoff(backoff),
+      dropped: false,
       timer: null,
     }));
     this.#zone = options.zone;
@@ -90,6 +100,7 @@ export class Notifier {
     this.#observer = options.observer;
     this.#source = options.source;
     this.#minIntervalMs = options.minIntervalMs ?? 1000;
+    this.#dropOnRejection = options.dropOnRejection ?? false;
     this.#now = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   }
 
@@ -114,6 +125,7 @@ export class Notifier {
     const serial = this.#latest;
     if (serial === null || this.#closed) return;
     for (const target of this.#targets) {
+      if (target.dropped) continue;
       if (target.timer !== null) clearTimeout(target.timer);
       target.serial = serial;
       target.backoff.reset();
@@ -202,6 +214,16 @@ export class Notifier {
     if (target === undefined || !h.qr || h.opcode !== OPCODE_NOTIFY) return;
     if (target.timer !== null) clearTimeout(target.timer);
     target.timer = null;
+    if (h.rcode !== 0 && this.#dropOnRejection) {
+      this.#observer.notify(target.label, 'error');
+      this.#logger.info(
+        { target: target.label, zone: this.#zone.apexKey, rcode: h.rcode },
+        'the secondary does not serve this zone; not notifying it of this zone again',
+      );
+      target.serial = null;
+      target.dropped = true;
+      return;
+    }
     if (h.rcode !== 0) {
       // A secondary that refuses (not configured for us, wrong key) will not change its mind
       // soon; say so once per round rather than hammer it.

@@ -1,14 +1,16 @@
 // The server as a primary: every record set swapped in becomes a version of the zone (journal
-// for IXFR), and the secondaries in `notify` hear of it. Lives on the main thread, next to the
-// store the poller fills.
+// for IXFR), and the secondaries in `notify` hear of it. With ptron the reverse trees
+// (in-addr.arpa., ip6.arpa.) are zones too, holding the set's PTR records. Lives on the main
+// thread, next to the store the poller fills.
 import type { Config } from '../../config/types.ts';
 import type { Logger } from '../../log.ts';
 import type { RecordSet } from '../../records/recordset.ts';
 import type { RecordStore } from '../../records/store.ts';
-import type { Zone } from '../authority.ts';
+import { REVERSE_APEXES, Zone } from '../authority.ts';
 import { DEFAULT_JOURNAL_LIMITS } from './journal.ts';
 import { Notifier, type NotifyObserver } from './notify.ts';
 import { TransferService, type TransferObserver } from './service.ts';
+import { clusterContent, reverseContent, type ZoneContent } from './zone-records.ts';
 
 export interface PrimaryOptions {
   readonly config: Config;
@@ -30,45 +32,63 @@ export interface PrimaryOptions {
 
 export class Primary {
   readonly service: TransferService;
-  readonly notifier: Notifier | null;
+  /** One per zone, when `notify` lists secondaries. */
+  readonly notifiers: readonly Notifier[];
   readonly #store: RecordStore;
-  readonly #zone: Zone;
+  readonly #zones: readonly { readonly zone: Zone; readonly content: ZoneContent }[];
   readonly #serial: (set: RecordSet) => number;
   readonly #announceOnSwap: boolean;
   readonly #onSwap = (set: RecordSet): void => {
-    this.service.advance(this.#zone.apexKey, set, this.#serial(set));
+    const serial = this.#serial(set);
+    for (const { zone } of this.#zones) this.service.advance(zone.apexKey, set, serial);
     if (this.#announceOnSwap) this.announce(set);
   };
 
   constructor(options: PrimaryOptions) {
     const { config, logger } = options;
     this.#store = options.store;
-    this.#zone = options.zone;
+    this.#zones = [
+      { zone: options.zone, content: clusterContent },
+      ...(config.ptron
+        ? REVERSE_APEXES.map((apex) => ({
+            zone: new Zone(config, apex),
+            content: reverseContent(apex),
+          }))
+        : []),
+    ];
     this.#serial = options.serial;
     this.#announceOnSwap = options.announceOnSwap ?? true;
     this.service = new TransferService({
       allow: config.transferAllow,
       keys: config.transferKeys,
-      zones: [options.zone],
+      zones: this.#zones,
       logger,
       observer: options.observer,
       // Nobody may transfer: keep no history, so swaps cost no diff.
       journal:
         config.transferAllow.length === 0 ? { versions: 0, records: 0 } : DEFAULT_JOURNAL_LIMITS,
     });
-    this.notifier =
+    const source =
+      config.listener === '' || config.listener === '0.0.0.0' || config.listener === '::'
+        ? {}
+        : { source: config.listener };
+    this.notifiers =
       config.notify.length === 0
-        ? null
-        : new Notifier({
-            targets: config.notify,
-            zone: options.zone,
-            key: this.service.notifyKey,
-            logger,
-            observer: options.observer,
-            ...(config.listener === '' || config.listener === '0.0.0.0' || config.listener === '::'
-              ? {}
-              : { source: config.listener }),
-          });
+        ? []
+        : this.#zones.map(
+            ({ zone }, i) =>
+              new Notifier({
+                targets: config.notify,
+                zone,
+                key: this.service.notifyKey,
+                logger,
+                observer: options.observer,
+                // A secondary need not carry the reverse trees: one that refuses them is
+                // told once, not on every change.
+                dropOnRejection: i > 0,
+                ...source,
+              }),
+          );
   }
 
   /** Follows the store from now on: each set swapped in becomes a version. */
@@ -80,11 +100,12 @@ export class Primary {
 
   /** Tells the secondaries in `notify` that the zone is now `set` (coalesced, retried). */
   announce(set: RecordSet): void {
-    this.notifier?.changed(this.#serial(set));
+    const serial = this.#serial(set);
+    for (const notifier of this.notifiers) notifier.changed(serial);
   }
 
   close(): void {
     this.#store.offSwap(this.#onSwap);
-    this.notifier?.close();
+    for (const notifier of this.notifiers) notifier.close();
   }
 }

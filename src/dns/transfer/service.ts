@@ -31,7 +31,7 @@ import {
   type TsigKey,
   type TsigRecord,
 } from './tsig.ts';
-import { zoneRecords } from './zone-records.ts';
+import type { ZoneContent } from './zone-records.ts';
 
 export const RCODE_NOTAUTH = 9;
 
@@ -104,16 +104,17 @@ export interface TransferResponder {
   ): Uint8Array | Promise<Uint8Array> | null;
 }
 
-/** A zone served by transfer: its apex facts and its history. */
+/** A zone served by transfer: its apex facts, what it holds of a record set, its history. */
 export interface TransferZone {
   readonly zone: Zone;
+  readonly content: ZoneContent;
   readonly journal: ZoneJournal;
 }
 
 export interface TransferServiceOptions {
   readonly allow: readonly string[];
   readonly keys: Readonly<Record<string, string>>;
-  readonly zones: readonly Zone[];
+  readonly zones: readonly { readonly zone: Zone; readonly content: ZoneContent }[];
   readonly logger: Logger;
   readonly observer: TransferObserver;
   /** Wall-clock seconds, for TSIG times. */
@@ -164,8 +165,11 @@ export class TransferService implements TransferResponder {
   constructor(options: TransferServiceOptions) {
     this.#allow = new AddressList(options.allow);
     this.#keys = tsigKeys(options.keys);
-    for (const zone of options.zones) {
-      this.#zones.set(zone.apexKey, { zone, journal: new ZoneJournal(options.journal) });
+    for (const { zone, content } of options.zones) {
+      const journal = new ZoneJournal(options.journal, (before, after) =>
+        content.diff(before, after),
+      );
+      this.#zones.set(zone.apexKey, { zone, content, journal });
     }
     this.#logger = options.logger;
     this.#observer = options.observer;
@@ -282,7 +286,7 @@ export class TransferService implements TransferResponder {
 
     const target = q.qclass === CLASS_IN ? this.#zones.get(q.key) : undefined;
     if (target === undefined) return fail('notauth', RCODE_NOTAUTH, 'not a zone served here');
-    const { zone, journal } = target;
+    const { zone, content, journal } = target;
     const set = journal.set;
     if (set === null) return fail('notready', RCODE_SERVFAIL, 'no records loaded yet');
     const serial = journal.serial;
@@ -299,15 +303,14 @@ export class TransferService implements TransferResponder {
     let result: TransferResult;
     let clientSerial: number | null = null;
     if (kind === 'axfr') {
-      items = fullZone(set, serial, zone.mname);
+      items = fullZone(content, set, serial, zone.mname);
       result = 'full';
     } else {
       clientSerial = ixfrClientSerial(packet, q.questionEnd);
       if (clientSerial === null) {
         return fail('formerr', RCODE_FORMERR, 'IXFR without an SOA in the authority section');
       }
-      const names = set.a.size + set.aaaa.size + set.srv.size;
-      const plan = journal.plan(clientSerial, names);
+      const plan = journal.plan(clientSerial, content.names(set));
       if (plan.kind === 'current' || transport === 'udp') {
         // RFC 1995 §2: over UDP the SOA alone, which sends a client that is behind to TCP.
         items = [{ soa: serial }];
@@ -316,7 +319,7 @@ export class TransferService implements TransferResponder {
         items = differences(serial, plan.entries);
         result = 'incremental';
       } else {
-        items = fullZone(set, serial, zone.mname);
+        items = fullZone(content, set, serial, zone.mname);
         result = 'full';
       }
     }
@@ -351,10 +354,15 @@ export class TransferService implements TransferResponder {
   }
 }
 
-function* fullZone(set: RecordSet, serial: number, mname: string): Generator<TransferItem> {
+function* fullZone(
+  content: ZoneContent,
+  set: RecordSet,
+  serial: number,
+  mname: string,
+): Generator<TransferItem> {
   yield { soa: serial };
   yield { ns: mname };
-  for (const record of zoneRecords(set)) yield { record };
+  for (const record of content.records(set)) yield { record };
   yield { soa: serial };
 }
 

@@ -1,14 +1,16 @@
 // A zone as transfers see it: an apex with its SOA and NS, and records by owner name. The cluster
-// domain is one (its RecordSet); reverse zones (#13) can be another with PTR records. The
-// journal's versions are the differences between successive record sets.
+// domain is one (the A, AAAA and SRV maps of its RecordSet); with ptron the reverse trees
+// in-addr.arpa. and ip6.arpa. are others (the PTR map's names under each). The journal's versions
+// are the differences between successive record sets.
 import { OverlayMap } from '../../records/overlay-map.ts';
 import type { RecordSet, SrvRecord } from '../../records/recordset.ts';
-import { TYPE_A, TYPE_AAAA, TYPE_SRV } from '../wire.ts';
+import { TYPE_A, TYPE_AAAA, TYPE_PTR, TYPE_SRV } from '../wire.ts';
 
 /** One resource record of the zone other than its SOA and NS. */
 export type ZoneRecord =
   | { readonly name: string; readonly type: typeof TYPE_A | typeof TYPE_AAAA; readonly ip: string }
-  | { readonly name: string; readonly type: typeof TYPE_SRV; readonly srv: SrvRecord };
+  | { readonly name: string; readonly type: typeof TYPE_SRV; readonly srv: SrvRecord }
+  | { readonly name: string; readonly type: typeof TYPE_PTR; readonly target: string };
 
 /** Records added and deleted between two versions of a zone. */
 export interface ZoneDiff {
@@ -78,8 +80,10 @@ function diffMap<V>(
   keyOf: (v: V) => string,
   record: (name: string, v: V) => ZoneRecord,
   out: { deleted: ZoneRecord[]; added: ZoneRecord[] },
+  inZone: (name: string) => boolean = () => true,
 ): void {
   for (const name of candidates(before, after)) {
+    if (!inZone(name)) continue;
     const old = before.get(name) ?? [];
     const now = after.get(name) ?? [];
     if (old === now) continue;
@@ -101,4 +105,44 @@ export function diffSets(before: RecordSet, after: RecordSet): ZoneDiff {
   diffMap(before.aaaa, after.aaaa, ipKey, (name, ip) => ({ name, type: TYPE_AAAA, ip }), out);
   diffMap(before.srv, after.srv, srvKey, (name, srv) => ({ name, type: TYPE_SRV, srv }), out);
   return out;
+}
+
+/** What a zone holds of a record set: its records, their differences, its size in names. */
+export interface ZoneContent {
+  records(set: RecordSet): Iterable<ZoneRecord>;
+  diff(before: RecordSet, after: RecordSet): ZoneDiff;
+  /** Owner names, to weigh an IXFR against the whole zone. */
+  names(set: RecordSet): number;
+}
+
+/** The cluster domain: every A, AAAA and SRV record of the set. */
+export const clusterContent: ZoneContent = {
+  records: zoneRecords,
+  diff: diffSets,
+  names: (set) => set.a.size + set.aaaa.size + set.srv.size,
+};
+
+/** A reverse tree ("in-addr.arpa.", "ip6.arpa."): the PTR records of the set's names under it. */
+export function reverseContent(apexKey: string): ZoneContent {
+  const suffix = `.${apexKey}`;
+  const inZone = (name: string): boolean => name.endsWith(suffix);
+  const ptr = (name: string, target: string): ZoneRecord => ({ name, type: TYPE_PTR, target });
+  return {
+    *records(set) {
+      for (const [name, targets] of set.ptr) {
+        if (!inZone(name)) continue;
+        for (const target of distinct(targets, ipKey)) yield ptr(name, target);
+      }
+    },
+    diff(before, after) {
+      const out = { deleted: [] as ZoneRecord[], added: [] as ZoneRecord[] };
+      diffMap(before.ptr, after.ptr, ipKey, ptr, out, inZone);
+      return out;
+    },
+    names(set) {
+      let n = 0;
+      for (const name of set.ptr.keys()) if (inZone(name)) n++;
+      return n;
+    },
+  };
 }

@@ -51,3 +51,15 @@ export function parseIpNetwork(text: string): IpNetwork | string {
   }
   return { ...ip, prefix };
 }
+
+/** The eight 16-bit groups of an IPv6 address as parseIp gives it (canonical, "::" expanded). */
+export function ipv6Groups(ip: ParsedIp): number[] {
+  if (ip.family !== 6) throw new Error(`${ip.address} is not an IPv6 address`);
+  const [head = '', tail] = ip.address.split('::');
+  const side = (s: string | undefined): number[] =>
+    s === undefined || s === '' ? [] : s.split(':').map((g) => parseInt(g, 16));
+  const before = side(head);
+  const after = side(tail);
+  const fill = tail === undefined ? 0 : 8 - before.length - after.length;
+  return [...before, ...new Array<number>(fill).fill(0), ...after];
+}

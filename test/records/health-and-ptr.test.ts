@@ -202,6 +202,10 @@ describe('reverseName', () => {
       'b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.',
     );
     assert.equal(reverseName('::1'), '1' + '.0'.repeat(31) + '.ip6.arpa.');
+    assert.equal(reverseName('FD01:0:0:0:0:0:0:5'), reverseName('fd01::5'));
+    assert.equal(reverseName('fd01::'), '0.'.repeat(28) + '1.0.d.f.ip6.arpa.');
+    // As the A record has it.
+    assert.equal(reverseName('::ffff:10.0.2.1'), '1.2.0.10.in-addr.arpa.');
   });
 
   it('refuses what is no address', () => {

@@ -21,7 +21,11 @@ import {
   tsigKeys,
   verifyRequest,
 } from '../../src/dns/transfer/tsig.ts';
-import { diffSets, zoneRecords } from '../../src/dns/transfer/zone-records.ts';
+import { TransferService, TransferStream } from '../../src/dns/transfer/service.ts';
+import { Zone } from '../../src/dns/authority.ts';
+import { ParsedQuery, parseQuery } from '../../src/dns/wire.ts';
+import { createLogger } from '../../src/log.ts';
+import { clusterContent, diffSets, zoneRecords } from '../../src/dns/transfer/zone-records.ts';
 import { overlay } from '../../src/records/overlay-map.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { encodeQuery, makeSet, srv } from './fixtures.ts';
@@ -260,4 +264,32 @@ test('config: transfer keys validated at load, with the key named', () => {
   assert.throws(() => buildConfig({ ...base, notify: ['10.0.0.7:99999'] }), /"notify"\[0\]/);
   const unused = buildConfig({ ...base, transferKeys: { 'xfr.': `hmac-sha256:${secret}` } });
   assert.ok(unused.warnings.some((w) => /transferAllow" is empty/.test(w)));
+});
+
+test('service: the served log line names the zone asked, though the parser moved on', async () => {
+  const { config } = buildConfig({ masters: ['127.0.0.1:5050'] });
+  const zone = new Zone(config);
+  const lines: { msg?: string; zone?: string }[] = [];
+  const logger = createLogger(0, {
+    write: (line: string) => lines.push(JSON.parse(line) as { msg?: string; zone?: string }),
+  });
+  const service = new TransferService({
+    allow: ['127.0.0.1'],
+    keys: {},
+    zones: [{ zone, content: clusterContent }],
+    logger,
+    observer: { transfer: () => {} },
+  });
+  service.advance('mesos.', set({ 'a.marathon.mesos.': ['10.0.0.1'] }), 7);
+  const packet = encodeQuery('mesos', { type: 252 });
+  // The handler reuses one ParsedQuery: the next query overwrites it while the transfer streams.
+  const q = new ParsedQuery();
+  parseQuery(packet, zone.apexWire, q);
+  const out = service.respond(packet, q, 'tcp', '127.0.0.1');
+  parseQuery(encodeQuery('other.example'), zone.apexWire, q);
+  assert.ok(out instanceof TransferStream);
+  const messages: Uint8Array[] = [];
+  for await (const m of out) messages.push(m);
+  assert.equal(messages.length, 1);
+  assert.equal(lines.find((l) => l.msg === 'axfr served')?.zone, 'mesos.');
 });

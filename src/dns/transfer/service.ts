@@ -331,7 +331,7 @@ export class TransferService implements TransferResponder {
         {
           peer,
           transport,
-          zone: q.key,
+          zone: echo.apexKey,
           kind,
           result,
           serial,

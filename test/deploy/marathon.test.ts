@@ -37,6 +37,24 @@ function measuredServingPeakMb(): number {
   return Math.max(...peaks);
 }
 
+/**
+ * The server's peak RSS (VmHWM, polling as mesos-dns does) at `tasks` tasks, as bench/scale.ts
+ * last measured it: the largest "peak RSS MB" row (2 s reloads, and the steady run) of its
+ * section scale-<tasks> in bench/results.md.
+ */
+function measuredScalePeakMb(doc: string, tasks: number): number {
+  const section = sectionOf(doc, `scale-${tasks}`);
+  assert.ok(section, `bench/results.md has no section scale-${tasks}: node bench/scale.ts`);
+  const peaks = parseMarkdownTable(section)
+    .filter((row) => (row['measure'] ?? '').startsWith('peak RSS MB'))
+    .map((row) => Number(row['mesos-dns-ts (poll)']));
+  assert.ok(
+    peaks.length > 0 && peaks.every((mb) => Number.isFinite(mb) && mb > 0),
+    `no "peak RSS MB" for mesos-dns-ts (poll) in section scale-${tasks}`,
+  );
+  return Math.max(...peaks);
+}
+
 // App (app.raml). Deprecated fields (ports, uris, ipAddress) are left out on purpose.
 const APP_FIELDS = [
   'id',
@@ -240,4 +258,30 @@ test('the image, its capabilities, its flags and its memory', () => {
     mem >= MEM_MARGIN * peak,
     `mem ${mem} MB is below ${MEM_MARGIN}x the measured peak RSS of ${peak} MB (bench/results.md)`,
   );
+});
+
+test('mem covers the cluster size the app says it is sized for (bench/scale.ts)', () => {
+  const labels = obj(app['labels'], 'labels');
+  const tasks = Number(labels['sized-for-tasks']);
+  assert.ok(Number.isInteger(tasks) && tasks > 0, 'labels["sized-for-tasks"]: a task count');
+  const mem = num(app['mem'], 'mem');
+  const peak = measuredScalePeakMb(readFileSync(RESULTS_FILE, 'utf8'), tasks);
+  assert.ok(
+    mem >= MEM_MARGIN * peak,
+    `mem ${mem} MB is below ${MEM_MARGIN}x the peak RSS of ${peak} MB measured at ${tasks} tasks`,
+  );
+});
+
+test('reads the peak RSS of a scale section', () => {
+  const doc = [
+    '<!-- section:scale-50000 -->',
+    '| measure | mesos-dns-ts (poll) | mesos-dns |',
+    '|---|---|---|',
+    '| first answer after start, reload phase (s) | 3.0 | 2.0 |',
+    '| peak RSS MB, 30 s of 2 s reloads (VmHWM) | 613 | 554 |',
+    '| peak RSS MB, steady phase (VmHWM) | 481 | 334 |',
+    '<!-- /section:scale-50000 -->',
+  ].join('\n');
+  assert.equal(measuredScalePeakMb(doc, 50_000), 613);
+  assert.throws(() => measuredScalePeakMb(doc, 10_000), /no section scale-10000/);
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
@@ -174,6 +175,38 @@ describe('StateClient body limit while streaming', () => {
       );
       const state = await withClient(base, (c) => c.fetchState(master.address));
       assert.equal(state.frameworks?.[0]?.tasks?.length, 600);
+    } finally {
+      await master.close();
+    }
+  });
+});
+
+describe('StateClient body with Content-Length, in several writes', () => {
+  it('reads it whole into one buffer, a UTF-8 character split across writes intact', async () => {
+    // "é" is two bytes in UTF-8; the first write ends between them.
+    const body = Buffer.from(JSON.stringify({ frameworks: [], slaves: [], hostname: 'mé' }));
+    const cut = body.indexOf(Buffer.from('é')) + 1;
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.write(body.subarray(0, cut));
+      setTimeout(() => res.end(body.subarray(cut)), 20);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const text = await withClient(base, (c) => c.fetchText(`http://127.0.0.1:${port}/`));
+      assert.equal(text, body.toString('utf8'));
+      assert.ok(text.includes('mé'));
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('parses a large state served with Content-Length', async () => {
+    const master = await SimMaster.start({ cluster: buildCluster({ apps: 2000 }) });
+    try {
+      const state = await withClient(base, (c) => c.fetchState(master.address));
+      assert.equal(state.frameworks?.[0]?.tasks?.length, 6000);
     } finally {
       await master.close();
     }

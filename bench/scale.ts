@@ -332,13 +332,27 @@ function oursTarget(
       // startServerProcess spawns synchronously before its first await.
       const spawned = child as ChildProcess | null;
       if (spawned === null) throw new Error('startServerProcess did not spawn');
-      const failed = exitWatch(spawned);
+      const exited = exitWatch(spawned);
+      let why: string | null = null;
+      // A server that cannot load (an event stream record over its limit, say) never answers:
+      // stop at its first such line instead of waiting out the timeout.
+      spawned.stdout?.on('data', (chunk: Buffer) => {
+        const text = chunk.toString();
+        if (why === null && text.includes('"cause":"too-large"')) {
+          why = /"err":"([^"]*)"/.exec(text)?.[1] ?? 'too-large';
+        }
+      });
+      const failed = (): string | null => exited() ?? why;
       let loads = 0;
       const serving = started.then((s: StartedServer) => {
         s.lines.onLine((line) => {
           if (jsonLine(line)?.['msg'] === 'state loaded') loads++;
         });
         return s;
+      });
+      // Awaited only after the first answer: record a failure meanwhile instead of crashing.
+      serving.catch((err: unknown) => {
+        why ??= err instanceof Error ? err.message.split('\n')[0]! : String(err);
       });
       return Promise.resolve({
         child: spawned,
@@ -551,6 +565,7 @@ async function runSize(
     const targets = [poll, stream, ...oracle];
     const reload = new Map<string, ReloadResult>();
     const steady = new Map<string, SteadyResult>();
+    const failures = new Map<string, string>();
     for (const t of [poll, ...oracle]) {
       process.stderr.write(`scale ${tasks}: ${t.name}, reload every 2 s for ${o.windowS} s\n`);
       reload.set(t.name, await reloadPhase(children, t, probeName, o));
@@ -558,10 +573,16 @@ async function runSize(
     for (const t of targets) {
       process.stderr.write(`scale ${tasks}: ${t.name}, steady ${o.rate} A/s for ${o.steadyS} s\n`);
       const ours = t !== oracle[0];
-      steady.set(
-        t.name,
-        await steadyPhase(children, t, probeName, queryFile, ours ? probeDir : null, o),
-      );
+      try {
+        steady.set(
+          t.name,
+          await steadyPhase(children, t, probeName, queryFile, ours ? probeDir : null, o),
+        );
+      } catch (err) {
+        const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+        failures.set(t.name, message);
+        process.stderr.write(`scale ${tasks}: ${t.name} failed: ${message}\n`);
+      }
     }
     await children.stop(sim.child);
     queryFile = '';
@@ -569,7 +590,8 @@ async function runSize(
     const names = targets.map((t) => t.name);
     const cell = <T>(m: Map<string, T>, n: string, f: (v: T) => string): string => {
       const v = m.get(n);
-      return v === undefined ? '–' : f(v);
+      if (v !== undefined) return f(v);
+      return failures.has(n) && m === (steady as unknown) ? 'failed (below)' : '–';
     };
     const summary = markdownTable(
       ['measure', ...names],
@@ -747,6 +769,9 @@ async function runSize(
           )
         : '(none recorded)',
       '',
+      ...(failures.size > 0
+        ? ['Failed runs:', ...[...failures].map(([name, message]) => `- ${name}: ${message}`), '']
+        : []),
       'What the state and the records occupy on a V8 heap (a separate `node --expose-gc` child, one step at a time):',
       '',
       sizeTable,

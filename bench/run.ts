@@ -7,6 +7,9 @@
 //   node bench/run.ts --abuse [--packets N] [--frames N] [--tcp-flood N] [--http-flood N] [--seed N]
 //                     [--enumerate-clients N (0: skip)] [--enumerate-tasks N]
 // runs bench/abuse.ts alone: fuzzing and connection floods against the server, loopback only.
+//   node bench/run.ts --scale [--sizes 10000,50000,200000] [--quick]
+// runs bench/scale.ts alone (#15): memory, first answer and tail at each size beside mesos-dns;
+// not part of --all (the 200k case alone takes ~8 minutes).
 //   node bench/run.ts --stream [--tasks N] [--rate N] [--duration S] [--modes subscribe,poll2,poll60]
 // runs bench/stream.ts alone (its own flags): task changes over the event stream against polling.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -237,6 +240,8 @@ async function main(): Promise<void> {
       transfer: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       abuse: { type: 'boolean', default: false },
+      scale: { type: 'boolean', default: false },
+      sizes: { type: 'string', default: '10000,50000,200000' },
       packets: { type: 'string', default: '1000000' },
       frames: { type: 'string', default: '100000' },
       'tcp-flood': { type: 'string', default: '5000' },
@@ -258,6 +263,20 @@ async function main(): Promise<void> {
       enumerateTasks: wholeNumber('enumerate-tasks', values['enumerate-tasks'], 100),
     });
     return;
+  }
+  if (values.scale) {
+    const { runScaleBench, parseSizes } = await import('./scale.ts');
+    await runScaleBench({
+      sizes: parseSizes(values.sizes),
+      windowS: values.quick ? 10 : 40,
+      steadyS: values.quick ? 5 : 20,
+      settleS: values.quick ? 2 : 10,
+      rate: 5000,
+      oracle: true,
+      source: false,
+    });
+    // A server that never became ready leaves a /ready poll running until its timeout.
+    process.exit();
   }
   const serving = values.all || (!values.reload && !values.generate && !values.transfer);
   if (serving) {

@@ -844,9 +844,13 @@ if (import.meta.main) {
       rate: num('rate', values.rate),
       oracle: !values['no-oracle'],
       source: values.source,
-    }).catch((err: unknown) => {
-      process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    });
+    })
+      // A server that never became ready leaves startServerProcess polling /ready until its
+      // timeout; the results are written, so do not wait for it.
+      .then(() => process.exit())
+      .catch((err: unknown) => {
+        process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+      });
   }
 }

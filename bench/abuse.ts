@@ -296,7 +296,7 @@ function enumerateLines(e: EnumerateFloodResult, o: AbuseOptions): string[] {
   const f = (v: number) => v.toFixed(2);
   const mb = (v: number) => v.toFixed(0);
   const dns = (name: string, r: EnumerateFloodResult['floor']) =>
-    `| ${name} | ${r.sent} | ${((100 * r.answered) / r.sent).toFixed(3)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.p999Ms)} | ${f(r.maxMs)} |`;
+    `| ${name} | ${r.sent} | ${((100 * r.answered) / r.sent).toFixed(3)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.p999Ms)} | ${f(r.maxMs)} | ${f(r.senderLagMaxMs)} |`;
   const codes = Object.entries(e.responses)
     .map(([status, n]) => `${status === '-1' ? 'failed' : status} × ${n}`)
     .join(', ');
@@ -305,10 +305,10 @@ function enumerateLines(e: EnumerateFloodResult, o: AbuseOptions): string[] {
     '',
     `### ${o.enumerateClients} parallel \`/v1/enumerate\` at ${o.enumerateTasks} tasks`,
     '',
-    `Server pinned to CPU 0 (workers 1: DNS and HTTP share the main thread; the load worker renders), master and DNS load on CPU 1. Each client asks again as soon as it has read a body, for the whole ${e.during.durationS} s DNS window (open loop, mixed file). Body: ${(e.bodyBytes / 1e6).toFixed(1)} MB; bodies read: ${e.bodiesRead} (${((e.bodyBytes * e.bodiesRead) / 1e9).toFixed(1)} GB); responses: ${codes}.`,
+    `Server pinned to CPU 0 (workers 1: DNS and HTTP share the main thread; the load worker renders), master, DNS load and the readers (bench/enumerate-clients.ts, nice 19) on CPU 1. Each client asks again as soon as it has read a body, for the whole ${e.during.durationS} s DNS window (open loop, mixed file). Body: ${(e.bodyBytes / 1e6).toFixed(1)} MB; bodies read: ${e.bodiesRead} (${((e.bodyBytes * e.bodiesRead) / 1e9).toFixed(1)} GB); responses: ${codes}.`,
     '',
-    '| DNS load | sent | answered % | p50 ms | p99 ms | p99.9 ms | max ms |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| DNS load | sent | answered % | p50 ms | p99 ms | p99.9 ms | max ms | load generator lag max ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     dns('idle server (floor)', e.floor),
     dns(`during ${o.enumerateClients} enumerate clients`, e.during),
     '',

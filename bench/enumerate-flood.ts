@@ -2,12 +2,13 @@
 // GET /v1/enumerate kept up for the whole of an open-loop DNS load (each client asks again as
 // soon as its body is read), against the same load on the idle server (the floor). Reports every
 // response, DNS latency, and the server's RSS before, at its peak and after a quiet spell.
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MesosState } from '../src/state/types.ts';
 import { generate } from '../src/records/generate.ts';
-import type { Children } from './children.ts';
+import { fileURLToPath } from 'node:url';
+import { jsonLine, LineTap, type Children } from './children.ts';
+import type { EnumerateClientsReport } from './enumerate-clients.ts';
 import { fetchState, startServerProcess, startSim } from './processes.ts';
 import { buildQuerySets, writeQueryFile } from './query-files.ts';
 import { offerLoad } from './reload.ts';
@@ -40,6 +41,8 @@ export interface EnumerateFloodResult {
   readonly commands: readonly string[];
 }
 
+const CLIENTS_SCRIPT = fileURLToPath(new URL('enumerate-clients.ts', import.meta.url));
+
 /** After the last request: the server keeps a body 30 s (bodyHoldMs), then frees it. */
 const QUIET_S = 45;
 
@@ -50,30 +53,6 @@ function rssMb(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-/**
- * GET /v1/enumerate once on its own connection from `from`: status and body bytes (the body is
- * dropped). Clients spread over loopback addresses, as separate hosts would: one address may
- * hold only httpMaxConnectionsPerSource (100) connections.
- */
-function getEnumerate(
-  port: number,
-  from: string,
-): Promise<{ status: number; bytes: number; error?: string }> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      { host: '127.0.0.1', port, path: '/v1/enumerate', agent: false, localAddress: from },
-      (res) => {
-        let bytes = 0;
-        res.on('data', (d: Buffer) => (bytes += d.length));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-        res.on('error', (e) => resolve({ status: -1, bytes, error: e.message }));
-      },
-    );
-    req.on('error', (e) => resolve({ status: -1, bytes: 0, error: e.message }));
-    req.setTimeout(120_000, () => req.destroy());
-  });
 }
 
 export async function enumerateFlood(
@@ -119,32 +98,31 @@ export async function enumerateFlood(
   process.stderr.write(`abuse: enumerate flood: ${o.clients} clients for ${o.durationS} s\n`);
   let rssPeakMb = rssBeforeMb;
   const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(pid))), 100);
-  const responses: Record<string, number> = {};
-  let bodyBytes = 0;
-  let bodiesRead = 0;
-  let flooding = true;
-  const errors: string[] = [];
-  const served = new Array<boolean>(o.clients).fill(false);
-  const client = async (i: number) => {
-    while (flooding) {
-      const r = await getEnumerate(server.httpPort, `127.0.0.${10 + (i % 10)}`);
-      responses[String(r.status)] = (responses[String(r.status)] ?? 0) + 1;
-      if (r.error !== undefined && errors.length < 5)
-        errors.push(`${r.error} after ${r.bytes} bytes`);
-      if (r.status === 200) {
-        served[i] = true;
-        bodiesRead++;
-        bodyBytes = r.bytes;
-      } else {
-        await new Promise((res) => setTimeout(res, 1000)); // Retry-After: 1
-      }
-    }
-  };
   const during = offerLoad(children, server.dnsPort, file, load);
-  const clients = Array.from({ length: o.clients }, (_, i) => client(i));
+  // The readers at nice 19 on the load generator's CPU: the DNS load must not wait for them.
+  const readers = children.spawn(
+    'nice',
+    [
+      '-n',
+      '19',
+      process.execPath,
+      CLIENTS_SCRIPT,
+      '--port',
+      String(server.httpPort),
+      '--clients',
+      String(o.clients),
+      '--duration',
+      String(o.durationS),
+    ],
+    { cpu: 1 },
+  );
+  const report = new LineTap(readers).waitFor(
+    (line) => jsonLine(line) as EnumerateClientsReport | undefined,
+    (o.durationS + 180) * 1000,
+    'bench/enumerate-clients.ts',
+  );
   const duringReport = await during;
-  flooding = false;
-  await Promise.all(clients);
+  const clients = await report;
   clearInterval(sampler);
 
   process.stderr.write(`abuse: enumerate flood: ${QUIET_S} s of DNS only, then RSS\n`);
@@ -156,16 +134,21 @@ export async function enumerateFlood(
   return {
     floor: floor.report,
     during: duringReport.report,
-    responses,
-    errors,
-    everyClientServed: served.every(Boolean),
-    bodyBytes,
-    bodiesRead,
+    responses: clients.responses,
+    errors: clients.errors,
+    everyClientServed: clients.everyClientServed,
+    bodyBytes: clients.bodyBytes,
+    bodiesRead: clients.bodiesRead,
     rssBeforeMb,
     rssPeakMb,
     rssAfterMb,
     quietS: QUIET_S,
     crashed,
-    commands: [`taskset -c 1 node ${sim.args.join(' ')}`, server.command, floor.command],
+    commands: [
+      `taskset -c 1 node ${sim.args.join(' ')}`,
+      server.command,
+      floor.command,
+      `taskset -c 1 nice -n 19 node bench/enumerate-clients.ts --port ${server.httpPort} --clients ${o.clients} --duration ${o.durationS}`,
+    ],
   };
 }

@@ -4,12 +4,10 @@
 // response, DNS latency, and the server's RSS before, at its peak and after a quiet spell.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MesosState } from '../src/state/types.ts';
-import { generate } from '../src/records/generate.ts';
 import { fileURLToPath } from 'node:url';
 import { jsonLine, LineTap, type Children } from './children.ts';
 import type { EnumerateClientsReport } from './enumerate-clients.ts';
-import { fetchState, startServerProcess, startSim } from './processes.ts';
+import { benchRecordSet, startServerProcess, startSim } from './processes.ts';
 import { buildQuerySets, writeQueryFile } from './query-files.ts';
 import { offerLoad } from './reload.ts';
 import type { LoadReport } from './udp-load.ts';
@@ -66,16 +64,7 @@ export async function enumerateFlood(
     { tasks: o.tasks, instances: 4, agents: Math.max(1, Math.round(o.tasks / 50)) },
     1,
   );
-  const state = (await fetchState(sim.address)) as MesosState;
-  const set = generate(state, {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: [sim.address],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: ['127.0.0.1'],
-  });
+  const set = await benchRecordSet(sim.address);
   const file = join(dir, 'mixed.txt');
   writeQueryFile(file, buildQuerySets(set).mixed);
   const server = await startServerProcess(children, {

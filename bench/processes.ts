@@ -4,6 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generate } from '../src/records/generate.ts';
+import type { RecordSet } from '../src/records/recordset.ts';
+import type { MesosState } from '../src/state/types.ts';
 import { jsonLine, LineTap, type Children } from './children.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -224,4 +227,21 @@ export async function fetchState(address: string): Promise<unknown> {
   });
   if (res.status !== 200) throw new Error(`GET http://${address}/master/state: HTTP ${res.status}`);
   return res.json();
+}
+
+/**
+ * The record set a server started with benchConfig builds from the sim at `address` (the same
+ * domain, IP sources and SOA), generated here to write the query files from.
+ */
+export async function benchRecordSet(address: string): Promise<RecordSet> {
+  const state = (await fetchState(address)) as MesosState;
+  return generate(state, {
+    domain: 'mesos',
+    ipSources: ['netinfo', 'mesos', 'host'],
+    enforceRFC952: false,
+    srvWeight: 1,
+    masters: [address],
+    soaMname: 'ns1.mesos',
+    nameserverAddresses: ['127.0.0.1'],
+  });
 }

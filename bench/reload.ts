@@ -8,12 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { MesosState } from '../src/state/types.ts';
-import { generate } from '../src/records/generate.ts';
 import { Children, jsonLine, LineTap, peakRssMb } from './children.ts';
 import { machineInfo, machineLines } from './machine.ts';
 import {
-  fetchState,
+  benchRecordSet,
   scrapeMetric,
   startBareUdp,
   startServerProcess,
@@ -75,6 +73,8 @@ export async function offerLoad(
   port: number,
   file: string,
   o: Pick<ReloadBenchOptions, 'rate' | 'durationS'>,
+  /** How the query file is named in the reported command. */
+  label = 'mixed.txt',
 ): Promise<{ report: LoadReport; command: string }> {
   const args = [
     UDP_LOAD,
@@ -97,7 +97,7 @@ export async function offerLoad(
   if (code !== 0) throw new Error(`bench/udp-load.ts exited with ${code}`);
   return {
     report: await report,
-    command: `taskset -c ${LOAD_CPU} node bench/udp-load.ts ${args.slice(1).join(' ').replace(file, 'mixed.txt')}`,
+    command: `taskset -c ${LOAD_CPU} node bench/udp-load.ts ${args.slice(1).join(' ').replace(file, label)}`,
   };
 }
 
@@ -131,16 +131,7 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
     );
     const stateRes = await fetch(`http://${sim.address}/master/state`);
     const stateBytes = (await stateRes.arrayBuffer()).byteLength;
-    const state = (await fetchState(sim.address)) as MesosState;
-    const set = generate(state, {
-      domain: 'mesos',
-      ipSources: ['netinfo', 'mesos', 'host'],
-      enforceRFC952: false,
-      srvWeight: 1,
-      masters: [sim.address],
-      soaMname: 'ns1.mesos',
-      nameserverAddresses: ['127.0.0.1'],
-    });
+    const set = await benchRecordSet(sim.address);
     const file = join(dir, 'mixed.txt');
     writeQueryFile(file, buildQuerySets(set).mixed);
 

@@ -17,13 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { MesosState } from '../src/state/types.ts';
-import { generate } from '../src/records/generate.ts';
 import { Children, peakRssMb } from './children.ts';
 import { ensureDnsperf, runDnsperf, type DnsperfResult } from './dnsperf.ts';
 import { machineInfo, machineLines } from './machine.ts';
 import {
-  fetchState,
+  benchRecordSet,
   startBareUdp,
   startServerProcess,
   startSim,
@@ -82,16 +80,7 @@ async function runServing(o: RunOptions): Promise<void> {
     const agents = 200;
     process.stderr.write(`starting the simulated master (${o.tasks} tasks)\n`);
     const sim = await startSim(children, { tasks: o.tasks, instances, agents }, LOAD_CPU);
-    const state = (await fetchState(sim.address)) as MesosState;
-    const set = generate(state, {
-      domain: 'mesos',
-      ipSources: ['netinfo', 'mesos', 'host'],
-      enforceRFC952: false,
-      srvWeight: 1,
-      masters: [sim.address],
-      soaMname: 'ns1.mesos',
-      nameserverAddresses: ['127.0.0.1'],
-    });
+    const set = await benchRecordSet(sim.address);
     const sets = buildQuerySets(set);
     const files: Record<Case, string> = {
       a: join(dir, 'a.txt'),

@@ -33,7 +33,7 @@ import { encodeQuery, readReply } from './dns-query.ts';
 import { machineInfo, machineLines } from './machine.ts';
 import { startServerProcess, startSim, type StartedServer } from './processes.ts';
 import { buildQuerySets, writeQueryFile } from './query-files.ts';
-import { relative } from './reload.ts';
+import { offerLoad, relative } from './reload.ts';
 import { writeSection } from './results-file.ts';
 import type { ThreadSnapshot } from './scale-probe.ts';
 import { markdownTable } from './table.ts';
@@ -42,7 +42,6 @@ import type { LoadReport } from './udp-load.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = fileURLToPath(import.meta.url);
 const PROBE = fileURLToPath(new URL('scale-probe.ts', import.meta.url));
-const UDP_LOAD = fileURLToPath(new URL('udp-load.ts', import.meta.url));
 export const ORACLE =
   process.env['MESOS_DNS_ORACLE'] ?? join(ROOT, '..', '..', 'shared', 'oracle', 'mesos-dns');
 const SERVER_CPU = 0;
@@ -210,37 +209,6 @@ async function measureHeapSizes(children: Children, file: string): Promise<HeapS
   const code = await children.wait(child, 610_000);
   if (code !== 0) throw new Error(`bench/scale.ts sizes child exited with ${code}`);
   return report;
-}
-
-async function offerLoad(
-  children: Children,
-  port: number,
-  file: string,
-  o: ScaleOptions,
-): Promise<{ report: LoadReport; command: string }> {
-  const args = [
-    UDP_LOAD,
-    '--port',
-    String(port),
-    '--file',
-    file,
-    '--rate',
-    String(o.rate),
-    '--duration',
-    String(o.steadyS),
-  ];
-  const child = children.spawn(process.execPath, args, { cpu: LOAD_CPU });
-  const report = new LineTap(child).waitFor(
-    (line) => jsonLine(line) as LoadReport | undefined,
-    (o.steadyS + 60) * 1000,
-    'bench/udp-load.ts',
-  );
-  const code = await children.wait(child, (o.steadyS + 70) * 1000);
-  if (code !== 0) throw new Error(`bench/udp-load.ts exited with ${code}`);
-  return {
-    report: await report,
-    command: `taskset -c ${LOAD_CPU} node bench/udp-load.ts ${args.slice(1).join(' ').replace(file, 'a.txt')}`,
-  };
 }
 
 interface ReloadResult {
@@ -475,7 +443,13 @@ async function steadyPhase(
     const settledRssMb = rssMb(s.child.pid);
     const tag = `${target.name}-${Date.now()}`;
     const settled = probeDir === null ? [] : await snapshots(probeDir, `settled-${tag}`);
-    const run = await offerLoad(children, port, queryFile, o);
+    const run = await offerLoad(
+      children,
+      port,
+      queryFile,
+      { rate: o.rate, durationS: o.steadyS },
+      'a.txt',
+    );
     const afterRssMb = rssMb(s.child.pid);
     const after = probeDir === null ? [] : await snapshots(probeDir, `after-${tag}`);
     return {

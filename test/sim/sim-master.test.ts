@@ -16,8 +16,7 @@ async function get(
 }
 
 describe('buildCluster', () => {
-  it('builds 50k tasks quickly with the requested mix', () => {
-    const started = performance.now();
+  it('builds 50k tasks with the requested mix', () => {
     const cluster = buildCluster({
       apps: 10_000,
       instancesPerApp: 5,
@@ -27,9 +26,7 @@ describe('buildCluster', () => {
       ipv6Agents: 10,
       stagingEvery: 50,
     });
-    const ms = performance.now() - started;
     assert.equal(countTasks(cluster), 50_000);
-    assert.ok(ms < 10_000, `took ${ms} ms`);
     const tasks = cluster.frameworks[0]!.tasks;
     assert.equal(tasks.filter((t) => t.discovery !== undefined).length, 2500 * 5);
     assert.equal(tasks.filter((t) => t.state === 'TASK_STAGING').length, 1000);

@@ -13,7 +13,6 @@ import { DnsThreadPool } from './dns/workers/pool.ts';
 import { startHttpServer, type HttpServerHandle } from './http/server.ts';
 import type { Logger } from './log.ts';
 import type { LeaderObserver, LeaderSource } from './mesos/leader.ts';
-import { createZkLeaderSource } from './mesos/zk/leader-source.ts';
 import { MastersListSource } from './mesos/masters-list.ts';
 import { StatePoller, loadParamsFromConfig } from './mesos/poller.ts';
 import { StateStreamer, streamParamsFromConfig } from './mesos/streamer.ts';
@@ -69,17 +68,19 @@ export function nameserverAddresses(
   return out;
 }
 
-function leaderSourceFor(
+async function leaderSourceFor(
   config: Config,
   logger: Logger,
   clock: Clock,
   observer: LeaderObserver,
-): LeaderSource {
+): Promise<LeaderSource> {
   const list = config.masters.length > 0 ? new MastersListSource(config.masters) : null;
   if (config.zk === '') {
     if (!list) throw new Error('config: neither "masters" nor "zk" is set');
     return list;
   }
+  // Loaded only when used: the ZooKeeper client library costs the main thread memory otherwise.
+  const { createZkLeaderSource } = await import('./mesos/zk/leader-source.ts');
   return createZkLeaderSource({
     url: config.zk,
     detectionTimeoutSeconds: config.zkDetectionTimeout,
@@ -209,7 +210,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       closers.push(() => h.close());
     }
 
-    const source = leaderSourceFor(config, logger, clock, metrics);
+    const source = await leaderSourceFor(config, logger, clock, metrics);
     source.onFatal((error) => {
       logger.fatal({ err: error.message }, 'leader detection gave up');
       for (const listener of fatalListeners) listener(error);

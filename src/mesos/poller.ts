@@ -10,7 +10,7 @@ import type { RecordStore } from '../records/store.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
 import { candidateMasters } from './masters-list.ts';
 import type { LoadParams } from './reload-protocol.ts';
-import { stateClientOptionsFromConfig } from './state-client.ts';
+import { stateClientOptionsFromConfig } from './state-client-options.ts';
 import { WorkerStateLoader, type StateLoader } from './state-loader.ts';
 
 export interface StatePollerOptions {

@@ -3,7 +3,7 @@ import type { ApiBody } from '../records/api-bodies.ts';
 import type { GenerateOptions } from '../records/generate.ts';
 import type { SerializedStateError } from './errors.ts';
 import type { TransferMessage, TransferPull } from '../transfer/channel.ts';
-import type { StateClientOptions } from './state-client.ts';
+import type { StateClientOptions } from './state-client-options.ts';
 
 /** Generation options that cross the thread boundary (no functions; hosts are resolved there). */
 export type WorkerGenerateOptions = Omit<GenerateOptions, 'resolvedHosts' | 'warn'>;

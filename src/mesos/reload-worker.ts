@@ -11,7 +11,8 @@ import { serializeStateError } from './errors.ts';
 import { loadState } from './ask-masters.ts';
 import type { FromWorker, LoadMeta, LoadParams, ToWorker } from './reload-protocol.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
-import { StateClient, type StateClientOptions } from './state-client.ts';
+import { StateClient } from './state-client.ts';
+import type { StateClientOptions } from './state-client-options.ts';
 
 // A load is background work next to the thread answering DNS. On Linux a nice value belongs to
 // one thread, so this lowers only the load worker: where both share a core (a 1-CPU container,

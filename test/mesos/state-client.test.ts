@@ -6,7 +6,8 @@ import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
 import { loadState } from '../../src/mesos/ask-masters.ts';
-import { StateClient, type StateClientOptions } from '../../src/mesos/state-client.ts';
+import { StateClient } from '../../src/mesos/state-client.ts';
+import type { StateClientOptions } from '../../src/mesos/state-client-options.ts';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
 
 const base: StateClientOptions = { https: false, timeoutMs: 2000, maxBytes: 10_000_000 };

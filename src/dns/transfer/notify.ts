@@ -5,8 +5,9 @@
 // retried. The messages are built and read with dns2, the project's DNS message library: a
 // NOTIFY is one small message, off the query path (transfer messages are not: see messages.ts).
 import dgram from 'node:dgram';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { Packet, type Resource } from 'dns2';
+import type { Packet as PacketType, Resource } from 'dns2';
 import { Backoff } from '../../backoff.ts';
 import type { Logger } from '../../log.ts';
 import { parseIpEndpoint, type IpEndpoint } from '../../net/host-port.ts';
@@ -14,6 +15,14 @@ import type { Zone } from '../authority.ts';
 import { signRequest, type TsigKey } from './tsig.ts';
 
 const OPCODE_NOTIFY = 4;
+
+// dns2 is loaded on the first NOTIFY, not at startup: most servers have no `notify` targets, and
+// the library costs the main thread memory for nothing then.
+let dns2: typeof import('dns2') | null = null;
+function packetClass(): typeof PacketType {
+  dns2 ??= createRequire(import.meta.url)('dns2') as typeof import('dns2');
+  return dns2.Packet;
+}
 
 export type NotifyResult = 'ok' | 'error' | 'timeout';
 
@@ -150,6 +159,7 @@ export class Notifier {
   #message(target: Target, serial: number): Uint8Array {
     const zone = this.#zone;
     const apex = zone.apexKey.slice(0, -1);
+    const Packet = packetClass();
     const packet = new Packet();
     packet.header.id = target.id;
     packet.header.opcode = OPCODE_NOTIFY;
@@ -197,9 +207,9 @@ export class Notifier {
   }
 
   #onReply(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    let reply: Packet;
+    let reply: PacketType;
     try {
-      reply = Packet.parse(msg);
+      reply = packetClass().parse(msg);
     } catch {
       return;
     }

@@ -102,6 +102,8 @@ export class SimMaster {
   #stateBytes = 0;
   readonly #streams: SimStreams;
   #recovering = false;
+  /** Filler bytes in each SUBSCRIBED record (see setSubscribedPadding). */
+  #subscribedPadding = 0;
   /** Agents a failed-over master knows from its registry that have not reregistered yet. */
   readonly #recovered = new Set<string>();
   #seen: Seen | null = null;
@@ -174,6 +176,15 @@ export class SimMaster {
   /** The SUBSCRIBE streams (counts, faults). */
   get streams(): SimStreams {
     return this.#streams;
+  }
+
+  /**
+   * Adds a field of `bytes` filler (which clients ignore) to the SUBSCRIBED record of later
+   * subscriptions: a snapshot as large as a big cluster's, over a record size limit, while
+   * /master/state stays small.
+   */
+  setSubscribedPadding(bytes: number): void {
+    this.#subscribedPadding = bytes;
   }
 
   /** While true, /api/v1 answers 503, as a master that is still recovering its registry. */
@@ -716,6 +727,7 @@ export class SimMaster {
           get_state: this.v1State(),
           heartbeat_interval_seconds: this.#options.heartbeatSeconds ?? 15,
         },
+        ...(this.#subscribedPadding > 0 ? { padding: 'x'.repeat(this.#subscribedPadding) } : {}),
       });
     });
   }

@@ -253,13 +253,19 @@ export async function startServer(config: Config, options: ServerOptions): Promi
                   { err: message },
                   'the masters do not serve the v1 event stream; polling /master/state instead',
                 );
-                streamer = null;
-                void s.stop();
-                poller = startPolling();
+                fallBack();
               },
+              // Logged by the streamer, with the sizes and what to change.
+              onTooLarge: () => fallBack(),
             }
           : {}),
       });
+      const fallBack = (): void => {
+        if (streamer !== s) return;
+        streamer = null;
+        void s.stop();
+        poller = startPolling();
+      };
       streamer = s;
       s.start();
       closers.push(() => s.stop());

@@ -9,10 +9,15 @@ export type RecordIoProblem = 'bad-length' | 'too-large';
 
 export class RecordIoError extends Error {
   readonly problem: RecordIoProblem;
-  constructor(problem: RecordIoProblem, message: string) {
+  /** too-large: the record's announced length and the limit it is over. */
+  readonly recordBytes: number;
+  readonly limitBytes: number;
+  constructor(problem: RecordIoProblem, message: string, recordBytes = 0, limitBytes = 0) {
     super(message);
     this.name = 'RecordIoError';
     this.problem = problem;
+    this.recordBytes = recordBytes;
+    this.limitBytes = limitBytes;
   }
 }
 
@@ -71,6 +76,7 @@ export class RecordIoDecoder {
           throw this.#break(
             'too-large',
             `record of ${length} bytes is over the limit of ${this.#maxRecordBytes} bytes`,
+            length,
           );
         }
         this.#need = length;
@@ -98,8 +104,8 @@ export class RecordIoDecoder {
     return out;
   }
 
-  #break(problem: RecordIoProblem, message: string): RecordIoError {
-    this.#broken = new RecordIoError(problem, message);
+  #break(problem: RecordIoProblem, message: string, recordBytes = 0): RecordIoError {
+    this.#broken = new RecordIoError(problem, message, recordBytes, this.#maxRecordBytes);
     this.#parts = [];
     return this.#broken;
   }

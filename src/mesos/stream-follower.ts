@@ -318,6 +318,8 @@ export class StreamFollower {
   async #read(body: OpenBody, abort: AbortController): Promise<void> {
     body.on('error', () => undefined);
     const decoder = new RecordIoDecoder(this.#params.maxRecordBytes);
+    /** Records of this subscription decoded so far (the first is SUBSCRIBED). */
+    let received = 0;
     let queue: Promise<void> = Promise.resolve();
     let failed: StreamEnd | null = null;
     const fail = (end: StreamEnd): void => {
@@ -336,9 +338,19 @@ export class StreamFollower {
           records = decoder.push(chunk);
         } catch (err) {
           const e = err as RecordIoError;
+          if (e.problem === 'too-large') {
+            this.#hooks.report({
+              type: 'record-too-large',
+              master: this.#master,
+              recordBytes: e.recordBytes,
+              limitBytes: e.limitBytes,
+              snapshot: received === 0,
+            });
+          }
           fail(new StreamEnd(e.problem === 'too-large' ? 'too-large' : 'malformed', e.message));
           break;
         }
+        received += records.length;
         for (const record of records) {
           let event: V1Event;
           try {

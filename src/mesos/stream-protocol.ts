@@ -91,6 +91,17 @@ export type FromStreamWorker =
       readonly lastEventAtMs: number;
       readonly lastHeartbeatAtMs: number;
     }
+  /**
+   * A record announced a length over `maxRecordBytes`; the subscription ends ('too-large').
+   * `snapshot`: it was the subscription's first record, the SUBSCRIBED snapshot.
+   */
+  | {
+      readonly type: 'record-too-large';
+      readonly master: string;
+      readonly recordBytes: number;
+      readonly limitBytes: number;
+      readonly snapshot: boolean;
+    }
   /** A master sent nothing within stateHeadersTimeoutSeconds; the next one is asked. */
   | { readonly type: 'master-silent'; readonly master: string; readonly message: string }
   /** No master serves the v1 operator API (every candidate answered 404/405/501). */

@@ -3,6 +3,7 @@
 // and reports subscriptions, their ends and the events to metrics and logs. Any disconnect keeps
 // the records in service; the worker resubscribes by itself.
 import type { ApiBody } from '../records/api-bodies.ts';
+import { constants } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import { Backoff } from '../backoff.ts';
 import type { Clock } from '../clock.ts';
@@ -43,6 +44,8 @@ export interface StreamMetrics {
   streamSubscribed(): void;
   streamEnded(cause: string): void;
   streamPropagated(seconds: number): void;
+  /** A stream record of this many bytes was refused (over the limit); 0 again on SUBSCRIBED. */
+  streamRecordTooLarge(recordBytes: number): void;
   masterSilent(): void;
 }
 
@@ -57,6 +60,12 @@ export interface StateStreamerOptions {
   readonly workerUrl?: URL;
   /** Called once when no master serves the v1 API (stateSource "auto" falls back to polling). */
   readonly onUnsupported?: (message: string) => void;
+  /**
+   * Called once when the SUBSCRIBED snapshot is over the record limit (stateSource "auto" falls
+   * back to polling, whose body is about half the size). Without it the streamer resubscribes
+   * with back-off and keeps the last records in service.
+   */
+  readonly onTooLarge?: (message: string) => void;
 }
 
 export interface StreamerStatus {
@@ -96,6 +105,8 @@ export class StateStreamer {
   #lastError: string | null = null;
   readonly #events: Record<string, number> = {};
   #unsupportedReported = false;
+  /** An over-limit record was logged; quiet until a subscription works again. */
+  #tooLargeReported = false;
 
   constructor(options: StateStreamerOptions) {
     this.#o = options;
@@ -214,6 +225,7 @@ export class StateStreamer {
         return;
       case 'subscribed':
         this.#restartBackoff.reset();
+        this.#tooLargeReported = false;
         this.#subscriptions++;
         this.#master = message.master;
         this.#lastError = null;
@@ -235,7 +247,9 @@ export class StateStreamer {
         const error = message.error === null ? null : deserializeStateError(message.error);
         this.#lastError = error?.message ?? message.cause;
         store.recordFailure({ atMs: this.#clock.now(), message: this.#lastError });
-        logger.warn(
+        // An over-limit record was said once, clearly ('record-too-large'); the ends it causes
+        // until a subscription works again are routine.
+        (message.cause === 'too-large' ? logger.debug.bind(logger) : logger.warn.bind(logger))(
           {
             cause: message.cause,
             master: message.master,
@@ -253,6 +267,9 @@ export class StateStreamer {
         }
         metrics?.streamEvents(message.counts, message.lastEventAtMs, message.lastHeartbeatAtMs);
         return;
+      case 'record-too-large':
+        this.#onTooLarge(message);
+        return;
       case 'master-silent':
         logger.warn(
           { master: message.master, err: message.message },
@@ -266,6 +283,34 @@ export class StateStreamer {
         this.#o.onUnsupported?.(message.message);
         return;
     }
+  }
+
+  #onTooLarge(message: Extract<FromStreamWorker, { type: 'record-too-large' }>): void {
+    const { logger, metrics, onTooLarge } = this.#o;
+    metrics?.streamRecordTooLarge(message.recordBytes);
+    if (this.#tooLargeReported) return;
+    this.#tooLargeReported = true;
+    const what = message.snapshot
+      ? 'the master event stream snapshot (SUBSCRIBED)'
+      : 'a master event stream record';
+    const fields = {
+      master: message.master,
+      recordBytes: message.recordBytes,
+      limitBytes: message.limitBytes,
+      hint: `a stream record may be ${STREAM_RECORD_FACTOR} × stateMaxBytes (at most ${MAX_STREAM_RECORD_BYTES} bytes); raise stateMaxBytes to follow the stream`,
+    };
+    if (message.snapshot && onTooLarge !== undefined) {
+      logger.error(fields, `${what} is over the record limit; polling /master/state instead`);
+      onTooLarge(`${what} of ${message.recordBytes} bytes is over ${message.limitBytes}`);
+      return;
+    }
+    logger.error(
+      {
+        ...fields,
+        keeping: this.#o.store.current === null ? 'no records yet' : 'last good records',
+      },
+      `${what} is over the record limit; resubscribing with back-off`,
+    );
   }
 
   #onTransfer(message: TransferMessage<BatchInfo>): void {
@@ -327,6 +372,20 @@ export class StateStreamer {
   }
 }
 
+/**
+ * A stream record may be this many times stateMaxBytes: the v1 JSON of a state (the SUBSCRIBED
+ * snapshot is one record) is about 2.2 times its /master/state body, so a limit sized for the
+ * state body lets the stream of the same cluster through.
+ */
+export const STREAM_RECORD_FACTOR = 3;
+/** A record is decoded as one string: no longer than V8's longest (2^29 - 24 on 64-bit). */
+export const MAX_STREAM_RECORD_BYTES = constants.MAX_STRING_LENGTH;
+
+/** The largest stream record accepted with this stateMaxBytes. */
+export function streamRecordLimit(stateMaxBytes: number): number {
+  return Math.min(STREAM_RECORD_FACTOR * stateMaxBytes, MAX_STREAM_RECORD_BYTES);
+}
+
 /** Stream parameters from the config (the state client's, with the stream's own limits). */
 export function streamParamsFromConfig(
   config: Config,
@@ -337,7 +396,7 @@ export function streamParamsFromConfig(
     client: load.client,
     generate: load.generate,
     resolveTimeoutMs: load.resolveTimeoutMs,
-    maxRecordBytes: config.stateMaxBytes,
+    maxRecordBytes: streamRecordLimit(config.stateMaxBytes),
     coalesceMs: config.streamCoalesceMs,
     heartbeatMisses: 3,
     recoveryWaitMs: config.streamRecoverySeconds * 1000,

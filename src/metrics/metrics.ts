@@ -76,6 +76,7 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
   readonly #streamSubscriptions: Counter;
   readonly #streamEnds: Counter<'cause'>;
   readonly #streamPropagation: Histogram;
+  readonly #streamOversized: Gauge;
   /** Wall-clock ms of the last stream event and heartbeat (0: none yet), read at scrape time. */
   readonly #streamTimes = { event: 0, heartbeat: 0 };
   readonly #beforeRender: (() => Promise<void>)[] = [];
@@ -237,6 +238,11 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
       'Seconds since the last HEARTBEAT on the master event stream; -1 before the first.',
       'heartbeat',
     );
+    this.#streamOversized = new Gauge({
+      name: 'mesos_dns_stream_oversized_record_bytes',
+      help: 'Size of the last master event stream record refused as over the record limit (3 × stateMaxBytes); 0 since the last SUBSCRIBED.',
+      registers: [registry],
+    });
     this.#streamPropagation = new Histogram({
       name: 'mesos_dns_stream_propagation_seconds',
       help: 'From a task status timestamp to the swap of the records that serve it (stream mode).',
@@ -397,6 +403,11 @@ export class Metrics implements DnsObserver, TransferObserver, NotifyObserver, L
 
   streamSubscribed(): void {
     this.#streamSubscriptions.inc();
+    this.#streamOversized.set(0);
+  }
+
+  streamRecordTooLarge(recordBytes: number): void {
+    this.#streamOversized.set(recordBytes);
   }
 
   streamEnded(cause: string): void {

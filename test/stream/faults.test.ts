@@ -100,8 +100,8 @@ describe('stream mode: faults', () => {
       await recovers('malformed', () => sim.streams.sendRaw('abc\n{}'));
     });
 
-    it('a record over the size cap (stateMaxBytes)', async () => {
-      await recovers('too-large', () => sim.streams.sendRaw(`${8 * 1024 * 1024}\n{`));
+    it('a record over the size cap (3 × stateMaxBytes)', async () => {
+      await recovers('too-large', () => sim.streams.sendRaw(`${3 * 4096 * 1024 + 1}\n{`));
     });
 
     it('a master still recovering (503) is retried until it serves', async () => {

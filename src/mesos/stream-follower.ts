@@ -44,6 +44,7 @@ import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state
 import {
   agentFromV1,
   agentIdOf,
+  compactTask,
   frameworkFromV1,
   frameworkIdOf,
   taskFromV1,
@@ -114,6 +115,8 @@ export class StreamFollower {
   #gotSubscribed = false;
   #backoffTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   readonly #resolved = new Map<string, readonly string[]>();
+  /** #intern's strings; started over with each snapshot's model. */
+  #interned = new Map<string, string>();
   #pids = new Map<string, string>();
   /** Failover: agent id → the carried-over tasks not yet re-added by the new master. */
   readonly #carried = new Map<string, Set<string>>();
@@ -328,61 +331,69 @@ export class StreamFollower {
       body.destroy();
     };
     this.#heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS;
+    /** Decodes a chunk and queues its events; false when the stream has failed. */
+    const take = (chunk: Buffer): boolean => {
+      let records: Buffer[];
+      try {
+        records = decoder.push(chunk);
+      } catch (err) {
+        const e = err as RecordIoError;
+        if (e.problem === 'too-large') {
+          this.#hooks.report({
+            type: 'record-too-large',
+            master: this.#master,
+            recordBytes: e.recordBytes,
+            limitBytes: e.limitBytes,
+            snapshot: received === 0,
+          });
+        }
+        fail(new StreamEnd(e.problem === 'too-large' ? 'too-large' : 'malformed', e.message));
+        return false;
+      }
+      received += records.length;
+      for (const record of records) {
+        let event: V1Event;
+        try {
+          event = JSON.parse(record.toString('utf8')) as V1Event;
+        } catch {
+          fail(
+            new StreamEnd(
+              'malformed',
+              `a stream record is not JSON (starts with ${JSON.stringify(record.toString('utf8', 0, 40))})`,
+            ),
+          );
+          return false;
+        }
+        if (typeof event !== 'object' || event === null) {
+          fail(new StreamEnd('malformed', 'a stream record is not a JSON object'));
+          return false;
+        }
+        if (event.type === 'SUBSCRIBED') {
+          this.#gotSubscribed = true;
+          // Silence is measured in the interval the master names, from this record on.
+          const hb = event.subscribed?.heartbeat_interval_seconds;
+          if (typeof hb === 'number' && hb > 0) this.#heartbeatSeconds = hb;
+        }
+        // Events are applied in order; a snapshot may await lookups and the v0 endpoints.
+        const arrival = ++this.#arrivals;
+        queue = queue.then(() => (failed === null ? this.#onEvent(event, arrival) : undefined));
+        queue.catch((err: unknown) =>
+          fail(new StreamEnd('error', err instanceof Error ? err.message : String(err))),
+        );
+      }
+      if (failed !== null) return false;
+      if (records.length > 0) this.#armSilence(this.#silenceMs(), fail);
+      return true;
+    };
     // Until SUBSCRIBED (a large snapshot), the state timeout bounds the wait instead.
     this.#armSilence(Math.max(this.#params.client.timeoutMs, this.#silenceMs()), fail);
     try {
       for await (const chunk of body) {
         this.#lastDataAt = performance.now();
-        let records: Buffer[];
-        try {
-          records = decoder.push(chunk);
-        } catch (err) {
-          const e = err as RecordIoError;
-          if (e.problem === 'too-large') {
-            this.#hooks.report({
-              type: 'record-too-large',
-              master: this.#master,
-              recordBytes: e.recordBytes,
-              limitBytes: e.limitBytes,
-              snapshot: received === 0,
-            });
-          }
-          fail(new StreamEnd(e.problem === 'too-large' ? 'too-large' : 'malformed', e.message));
-          break;
-        }
-        received += records.length;
-        for (const record of records) {
-          let event: V1Event;
-          try {
-            event = JSON.parse(record.toString('utf8')) as V1Event;
-          } catch {
-            fail(
-              new StreamEnd(
-                'malformed',
-                `a stream record is not JSON (starts with ${JSON.stringify(record.toString('utf8', 0, 40))})`,
-              ),
-            );
-            break;
-          }
-          if (typeof event !== 'object' || event === null) {
-            fail(new StreamEnd('malformed', 'a stream record is not a JSON object'));
-            break;
-          }
-          if (event.type === 'SUBSCRIBED') {
-            this.#gotSubscribed = true;
-            // Silence is measured in the interval the master names, from this record on.
-            const hb = event.subscribed?.heartbeat_interval_seconds;
-            if (typeof hb === 'number' && hb > 0) this.#heartbeatSeconds = hb;
-          }
-          // Events are applied in order; a snapshot may await lookups and the v0 endpoints.
-          const arrival = ++this.#arrivals;
-          queue = queue.then(() => (failed === null ? this.#onEvent(event, arrival) : undefined));
-          queue.catch((err: unknown) =>
-            fail(new StreamEnd('error', err instanceof Error ? err.message : String(err))),
-          );
-        }
-        if (failed !== null) break;
-        if (records.length > 0) this.#armSilence(this.#silenceMs(), fail);
+        // Decoded in a function of its own: the record buffers and the parsed events stay in
+        // its frame, not in this async one's, which lives as long as the stream (a SUBSCRIBED
+        // record kept there is the whole snapshot's bytes held until the next chunk arrives).
+        if (!take(chunk)) break;
       }
     } catch (err) {
       if (failed === null && !abort.signal.aborted) {
@@ -517,8 +528,16 @@ export class StreamFollower {
 
   #applyTask(engine: IncrementalRecords, task: MesosTask): void {
     if (TERMINAL_TASK_STATES.has(task.state)) engine.removeTask(task.framework_id, task.id);
-    else engine.setTask(task);
+    else engine.setTask(compactTask(task, this.#intern));
   }
+
+  /** One copy of each framework id, agent id and state among the tasks the model keeps. */
+  readonly #intern = (text: string): string => {
+    const known = this.#interned.get(text);
+    if (known !== undefined) return known;
+    this.#interned.set(text, text);
+    return text;
+  };
 
   #noteStatus(timestamp: number | undefined): void {
     if (typeof timestamp === 'number' && this.#statusTimes.length < MAX_STATUS_TIMES) {
@@ -540,36 +559,15 @@ export class StreamFollower {
     heartbeat_interval_seconds?: number;
   }): Promise<void> {
     const started = performance.now();
-    const getState = subscribed.get_state ?? {};
-    const agents = getState.get_agents?.agents ?? [];
-    const recovered = getState.get_agents?.recovered_agents ?? [];
+    const recoveredCount = listOf(subscribed.get_state?.get_agents?.recovered_agents).length;
     this.#hooks.report({
       type: 'subscribed',
       master: this.#master,
       heartbeatSeconds: this.#heartbeatSeconds,
-      recoveredAgents: Array.isArray(recovered) ? recovered.length : 0,
+      recoveredAgents: recoveredCount,
     });
     const [leaderUpid] = await Promise.all([this.#fetchLeader(), this.#fetchPids()]);
-    const state: MesosState = { leader: leaderUpid, frameworks: [], slaves: [] };
-    for (const a of Array.isArray(agents) ? agents : []) {
-      const agent = this.#agent(a);
-      if (agent) state.slaves!.push(agent);
-    }
-    const byFramework = new Map<string, MesosFramework>();
-    for (const f of getState.get_frameworks?.frameworks ?? []) {
-      const framework = this.#framework(f);
-      if (framework === null) continue;
-      framework.tasks = [];
-      byFramework.set(framework.id, framework);
-      state.frameworks!.push(framework);
-    }
-    const tasks: MesosTask[] = [];
-    for (const t of getState.get_tasks?.tasks ?? []) {
-      const task = taskFromV1(t);
-      if (task === null) continue;
-      if (TERMINAL_TASK_STATES.has(task.state)) continue;
-      tasks.push(task);
-    }
+    const { state, tasks, recovered } = this.#convertSnapshot(leaderUpid, subscribed);
     await this.#resolveFor(state);
 
     const old = this.#engine;
@@ -581,7 +579,8 @@ export class StreamFollower {
     engine.setLeader(leaderUpid);
     for (const agent of state.slaves!) engine.setAgent(agent);
     for (const framework of state.frameworks!) engine.setFramework(framework);
-    for (const task of tasks) engine.setTask(task);
+    this.#interned = new Map();
+    for (const task of tasks) engine.setTask(compactTask(task, this.#intern));
     this.#carryRecovered(old, engine, recovered);
     engine.takeChanges();
 
@@ -592,6 +591,43 @@ export class StreamFollower {
     this.#pendingEvents = 0;
     this.#snapshot = { old: oldSet, builtMs: performance.now() - started };
     if (!this.#transferring) this.#flush();
+  }
+
+  /**
+   * The snapshot's entities in /master/state's shapes. The v1 tree is detached from the event
+   * as it is read: the converted entities are a fraction of its size, and the tree (several
+   * times the record's bytes) can go while the model is built.
+   */
+  #convertSnapshot(
+    leaderUpid: string,
+    subscribed: { get_state?: V1GetState },
+  ): { state: MesosState; tasks: MesosTask[]; recovered: string[] } {
+    const getState = subscribed.get_state ?? {};
+    delete subscribed.get_state;
+    const state: MesosState = { leader: leaderUpid, frameworks: [], slaves: [] };
+    for (const a of listOf(getState.get_agents?.agents)) {
+      const agent = this.#agent(a);
+      if (agent) state.slaves!.push(agent);
+    }
+    const recovered: string[] = [];
+    for (const info of listOf(getState.get_agents?.recovered_agents)) {
+      const id = agentIdOf(info?.id);
+      if (id !== null) recovered.push(id);
+    }
+    for (const f of listOf(getState.get_frameworks?.frameworks)) {
+      const framework = this.#framework(f);
+      if (framework === null) continue;
+      framework.tasks = [];
+      state.frameworks!.push(framework);
+    }
+    const tasks: MesosTask[] = [];
+    for (const t of listOf(getState.get_tasks?.tasks)) {
+      const task = taskFromV1(t);
+      if (task === null) continue;
+      if (TERMINAL_TASK_STATES.has(task.state)) continue;
+      tasks.push(task);
+    }
+    return { state, tasks, recovered };
   }
 
   /** The leader's UPID from GET_MASTER; the master streaming when that fails. */
@@ -645,15 +681,14 @@ export class StreamFollower {
   #carryRecovered(
     old: IncrementalRecords | null,
     engine: IncrementalRecords,
-    recovered: readonly { id?: { value?: string } }[],
+    recovered: readonly string[],
   ): void {
     this.#carried.clear();
     if (this.#recoveryTimer) clearTimeout(this.#recoveryTimer);
     this.#recoveryTimer = null;
     if (old === null) return;
-    for (const info of listOf(recovered)) {
-      const id = agentIdOf(info?.id);
-      if (id === null || engine.agent(id) !== undefined) continue;
+    for (const id of recovered) {
+      if (engine.agent(id) !== undefined) continue;
       const agent = old.agent(id);
       if (agent === undefined) continue;
       engine.setAgent(agent);

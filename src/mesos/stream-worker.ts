@@ -3,6 +3,7 @@
 // of changed records to the main thread over the transfer channel (transfer/channel.ts).
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { releaseHeap } from '../heap.ts';
 import { renderApiBody } from '../records/api-bodies.ts';
 import { generate } from '../records/generate.ts';
 import { TransferSender } from '../transfer/channel.ts';
@@ -26,6 +27,8 @@ let follower: StreamFollower | null = null;
 let client: StateClient | null = null;
 let sender: TransferSender<BatchInfo> | null = null;
 let nextId = 1;
+/** The batch in transfer is a snapshot: once it is across, the heap is given back. */
+let sendingSnapshot = false;
 
 function send(message: FromStreamWorker, transfer: readonly ArrayBuffer[] = []): void {
   parentPort?.postMessage(message, transfer);
@@ -40,12 +43,14 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       const batches = new TransferSender<BatchInfo>(send, params.chunkBudget);
       sender = batches;
       follower = new StreamFollower(params, client, {
-        batch: ({ set, changes, info }) =>
+        batch: ({ set, changes, info }) => {
+          sendingSnapshot = info.cause === 'snapshot';
           batches.send(
             nextId++,
             changes === undefined ? { set } : { set, delta: changes, base: STREAM_BASE },
             info,
-          ),
+          );
+        },
         report: send,
       });
       follower.start();
@@ -55,7 +60,12 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       follower?.setCandidates(message.candidates, message.masters);
       return;
     case 'transfer-next':
-      if (sender?.pull(message) === true) follower?.batchDone();
+      if (sender?.pull(message) !== true) return;
+      // The snapshot's record, its parsed tree and the old model are garbage now; the heap
+      // they grew stays the worker's until given back (src/heap.ts).
+      if (sendingSnapshot) releaseHeap();
+      sendingSnapshot = false;
+      follower?.batchDone();
       return;
     case 'resync':
       sender?.cancel();

@@ -12,6 +12,7 @@ import type {
   V1TaskStatus,
 } from '../state/v1-types.ts';
 import { listOf } from '../records/list-of.ts';
+import { latestRunningStatus } from '../records/task-ips.ts';
 import type {
   MesosAgent,
   MesosFramework,
@@ -127,6 +128,26 @@ export function updatedTask(task: MesosTask, state: string, status: V1TaskStatus
     state,
     statuses: converted === null ? statuses : [...statuses, converted],
   };
+}
+
+/**
+ * What a model keeps of a task: generation reads only its latest TASK_RUNNING status
+ * (records/task-ips.ts, latestRunningStatus), so the others go, and the ids and states that
+ * every task repeats are shared through `intern`. A TASK_UPDATED status appended later and
+ * compacted again leaves the same latest running status as the whole list would.
+ */
+export function compactTask(task: MesosTask, intern: (text: string) => string): MesosTask {
+  const out: MesosTask = {
+    ...task,
+    framework_id: intern(task.framework_id),
+    slave_id: intern(task.slave_id),
+    state: intern(task.state),
+  };
+  if (task.statuses !== undefined) {
+    const latest = latestRunningStatus(task.statuses);
+    out.statuses = latest === null ? [] : [{ ...latest, state: intern(latest.state) }];
+  }
+  return out;
 }
 
 export function agentFromV1(agent: V1Agent): MesosAgent | null {

@@ -24,20 +24,19 @@ const KINDS = [0, 1, 2, 3] as const;
 const KIND_NAMES = ['a', 'aaaa', 'srv', 'ptr'] as const;
 type KindName = (typeof KIND_NAMES)[number];
 
-/** One record one entity contributes: kind, owner name, identity key, value. */
-interface Entry {
-  readonly kind: Kind;
-  readonly name: string;
-  readonly key: string;
-  readonly value: string | SrvRecord;
-  /** onlyHealthy: an unhealthy task's record under a shared name. */
-  readonly held: boolean;
-}
+/**
+ * One entity's records, flat: [code, owner name, value] per record, where code is the kind,
+ * plus HELD for onlyHealthy's held records (an unhealthy task's under a shared name). A task
+ * contributes a dozen records; three array slots each, and no object, keep 50,000 tasks' worth
+ * small. The record's identity key is its value, or "port target" for SRV (srvKey).
+ */
+type Entries = (number | string | SrvRecord)[];
+const HELD = 4;
+const STRIDE = 3;
 
-/** Owner name → record key → value and how many entities contribute it. */
-type ValueMap = Map<string, Map<string, Counted>>;
-
+/** One value under an owner name, and how many entities contribute it. */
 interface Counted {
+  readonly key: string;
   readonly value: string | SrvRecord;
   /** Entities that contribute it as an ordinary record. */
   count: number;
@@ -45,41 +44,62 @@ interface Counted {
   held: number;
 }
 
+/** A name's values: the one most names have, or several by key (in the order they came). */
+type Slot = Counted | Map<string, Counted>;
+
+/** Owner name → its values. */
+type ValueMap = Map<string, Slot>;
+
+function srvKey(record: SrvRecord): string {
+  return `${record.port} ${record.target}`;
+}
+
+function keyOf(kind: number, value: string | SrvRecord): string {
+  return kind === 2 ? srvKey(value as SrvRecord) : (value as string);
+}
+
+function lookup(slot: Slot | undefined, key: string): Counted | undefined {
+  if (slot === undefined) return undefined;
+  if (slot instanceof Map) return slot.get(key);
+  return slot.key === key ? slot : undefined;
+}
+
 /** Collects one entity's records, each once. */
 class EntrySink implements RecordSink {
-  entries: Entry[] = [];
-  #seen = new Set<string>();
+  #entries: Entries = [];
+  readonly #seen = new Set<string>();
 
   addAddress(name: string, ip: ParsedIp): boolean {
-    return this.#add(ip.family === 4 ? 0 : 1, name, ip.address, ip.address, false);
+    return this.#add(ip.family === 4 ? 0 : 1, name, ip.address, ip.address);
   }
 
   addSrv(name: string, record: SrvRecord): boolean {
-    return this.#add(2, name, `${record.port} ${record.target}`, record, false);
+    return this.#add(2, name, srvKey(record), record);
   }
 
   addPtr(reverse: string, target: string): boolean {
-    return this.#add(3, reverse, target, target, false);
+    return this.#add(3, reverse, target, target);
   }
 
   // `served` lists enumeration entries; the stream renders /v1/enumerate with generate().
   hold(name: string, record: ParsedIp | SrvRecord): void {
-    if (isSrv(record)) this.#add(2, name, `${record.port} ${record.target}`, record, true);
-    else this.#add(record.family === 4 ? 0 : 1, name, record.address, record.address, true);
+    if (isSrv(record)) this.#add(2 | HELD, name, srvKey(record), record);
+    else this.#add((record.family === 4 ? 0 : 1) | HELD, name, record.address, record.address);
   }
 
-  take(): Entry[] {
-    const out = this.entries;
-    this.entries = [];
-    this.#seen = new Set();
+  /** The records collected since the last call, in an array of their exact size. */
+  take(): Entries {
+    const out = this.#entries.slice();
+    this.#entries.length = 0;
+    this.#seen.clear();
     return out;
   }
 
-  #add(kind: Kind, name: string, key: string, value: string | SrvRecord, held: boolean): boolean {
-    const id = `${held ? 'h' : ''}${kind} ${name} ${key}`;
+  #add(code: number, name: string, key: string, value: string | SrvRecord): boolean {
+    const id = `${code} ${name} ${key}`;
     if (this.#seen.has(id)) return false;
     this.#seen.add(id);
-    this.entries.push({ kind, name, key, value, held });
+    this.#entries.push(code, name, value);
     return true;
   }
 }
@@ -101,7 +121,7 @@ export class IncrementalRecords {
   readonly #g: Generation;
   readonly #spec;
   /** Contributions by source: "F<id>", "A<id>", "T<framework>\0<task>", "M" (masters). */
-  readonly #sources = new Map<string, Entry[]>();
+  readonly #sources = new Map<string, Entries>();
   readonly #values: [ValueMap, ValueMap, ValueMap, ValueMap] = [
     valueMap(),
     valueMap(),
@@ -124,8 +144,6 @@ export class IncrementalRecords {
   readonly #failOpen: readonly Set<string>[] = [new Set(), new Set(), new Set(), new Set()];
   /** Owner names under each proper ancestor below the apex (empty non-terminals). */
   readonly #ancestors = new Map<string, number>();
-  /** How many published maps hold each owner name. */
-  readonly #owners = new Map<string, number>();
   readonly #recordCounts = [0, 0, 0, 0];
 
   readonly #frameworks = new Map<string, FrameworkEntry>();
@@ -293,15 +311,12 @@ export class IncrementalRecords {
       const kindName = KIND_NAMES[kind];
       const failOpen = this.#failOpen[kind]!;
       for (const name of this.#touched[kind]!) {
-        const counted = values.get(name);
+        const slot = values.get(name);
         const before = published.get(name);
-        const now: unknown[] = [];
-        if (counted !== undefined) {
-          for (const c of counted.values()) if (c.count > 0) now.push(c.value);
-        }
+        let now = slot === undefined ? [] : servedValues(slot, false);
         // Fail open: only unhealthy tasks stand behind this name's records of this type.
-        if (now.length === 0 && counted !== undefined) {
-          for (const c of counted.values()) now.push(c.value);
+        if (now.length === 0 && slot !== undefined) {
+          now = servedValues(slot, true);
           if (now.length > 0) failOpen.add(name);
         } else failOpen.delete(name);
         if (now.length === 0) {
@@ -315,7 +330,7 @@ export class IncrementalRecords {
           continue;
         }
         if (before !== undefined && sameValues(before, now)) continue;
-        if (before === undefined) this.#ownerAdded(name);
+        if (before === undefined) this.#ownerAdded(name, kind);
         this.#recordCounts[kind]! += now.length - (before?.length ?? 0);
         published.set(name, now);
         changed[kindName].push([name, now]);
@@ -369,58 +384,92 @@ export class IncrementalRecords {
     this.#replace(`T${key}`, this.#sink.take());
   }
 
-  #replace(source: string, entries: Entry[]): void {
+  #replace(source: string, entries: Entries): void {
     // Holding the new entries before releasing the old keeps a record both have (and its value
     // object) in place, so an unchanged name is not reported as changed.
     const old = this.#sources.get(source);
-    for (const e of entries) this.#hold(e);
+    for (let i = 0; i < entries.length; i += STRIDE) {
+      this.#hold(
+        entries[i] as number,
+        entries[i + 1] as string,
+        entries[i + 2] as string | SrvRecord,
+      );
+    }
     if (entries.length === 0) this.#sources.delete(source);
     else this.#sources.set(source, entries);
-    if (old !== undefined) for (const e of old) this.#release(e);
+    if (old === undefined) return;
+    for (let i = 0; i < old.length; i += STRIDE) {
+      this.#release(old[i] as number, old[i + 1] as string, old[i + 2] as string | SrvRecord);
+    }
   }
 
-  #hold(e: Entry): void {
-    const values = this.#values[e.kind];
-    let counted = values.get(e.name);
-    if (counted === undefined) values.set(e.name, (counted = new Map<string, Counted>()));
-    const c = counted.get(e.key);
+  #hold(code: number, name: string, value: string | SrvRecord): void {
+    const kind = (code & 3) as Kind;
+    const held = (code & HELD) !== 0;
+    const values = this.#values[kind];
+    const key = keyOf(kind, value);
+    const slot = values.get(name);
+    const c = lookup(slot, key);
     if (c === undefined) {
-      counted.set(e.key, { value: e.value, count: e.held ? 0 : 1, held: e.held ? 1 : 0 });
-      this.#touched[e.kind]!.add(e.name);
-    } else if (e.held) {
+      const fresh: Counted = { key, value, count: held ? 0 : 1, held: held ? 1 : 0 };
+      if (slot === undefined) values.set(name, fresh);
+      else if (slot instanceof Map) slot.set(key, fresh);
+      else {
+        values.set(
+          name,
+          new Map([
+            [slot.key, slot],
+            [key, fresh],
+          ]),
+        );
+      }
+      this.#touched[kind]!.add(name);
+    } else if (held) {
       c.held++;
-      if (c.held === 1 && c.count === 0) this.#touched[e.kind]!.add(e.name);
+      if (c.held === 1 && c.count === 0) this.#touched[kind]!.add(name);
     } else {
       c.count++;
       // A healthy contribution may end a fail-open or displace held values.
-      if (c.count === 1) this.#touched[e.kind]!.add(e.name);
+      if (c.count === 1) this.#touched[kind]!.add(name);
     }
   }
 
-  #release(e: Entry): void {
-    const counted = this.#values[e.kind].get(e.name);
-    const c = counted?.get(e.key);
-    if (counted === undefined || c === undefined) return;
-    if (e.held) c.held--;
+  #release(code: number, name: string, value: string | SrvRecord): void {
+    const kind = (code & 3) as Kind;
+    const held = (code & HELD) !== 0;
+    const values = this.#values[kind];
+    const key = keyOf(kind, value);
+    const slot = values.get(name);
+    const c = lookup(slot, key);
+    if (slot === undefined || c === undefined) return;
+    if (held) c.held--;
     else c.count--;
-    if (c.count === 0 && c.held === 0) counted.delete(e.key);
-    else if (e.held || c.count > 0) return;
-    this.#touched[e.kind]!.add(e.name);
+    if (c.count === 0 && c.held === 0) {
+      if (!(slot instanceof Map)) values.delete(name);
+      else {
+        slot.delete(key);
+        // Back to the single value most names have.
+        if (slot.size === 1) values.set(name, slot.values().next().value!);
+      }
+    } else if (held || c.count > 0) return;
+    this.#touched[kind]!.add(name);
   }
 
-  #ownerAdded(name: string): void {
-    const n = this.#owners.get(name) ?? 0;
-    this.#owners.set(name, n + 1);
-    if (n === 0) this.#walkAncestors(name, 1);
+  /** Some published map other than `kind`'s holds this name. */
+  #ownedElsewhere(name: string, kind: Kind): boolean {
+    for (const k of KINDS) if (k !== kind && this.#published[k]!.has(name)) return true;
+    return false;
   }
 
+  /** `name` is about to join kind's published map, which does not hold it. */
+  #ownerAdded(name: string, kind: Kind): void {
+    if (!this.#ownedElsewhere(name, kind)) this.#walkAncestors(name, 1);
+  }
+
+  /** `name` has left one published map. */
   #ownerGone(name: string): void {
-    const n = (this.#owners.get(name) ?? 1) - 1;
-    if (n > 0) this.#owners.set(name, n);
-    else {
-      this.#owners.delete(name);
-      this.#walkAncestors(name, -1);
-    }
+    for (const map of this.#published) if (map.has(name)) return;
+    this.#walkAncestors(name, -1);
   }
 
   #walkAncestors(name: string, step: 1 | -1): void {
@@ -444,5 +493,14 @@ function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
 }
 
 function valueMap(): ValueMap {
-  return new Map<string, Map<string, Counted>>();
+  return new Map<string, Slot>();
+}
+
+/** The values a slot publishes: those with ordinary contributions, or (`all`) every one. */
+function servedValues(slot: Slot, all: boolean): unknown[] {
+  if (!(slot instanceof Map)) return all || slot.count > 0 ? [slot.value] : [];
+  const out: unknown[] = [];
+  for (const c of slot.values()) if (all || c.count > 0) out.push(c.value);
+  // Exact size: a pushed-to array keeps room for 16, and there is one per name.
+  return out.slice();
 }

@@ -44,8 +44,13 @@ interface Counted {
   held: number;
 }
 
-/** A name's values: the one most names have, or several by key (in the order they came). */
-type Slot = Counted | Map<string, Counted>;
+/**
+ * A name's values, in the order they came: the one most names have, a few in an exact-size
+ * array (an app's instances), or many by key.
+ */
+type Slot = Counted | readonly Counted[] | Map<string, Counted>;
+/** Values a name keeps in an array, searched in turn; past this, a Map. */
+const FEW = 8;
 
 /** Owner name → its values. */
 type ValueMap = Map<string, Slot>;
@@ -61,7 +66,32 @@ function keyOf(kind: number, value: string | SrvRecord): string {
 function lookup(slot: Slot | undefined, key: string): Counted | undefined {
   if (slot === undefined) return undefined;
   if (slot instanceof Map) return slot.get(key);
-  return slot.key === key ? slot : undefined;
+  if (Array.isArray(slot)) return (slot as readonly Counted[]).find((c) => c.key === key);
+  const one = slot as Counted;
+  return one.key === key ? one : undefined;
+}
+
+/** The slot with `fresh` added after the values it has. */
+function added(slot: Slot | undefined, fresh: Counted): Slot {
+  if (slot === undefined) return fresh;
+  if (slot instanceof Map) return slot.set(fresh.key, fresh);
+  if (!Array.isArray(slot)) return [slot as Counted, fresh];
+  const few = slot as readonly Counted[];
+  if (few.length < FEW) return few.concat(fresh);
+  const many = new Map<string, Counted>();
+  for (const c of few) many.set(c.key, c);
+  return many.set(fresh.key, fresh);
+}
+
+/** The slot without `gone` (one of its values), or undefined when it was the last. */
+function without(slot: Slot, gone: Counted): Slot | undefined {
+  if (slot instanceof Map) {
+    slot.delete(gone.key);
+    return slot.size === 1 ? slot.values().next().value! : slot;
+  }
+  if (!Array.isArray(slot)) return undefined;
+  const rest = (slot as readonly Counted[]).filter((c) => c !== gone);
+  return rest.length === 1 ? rest[0]! : rest.slice();
 }
 
 /** Collects one entity's records, each once. */
@@ -412,17 +442,8 @@ export class IncrementalRecords {
     const c = lookup(slot, key);
     if (c === undefined) {
       const fresh: Counted = { key, value, count: held ? 0 : 1, held: held ? 1 : 0 };
-      if (slot === undefined) values.set(name, fresh);
-      else if (slot instanceof Map) slot.set(key, fresh);
-      else {
-        values.set(
-          name,
-          new Map([
-            [slot.key, slot],
-            [key, fresh],
-          ]),
-        );
-      }
+      const next = added(slot, fresh);
+      if (next !== slot) values.set(name, next);
       this.#touched[kind]!.add(name);
     } else if (held) {
       c.held++;
@@ -445,12 +466,9 @@ export class IncrementalRecords {
     if (held) c.held--;
     else c.count--;
     if (c.count === 0 && c.held === 0) {
-      if (!(slot instanceof Map)) values.delete(name);
-      else {
-        slot.delete(key);
-        // Back to the single value most names have.
-        if (slot.size === 1) values.set(name, slot.values().next().value!);
-      }
+      const next = without(slot, c);
+      if (next === undefined) values.delete(name);
+      else if (next !== slot) values.set(name, next);
     } else if (held || c.count > 0) return;
     this.#touched[kind]!.add(name);
   }
@@ -498,9 +516,14 @@ function valueMap(): ValueMap {
 
 /** The values a slot publishes: those with ordinary contributions, or (`all`) every one. */
 function servedValues(slot: Slot, all: boolean): unknown[] {
-  if (!(slot instanceof Map)) return all || slot.count > 0 ? [slot.value] : [];
+  if (!(slot instanceof Map) && !Array.isArray(slot)) {
+    const one = slot as Counted;
+    return all || one.count > 0 ? [one.value] : [];
+  }
   const out: unknown[] = [];
-  for (const c of slot.values()) if (all || c.count > 0) out.push(c.value);
+  for (const c of slot instanceof Map ? slot.values() : (slot as readonly Counted[])) {
+    if (all || c.count > 0) out.push(c.value);
+  }
   // Exact size: a pushed-to array keeps room for 16, and there is one per name.
   return out.slice();
 }

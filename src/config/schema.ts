@@ -418,7 +418,8 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     kind: 'integer',
     default: 268435456,
     flag: 'state-max-bytes',
-    description: 'Largest master state body accepted, bytes',
+    description:
+      'Largest master state body accepted, bytes; in stream mode one event stream record (the SUBSCRIBED snapshot, ~2.2× the state body) may be 3× this, at most 536870888',
     min: 1024,
     max: 2 ** 40,
     origin: 'ours',

@@ -47,6 +47,15 @@ const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
 /** reload-worker.ts next to this file in development, reload-worker.js in dist. */
 export const defaultWorkerUrl = new URL(`./reload-worker${ownExtension}`, import.meta.url);
 
+/**
+ * The load worker's young generation (V8 `maxYoungGenerationSizeMb`; the default is 48 MB). A
+ * load allocates a state tree that lives until the set is generated, so a large young space only
+ * copies it and then stays resident: 34 MB of the worker at 10,000 tasks with 2 s reloads, for
+ * loads no faster than with this one (median 0.76 s against 1.06 s at 10,000 tasks, 3.6 s against
+ * 3.5 s at 50,000).
+ */
+export const LOAD_WORKER_YOUNG_GENERATION_MB = 6;
+
 interface Pending {
   readonly id: number;
   readonly resolve: (outcome: LoadOutcome) => void;
@@ -129,7 +138,9 @@ export class WorkerStateLoader implements StateLoader {
 
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(this.#workerUrl);
+    const worker = new Worker(this.#workerUrl, {
+      resourceLimits: { maxYoungGenerationSizeMb: LOAD_WORKER_YOUNG_GENERATION_MB },
+    });
     this.#starts++;
     worker.unref();
     worker.on('message', (message: FromWorker) => this.#onMessage(worker, message));

@@ -63,6 +63,7 @@ const REREGISTER_GRACE_MS = 2000;
 /** Heartbeat interval assumed until SUBSCRIBED names one (Mesos's default). */
 const DEFAULT_HEARTBEAT_SECONDS = 15;
 const MAX_STATUS_TIMES = 2000;
+const EMPTY = Buffer.alloc(0);
 
 export interface Batch {
   /** With its empty non-terminals and record counts, kept by the model. */
@@ -351,15 +352,19 @@ export class StreamFollower {
         return false;
       }
       received += records.length;
-      for (const record of records) {
+      for (let i = 0; i < records.length; i++) {
+        // The bytes can go while the text is parsed (a SUBSCRIBED record is the whole cluster;
+        // the text goes when this function returns, before the event is applied).
+        const text = records[i]!.toString('utf8');
+        records[i] = EMPTY;
         let event: V1Event;
         try {
-          event = JSON.parse(record.toString('utf8')) as V1Event;
+          event = JSON.parse(text) as V1Event;
         } catch {
           fail(
             new StreamEnd(
               'malformed',
-              `a stream record is not JSON (starts with ${JSON.stringify(record.toString('utf8', 0, 40))})`,
+              `a stream record is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`,
             ),
           );
           return false;

@@ -77,6 +77,13 @@ export interface FollowerHooks {
   /** A batch is ready; call `batchDone` when the receiver has it (the next waits until then). */
   readonly batch: (batch: Batch) => void;
   readonly report: (message: FromStreamWorker) => void;
+  /**
+   * A snapshot's model is built and its record, text and tree are garbage, before its records
+   * go out (the stream worker gives the heap they grew back to the system here, src/heap.ts:
+   * a pause of about a second at 50,000 tasks that delays the snapshot's swap rather than the
+   * events after it).
+   */
+  readonly snapshotBuilt?: () => void;
 }
 
 class StreamEnd extends Error {
@@ -586,8 +593,11 @@ export class StreamFollower {
     for (const framework of state.frameworks!) engine.setFramework(framework);
     this.#interned = new Map();
     for (const task of tasks) engine.setTask(compactTask(task, this.#intern));
+    // The model holds compacted copies; the converted tasks (every status) can go now.
+    tasks.length = 0;
     this.#carryRecovered(old, engine, recovered);
     engine.takeChanges();
+    this.#hooks.snapshotBuilt?.();
 
     const oldSet = old !== null && this.#receiverHas ? this.#setOf(old) : null;
     this.#engine = engine;

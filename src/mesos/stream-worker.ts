@@ -27,8 +27,6 @@ let follower: StreamFollower | null = null;
 let client: StateClient | null = null;
 let sender: TransferSender<BatchInfo> | null = null;
 let nextId = 1;
-/** The batch in transfer is a snapshot: once it is across, the heap is given back. */
-let sendingSnapshot = false;
 
 function send(message: FromStreamWorker, transfer: readonly ArrayBuffer[] = []): void {
   parentPort?.postMessage(message, transfer);
@@ -43,15 +41,16 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       const batches = new TransferSender<BatchInfo>(send, params.chunkBudget);
       sender = batches;
       follower = new StreamFollower(params, client, {
-        batch: ({ set, changes, info }) => {
-          sendingSnapshot = info.cause === 'snapshot';
+        batch: ({ set, changes, info }) =>
           batches.send(
             nextId++,
             changes === undefined ? { set } : { set, delta: changes, base: STREAM_BASE },
             info,
-          );
-        },
+          ),
         report: send,
+        // The snapshot's record, its parsed tree and the conversions are garbage now; the heap
+        // they grew stays the worker's until given back.
+        snapshotBuilt: () => releaseHeap(),
       });
       follower.start();
       return;
@@ -60,12 +59,7 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       follower?.setCandidates(message.candidates, message.masters);
       return;
     case 'transfer-next':
-      if (sender?.pull(message) !== true) return;
-      // The snapshot's record, its parsed tree and the old model are garbage now; the heap
-      // they grew stays the worker's until given back (src/heap.ts).
-      if (sendingSnapshot) releaseHeap();
-      sendingSnapshot = false;
-      follower?.batchDone();
+      if (sender?.pull(message) === true) follower?.batchDone();
       return;
     case 'resync':
       sender?.cancel();

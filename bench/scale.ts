@@ -88,7 +88,7 @@ export function rssMb(pid: number | undefined): number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A port free for both UDP and TCP on 127.0.0.1 (mesos-dns takes no port 0). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const udp = dgram.createSocket('udp4');
     await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
@@ -111,7 +111,7 @@ async function freePort(): Promise<number> {
  * Asks `name` A of 127.0.0.1:`port` every 50 ms until a NOERROR reply with an answer arrives;
  * resolves with Date.now() of that reply. Rejects after `timeoutMs` or when `gaveUp` says so.
  */
-async function firstAnswer(
+export async function firstAnswer(
   port: number,
   name: string,
   timeoutMs: number,
@@ -248,7 +248,7 @@ interface StartedTarget {
   readonly reloads: () => number;
 }
 
-function exitWatch(child: ChildProcess): () => string | null {
+export function exitWatch(child: ChildProcess): () => string | null {
   let why: string | null = null;
   child.once('exit', (code, signal) => {
     why = `${child.spawnfile} exited (code ${code}, signal ${signal}) before answering`;

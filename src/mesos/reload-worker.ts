@@ -34,22 +34,33 @@ let clientKey = '';
  * /v1/enumerate and /v1/axfr are rendered from them.
  */
 interface Held {
-  readonly digest: string;
+  /**
+   * What the main thread calls the set (LoadMeta.digest): its digest, or, for a set sent before
+   * its digest was computed (a first load), a name unique to that load.
+   */
+  readonly name: string;
   readonly set: RecordSet;
   /** Names the receiver has laid over its last full set when it holds this one (overlay-map.ts). */
   readonly overlaid: number;
+  /** recordSetDigest(set); computed when first needed when the set went out without it. */
+  digest: string | undefined;
 }
 const recent: Held[] = [];
 
-function held(digest: string | undefined): Held | undefined {
-  return digest === undefined ? undefined : recent.find((r) => r.digest === digest);
+function held(name: string | undefined): Held | undefined {
+  return name === undefined ? undefined : recent.find((r) => r.name === name);
 }
 
 function remember(entry: Held): void {
-  const at = recent.findIndex((r) => r.digest === entry.digest);
+  const at = recent.findIndex((r) => r.name === entry.name);
   if (at >= 0) recent.splice(at, 1);
   recent.unshift(entry);
   recent.length = Math.min(recent.length, 2);
+}
+
+function digestOf(entry: Held): string {
+  entry.digest ??= recordSetDigest(entry.set);
+  return entry.digest;
 }
 
 /**
@@ -63,6 +74,8 @@ function send(message: FromWorker, transfer: readonly ArrayBuffer[] = []): void 
 
 /** One transfer at a time, pulled by the main thread; the budget comes with each load. */
 let sender: TransferSender<LoadMeta> | null = null;
+/** A set sent without its digest: that is computed once its transfer has ended. */
+let pendingDigest: Held | null = null;
 
 /** Keeps one client (and its keep-alive connections) while the options stay the same. */
 async function clientFor(options: StateClientOptions): Promise<StateClient> {
@@ -100,7 +113,10 @@ async function load(id: number, params: LoadParams): Promise<void> {
       if (warnings.length < 100) warnings.push(message);
     },
   });
-  const digest = recordSetDigest(set);
+  // The digest tells an unchanged load from a changed one, against the set in service. With
+  // none (the first load) nothing needs it until a later load compares against this set, so it
+  // is computed after the transfer, off the path to the first answer (a second at 200k tasks).
+  const digest = params.previousDigest === undefined ? undefined : recordSetDigest(set);
   const generated = performance.now();
   const timings = {
     fetchMs: fetched - started,
@@ -108,16 +124,23 @@ async function load(id: number, params: LoadParams): Promise<void> {
     generateMs: generated - resolvedAt,
   };
   const inService = held(params.previousDigest);
+  const name = digest ?? `undigested-${id}`;
   const meta: LoadMeta = {
     master: loaded.master,
     leader: loaded.leader,
-    digest,
+    digest: name,
     warnings,
     timings,
   };
-  if (digest === params.previousDigest) {
-    remember({ digest, set, overlaid: inService?.overlaid ?? 0 });
-    send({ type: 'unchanged', id, ...meta });
+  if (
+    digest !== undefined &&
+    (digest === params.previousDigest ||
+      (inService !== undefined && digest === digestOf(inService)))
+  ) {
+    // The main thread keeps calling the set by the name it knows (a digest implies one).
+    const known = params.previousDigest ?? digest;
+    remember({ name: known, set, overlaid: inService?.overlaid ?? 0, digest });
+    send({ type: 'unchanged', id, ...meta, digest: known });
     releaseHeap();
     return;
   }
@@ -127,16 +150,22 @@ async function load(id: number, params: LoadParams): Promise<void> {
     inService !== undefined &&
     diff !== null &&
     inService.overlaid + diff.size <= MAX_OVERLAY_SHARE * nameCount;
-  remember({ digest, set, overlaid: delta ? inService.overlaid + diff.size : 0 });
+  const entry: Held = { name, set, overlaid: delta ? inService.overlaid + diff.size : 0, digest };
+  remember(entry);
   sender = new TransferSender<LoadMeta>(send, params.chunkBudget);
-  sender.send(id, delta ? { set, delta: diff, base: inService.digest } : { set }, meta);
+  sender.send(id, delta ? { set, delta: diff, base: inService.name } : { set }, meta);
+  pendingDigest = digest === undefined ? entry : null;
 }
 
 parentPort?.on('message', (message: ToWorker) => {
   if (message.type === 'transfer-next') {
-    // The load's garbage (body, string, parsed state) goes as soon as the set has crossed:
-    // otherwise V8 keeps the heap it grew to (302 MB for 45 MB live at 10,000 tasks, 2 s reloads).
-    if (sender?.pull(message) === true) releaseHeap();
+    if (sender?.pull(message) === true) {
+      if (pendingDigest !== null) digestOf(pendingDigest);
+      pendingDigest = null;
+      // The load's garbage (body, string, parsed state) goes as soon as the set has crossed:
+      // otherwise V8 keeps the heap it grew to (302 MB for 45 MB live at 10,000 tasks, 2 s reloads).
+      releaseHeap();
+    }
     return;
   }
   if (message.type === 'render') {
@@ -153,6 +182,7 @@ parentPort?.on('message', (message: ToWorker) => {
     return;
   }
   sender = null;
+  pendingDigest = null;
   load(message.id, message.params).catch((error: unknown) => {
     send({
       type: 'error',

@@ -11,7 +11,10 @@ import type { FromWorker, LoadMeta, LoadParams, LoadTimings, ToWorker } from './
 export interface LoadOutcome {
   /** The new set, or null when it equals the one in service (`previousDigest` matched). */
   readonly set: RecordSet | null;
-  /** Fingerprint of the set this load generated (see recordSetDigest). */
+  /**
+   * The name the load worker keeps the set under: its fingerprint (see recordSetDigest), or, for
+   * a set sent before it was fingerprinted (a first load), a name unique to the load.
+   */
   readonly digest: string;
   /** How the set crossed: whole, as changes against `base`, or not at all (unchanged). */
   readonly transfer: 'full' | 'delta' | 'none';

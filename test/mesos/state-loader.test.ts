@@ -171,7 +171,8 @@ describe('WorkerStateLoader: unchanged sets', () => {
     try {
       const first = await loader.load(testLoadParams([master.address]));
       assert.ok(first.set !== null);
-      assert.match(first.digest, /^[0-9a-f]{40}$/);
+      // A first load has nothing to compare with: its set goes out under a name, digested later.
+      assert.ok(first.digest !== '');
 
       const same = await loader.load(
         { ...testLoadParams([master.address]), previousDigest: first.digest },

@@ -1,8 +1,10 @@
 // The one transfer channel between threads: a sender ships a RecordSet, whole or as a delta
-// against the set the receiver serves, in chunks (record-transfer.ts) that the receiver pulls
-// one at a time; the receiver assembles them. The receiver asks for the next chunk only after a
-// full event-loop turn, so a thread answering DNS serves its queued packets between chunks. A
-// new transfer replaces the one in flight on both sides. Used by the load worker (sender) and
+// against the set the receiver serves, in chunks (record-transfer.ts) that the receiver pulls;
+// the receiver assembles them. The receiver asks for each further chunk only after a full
+// event-loop turn, so a thread answering DNS serves its queued packets between chunks, and keeps
+// one chunk requested ahead (PULL_AHEAD): the sender serialises the next chunk while the receiver
+// deserialises this one, instead of the two threads taking turns. A new transfer replaces the one
+// in flight on both sides. Used by the load worker (sender) and
 // the main thread (receiver), and by the main thread (sender) and each DNS thread (receiver).
 import type { RecordDelta, RecordSet } from '../records/recordset.ts';
 import {
@@ -47,6 +49,13 @@ export interface TransferStats {
   /** Names sent: changed or added, and removed. */
   readonly names: number;
 }
+
+/**
+ * Chunks the receiver keeps requested. Two: one being serialised by the sender while the other
+ * is deserialised here. A receiver busy for a while may then find both queued and take them in
+ * one turn, so a turn holds at most two chunks' deserialisation (a few ms at the default budget).
+ */
+const PULL_AHEAD = 2;
 
 export function isTransferMessage(message: { readonly type: string }): boolean {
   return (
@@ -176,7 +185,7 @@ export class TransferReceiver<M> {
           header.base === undefined ? null : base(header.base),
         );
         this.#current = { id: message.id, header, meta: message.meta, assembler };
-        this.#pullNext(message.id);
+        for (let i = 0; i < PULL_AHEAD; i++) this.#pullNext(message.id);
         return null;
       }
       case 'transfer-chunk':

@@ -6,12 +6,14 @@
 // (as an operator starts them), ours and mesos-dns alternating.
 //   node bench/startup.ts [--tasks 200000] [--runs 2] [--no-oracle] [--write]
 //                         [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--script other/dist/cli.js]
-// --script runs another build (e.g. a worktree of main, for before/after) instead of building this one.
+// --script runs other builds instead of building this one: a comma-separated list (e.g. a worktree
+// of main, then this one) runs each in turn within every round, so before and after share the
+// machine's moment.
 // --write puts the table in bench/results.md, section startup-<tasks>.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Children, jsonLine, LineTap } from './children.ts';
@@ -42,6 +44,7 @@ async function runOurs(
   dir: string,
   nodeFlags: readonly string[],
   script: string,
+  label: string,
 ): Promise<Run> {
   const port = await freePort();
   const config = join(dir, 'ours.json');
@@ -81,7 +84,7 @@ async function runOurs(
       const v = entry[key];
       if (typeof v === 'number') phases[key] = v;
     }
-    return { server: 'mesos-dns-ts', firstAnswerMs: answeredAt - t0, cpuMs, phases };
+    return { server: label, firstAnswerMs: answeredAt - t0, cpuMs, phases };
   } finally {
     await children.stop(child, 10_000);
   }
@@ -153,7 +156,10 @@ async function main(): Promise<void> {
   const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
   const oracle = !values['no-oracle'] && existsSync(ORACLE);
   const machine = machineInfo('not used');
-  const script = values.script ?? join(ROOT, 'dist', 'cli.js');
+  const scripts = values.script?.split(',') ?? [join(ROOT, 'dist', 'cli.js')];
+  // Several builds: each row names its worktree (the directory above dist/).
+  const label = (script: string): string =>
+    scripts.length === 1 ? 'mesos-dns-ts' : `mesos-dns-ts (${basename(dirname(dirname(script)))})`;
   if (values.script === undefined) {
     process.stderr.write('startup: npm run build (the benchmark runs dist/cli.js)\n');
     if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) {
@@ -169,11 +175,13 @@ async function main(): Promise<void> {
     // The sim renders its state on the first request: do that before anything is timed.
     await (await fetch(`http://${sim.address}/master/state`)).arrayBuffer();
     for (let i = 0; i < runs; i++) {
-      const ours = await runOurs(children, sim.address, dir, nodeFlags, script);
-      results.push(ours);
-      process.stderr.write(
-        `startup: ours ${s(ours.firstAnswerMs)} s, CPU ${s(ours.cpuMs)} s ${JSON.stringify(ours.phases)}\n`,
-      );
+      for (const script of scripts) {
+        const ours = await runOurs(children, sim.address, dir, nodeFlags, script, label(script));
+        results.push(ours);
+        process.stderr.write(
+          `startup: ${ours.server} ${s(ours.firstAnswerMs)} s, CPU ${s(ours.cpuMs)} s ${JSON.stringify(ours.phases)}\n`,
+        );
+      }
       if (oracle) {
         const theirs = await runOracle(children, sim.address, dir);
         results.push(theirs);

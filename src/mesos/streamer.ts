@@ -16,6 +16,7 @@ import { deserializeStateError } from './errors.ts';
 import type { LeaderSource, MasterView } from './leader.ts';
 import { candidateMasters } from './masters-list.ts';
 import { loadParamsFromConfig } from './poller.ts';
+import { LOAD_WORKER_YOUNG_GENERATION_MB } from './state-loader.ts';
 import {
   isTransferMessage,
   TransferReceiver,
@@ -179,7 +180,10 @@ export class StateStreamer {
   }
 
   #startWorker(): void {
-    const worker = new Worker(this.#o.workerUrl ?? defaultStreamWorkerUrl);
+    // The same small young generation as the load worker's: the snapshot's tree outlives it.
+    const worker = new Worker(this.#o.workerUrl ?? defaultStreamWorkerUrl, {
+      resourceLimits: { maxYoungGenerationSizeMb: LOAD_WORKER_YOUNG_GENERATION_MB },
+    });
     this.#worker = worker;
     worker.on('message', (message: FromStreamWorker) => {
       if (this.#worker === worker) this.#onMessage(message);

@@ -295,22 +295,33 @@ function enumerateMet(e: EnumerateFloodResult): boolean {
 function enumerateLines(e: EnumerateFloodResult, o: AbuseOptions): string[] {
   const f = (v: number) => v.toFixed(2);
   const mb = (v: number) => v.toFixed(0);
+  const pct = (v: number) => `${v.toFixed(0)} %`;
   const dns = (name: string, r: EnumerateFloodResult['floor']) =>
     `| ${name} | ${r.sent} | ${((100 * r.answered) / r.sent).toFixed(3)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.p999Ms)} | ${f(r.maxMs)} | ${f(r.senderLagMaxMs)} |`;
+  const window = (name: string, c: EnumerateFloodResult['floorConditions']) =>
+    `| ${name} | ${c.load1.toFixed(2)} | ${c.coreBusyPct.map(pct).join(', ')} | ${pct(c.mainThreadPct)} | ${f(c.loopDelayP99Ms)} | ${f(c.loopDelayMaxMs)} |`;
   const codes = Object.entries(e.responses)
     .map(([status, n]) => `${status === '-1' ? 'failed' : status} × ${n}`)
     .join(', ');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const ratio = (during: number, floor: number) => (during / floor).toFixed(2);
   return [
     '',
     `### ${o.enumerateClients} parallel \`/v1/enumerate\` at ${o.enumerateTasks} tasks`,
     '',
-    `Server pinned to CPU 0 (workers 1: DNS and HTTP share the main thread; the load worker renders), master, DNS load and the readers (bench/enumerate-clients.ts, nice 19) on CPU 1. Each client asks again as soon as it has read a body, for the whole ${e.during.durationS} s DNS window (open loop, mixed file). Body: ${(e.bodyBytes / 1e6).toFixed(1)} MB; bodies read: ${e.bodiesRead} (${((e.bodyBytes * e.bodiesRead) / 1e9).toFixed(1)} GB); responses: ${codes}.`,
+    `Server pinned to CPU 0 (workers 1: DNS and HTTP share the main thread; the load worker renders; bodies go out paced, at most 256 MB/s in all), master, DNS load and the readers (bench/enumerate-clients.ts, nice 19) on CPU 1. Each client asks again as soon as it has read a body, for the whole ${e.during.durationS} s DNS window (open loop, mixed file). Body: ${(e.bodyBytes / 1e6).toFixed(1)} MB; bodies read: ${e.bodiesRead} (${((e.bodyBytes * e.bodiesRead) / 1e9).toFixed(1)} GB); responses: ${codes}. A bare UDP responder (bench/bare-udp.ts) beside the server on CPU 0 takes the same DNS load in the same windows: the machine's share of a tail, in equal conditions.`,
     '',
     '| DNS load | sent | answered % | p50 ms | p99 ms | p99.9 ms | max ms | load generator lag max ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    dns('idle server (floor)', e.floor),
-    dns(`during ${o.enumerateClients} enumerate clients`, e.during),
+    dns('server, idle (floor)', e.floor),
+    dns('bare responder, same window', e.bareFloor),
+    dns(`server, during ${o.enumerateClients} enumerate clients`, e.during),
+    dns('bare responder, same window', e.bareDuring),
+    '',
+    '| window | load average (1 min) at start | busy CPU 0, CPU 1 | server main thread CPU | event-loop delay p99 ms | event-loop delay max ms (10 ms timer: 10 is on time) |',
+    '| --- | --- | --- | --- | --- | --- |',
+    window('floor', e.floorConditions),
+    window('during the enumerate clients', e.duringConditions),
     '',
     ...(e.errors.length > 0
       ? [`Failed requests (first ${e.errors.length}): ${e.errors.join('; ')}.`, '']
@@ -318,7 +329,7 @@ function enumerateLines(e: EnumerateFloodResult, o: AbuseOptions): string[] {
     `RSS: ${mb(e.rssBeforeMb)} MB before, ${mb(e.rssPeakMb)} MB peak (+${mb(e.rssPeakMb - e.rssBeforeMb)}), ${mb(e.rssAfterMb)} MB after ${e.quietS} s of DNS only.`,
     '',
     `- every client served: ${verdict(e.everyClientServed)}`,
-    `- DNS p99 within ${P99_FACTOR}× the floor: ${verdict(e.during.p99Ms <= P99_FACTOR * e.floor.p99Ms)} (${f(e.during.p99Ms)} vs ${f(e.floor.p99Ms)} ms)`,
+    `- DNS p99 within ${P99_FACTOR}× the floor: ${verdict(e.during.p99Ms <= P99_FACTOR * e.floor.p99Ms)} (${f(e.during.p99Ms)} vs ${f(e.floor.p99Ms)} ms, ${ratio(e.during.p99Ms, e.floor.p99Ms)}×; the bare responder in the same windows: ${f(e.bareDuring.p99Ms)} vs ${f(e.bareFloor.p99Ms)} ms, ${ratio(e.bareDuring.p99Ms, e.bareFloor.p99Ms)}×)`,
     `- RSS growth under ${RSS_GROWTH_MB} MB: ${verdict(e.rssPeakMb - e.rssBeforeMb < RSS_GROWTH_MB)}; released afterwards (within ${RSS_GROWTH_MB / 4} MB of before): ${verdict(e.rssAfterMb - e.rssBeforeMb < RSS_GROWTH_MB / 4)}`,
     '',
     'Commands:',

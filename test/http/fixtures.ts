@@ -1,6 +1,4 @@
 // Hand-made inputs for the HTTP tests: a complete Config on loopback and a small RecordSet.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { schemaDefaults } from '../../src/config/schema.ts';
 import type { Config } from '../../src/config/types.ts';
 import type { Logger } from '../../src/log.ts';
@@ -137,18 +135,4 @@ export async function startHarness(
     },
     close: () => server.close(),
   };
-}
-
-/** A pino logger whose JSON lines land in `lines`. */
-export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, sink), lines };
 }

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { capturingLogger, startHarness } from './fixtures.ts';
+import { capturingLogger } from '../helpers/logs.ts';
+import { startHarness } from './fixtures.ts';
 
 /** Resolves when the server closes the socket; rejects after `ms`. */
 function closedWithin(socket: Socket, ms: number): Promise<string> {

@@ -6,7 +6,7 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { buildConfig } from '../../src/config/load.ts';
 import { startServer } from '../../src/server.ts';
-import { capturingLogger } from '../http/fixtures.ts';
+import { capturingLogger } from '../helpers/logs.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 for (const stateSource of ['poll', 'auto'] as const) {

@@ -3,13 +3,12 @@
 // stream of the same cluster through; a snapshot over the record limit is reported once (log and
 // metric), and then `auto` polls while `subscribe` keeps the last records and retries.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../src/log.ts';
 import { STREAM_RECORD_FACTOR, streamRecordLimit } from '../../src/mesos/streamer.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
+import { capturingLogger } from '../helpers/logs.ts';
 import { assertMatchesPoll, streamConfig, waitUntil } from './helpers.ts';
 
 const WEB = 'web.marathon.mesos.';
@@ -18,17 +17,8 @@ const WEB = 'web.marathon.mesos.';
 async function startLogged(
   config: ReturnType<typeof streamConfig>,
 ): Promise<{ server: RunningServer; lines: Record<string, unknown>[] }> {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  const server = await startServer(config, { logger: createLogger(1, sink) });
-  return { server, lines };
+  const { logger, lines } = capturingLogger();
+  return { server: await startServer(config, { logger }), lines };
 }
 
 /** Bytes of the sim's /master/state body and of its SUBSCRIBED record's JSON. */

@@ -304,10 +304,17 @@ function oursTarget(
       let why: string | null = null;
       // A server that cannot load (an event stream record over its limit, say) never answers:
       // stop at its first such line instead of waiting out the timeout.
+      // The streamer says it once, as an error line with the sizes (src/mesos/streamer.ts); the
+      // subscription ends it causes are logged at debug only.
       spawned.stdout?.on('data', (chunk: Buffer) => {
-        const text = chunk.toString();
-        if (why === null && text.includes('"cause":"too-large"')) {
-          why = /"err":"([^"]*)"/.exec(text)?.[1] ?? 'too-large';
+        if (why !== null) return;
+        for (const line of chunk.toString().split('\n')) {
+          const entry = jsonLine(line);
+          const msg = entry?.['msg'];
+          if (typeof msg === 'string' && msg.includes('over the record limit')) {
+            why = `${msg} (${String(entry?.['recordBytes'])} bytes, limit ${String(entry?.['limitBytes'])})`;
+            return;
+          }
         }
       });
       const failed = (): string | null => exited() ?? why;

@@ -115,6 +115,27 @@ export function benchConfig(
   };
 }
 
+/**
+ * The config mesos-dns (the oracle) runs with beside the server: the same domain, SOA and IP
+ * sources as benchConfig, on `port`, HTTP off.
+ */
+export function oracleConfig(master: string, refreshSeconds: number, port: number) {
+  return {
+    masters: [master],
+    refreshSeconds,
+    stateTimeoutSeconds: 120,
+    port,
+    domain: 'mesos',
+    httpon: false,
+    listener: '127.0.0.1',
+    externalon: false,
+    resolvers: [],
+    SOAMname: 'ns1.mesos',
+    SOARname: 'root.ns1.mesos',
+    IPSources: ['netinfo', 'mesos', 'host'],
+  };
+}
+
 function portOf(line: string, msg: string): number | undefined {
   const entry = jsonLine(line);
   if (entry?.['msg'] !== msg) return undefined;

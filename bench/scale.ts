@@ -31,7 +31,7 @@ import type { MesosState } from '../src/state/types.ts';
 import { Children, jsonLine, LineTap, peakRssMb } from './children.ts';
 import { encodeQuery, readReply } from './dns-query.ts';
 import { machineInfo, machineLines } from './machine.ts';
-import { startServerProcess, startSim, type StartedServer } from './processes.ts';
+import { oracleConfig, startServerProcess, startSim, type StartedServer } from './processes.ts';
 import { buildQuerySets, writeQueryFile } from './query-files.ts';
 import { offerLoad, relative } from './reload.ts';
 import { writeSection } from './results-file.ts';
@@ -345,23 +345,7 @@ function oracleTarget(children: Children, master: string, dir: string): Target {
     name: 'mesos-dns',
     start(refreshSeconds, port) {
       const file = join(dir, 'oracle.json');
-      writeFileSync(
-        file,
-        JSON.stringify({
-          masters: [master],
-          refreshSeconds,
-          stateTimeoutSeconds: 120,
-          port,
-          domain: 'mesos',
-          httpon: false,
-          listener: '127.0.0.1',
-          externalon: false,
-          resolvers: [],
-          SOAMname: 'ns1.mesos',
-          SOARname: 'root.ns1.mesos',
-          IPSources: ['netinfo', 'mesos', 'host'],
-        }),
-      );
+      writeFileSync(file, JSON.stringify(oracleConfig(master, refreshSeconds, port)));
       const child = children.spawn(ORACLE, [`-config=${file}`], {
         cpu: SERVER_CPU,
         stdio: ['ignore', 'ignore', 'pipe'],

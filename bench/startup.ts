@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Children, jsonLine, LineTap } from './children.ts';
 import { machineInfo, machineLines } from './machine.ts';
-import { startSim } from './processes.ts';
+import { benchConfig, oracleConfig, startSim } from './processes.ts';
 import { writeSection } from './results-file.ts';
 import { exitWatch, firstAnswer, freePort, ORACLE } from './scale.ts';
 import { markdownTable } from './table.ts';
@@ -48,18 +48,13 @@ async function runOurs(
 ): Promise<Run> {
   const port = await freePort();
   const config = join(dir, 'ours.json');
+  // benchConfig polls; one load (refreshSeconds 3600), with time for a 200k-task state.
   writeFileSync(
     config,
     JSON.stringify({
-      masters: [master],
-      refreshSeconds: 3600,
-      stateTimeoutSeconds: 120,
+      ...benchConfig({ master, refreshSeconds: 3600, workers: 1 }),
       port,
-      httpport: 0,
-      listener: '127.0.0.1',
-      resolvers: ['127.0.0.1'],
-      externalon: false,
-      stateSource: 'poll',
+      stateTimeoutSeconds: 120,
     }),
   );
   const t0 = Date.now();
@@ -93,20 +88,7 @@ async function runOurs(
 async function runOracle(children: Children, master: string, dir: string): Promise<Run> {
   const port = await freePort();
   const config = join(dir, 'oracle.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      masters: [master],
-      refreshSeconds: 3600,
-      stateTimeoutSeconds: 120,
-      port,
-      httpon: false,
-      listener: '127.0.0.1',
-      externalon: false,
-      resolvers: ['127.0.0.1'],
-      IPSources: ['netinfo', 'mesos', 'host'],
-    }),
-  );
+  writeFileSync(config, JSON.stringify(oracleConfig(master, 3600, port)));
   const t0 = Date.now();
   const child = children.spawn(ORACLE, [`-config=${config}`], {
     cpu: null,

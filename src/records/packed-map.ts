@@ -1,0 +1,392 @@
+// A record map packed into one SharedArrayBuffer: names and values as ASCII bytes, an entry table
+// and an open-addressing hash index in typed arrays. A set of 200,000 tasks as JS Maps is ~2.3 M
+// heap values (180 MB) that every thread holding it must build, keep and have its collector walk;
+// packed it is ~35 MB outside the JS heap, crosses threads without a copy (the buffer is shared)
+// and is read in place: `get`/`has` hash the JS string by char codes and compare against the
+// bytes, allocating nothing on a miss, and decode values only on a hit. Immutable once packed.
+//
+// Layout (all offsets in bytes, sections 4-byte aligned):
+//   header     Int32[8]     MAGIC, kind (0 text, 1 SRV), count, valueCount, tableSize, bytesLength
+//   entryStart Uint32[n+1]  entry i's bytes: its name [entryStart[i], keyEnd[i]), then its values
+//   keyEnd     Uint32[n]
+//   hashes     Int32[n]     hashName of entry i's name
+//   firstValue Uint32[n+1]  entry i's values are [firstValue[i], firstValue[i+1])
+//   valueEnd   Uint32[v]    value j's bytes end (it starts where the one before it, or the name, ends)
+//   table      Int32[t]     entry index or -1; t a power of two ≥ 2n, linear probing
+//   srvNums    Uint16[3v]   SRV only: port, priority, weight per value
+//   bytes      Uint8[b]
+// Entries keep the order they were packed in (generation order), so iteration, digests and AXFR
+// see what the JS Map showed. Only ASCII is packed (every generated name and value is); a map
+// with anything else is refused (PackError) and stays a JS Map.
+import { OverlayMap } from './overlay-map.ts';
+import type { RecordSet, SrvRecord } from './recordset.ts';
+
+const MAGIC = 0x504b4d31;
+const HEADER_INTS = 8;
+const KIND_TEXT = 0;
+const KIND_SRV = 1;
+
+export class PackError extends Error {}
+
+/** FNV-1a over char codes (for ASCII, the same as over the bytes), then murmur3's finaliser. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return mix(h);
+}
+
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return mix(h);
+}
+
+const align4 = (n: number): number => (n + 3) & ~3;
+
+interface Views {
+  readonly kind: number;
+  readonly count: number;
+  readonly entryStart: Uint32Array;
+  readonly keyEnd: Uint32Array;
+  readonly hashes: Int32Array;
+  readonly firstValue: Uint32Array;
+  readonly valueEnd: Uint32Array;
+  readonly table: Int32Array;
+  readonly srvNums: Uint16Array;
+  readonly bytes: Uint8Array;
+  readonly buf: Buffer;
+}
+
+function byteLength(kind: number, count: number, values: number, table: number, bytes: number) {
+  const ints = HEADER_INTS + (count + 1) + count + count + (count + 1) + values + table;
+  return ints * 4 + align4(kind === KIND_SRV ? values * 6 : 0) + bytes;
+}
+
+function views(buffer: SharedArrayBuffer | ArrayBuffer): Views {
+  const header = new Int32Array(buffer, 0, HEADER_INTS);
+  if (header[0] !== MAGIC) throw new PackError('not a packed record map');
+  const kind = header[1]!;
+  const count = header[2]!;
+  const valueCount = header[3]!;
+  const tableSize = header[4]!;
+  const bytesLength = header[5]!;
+  let at = HEADER_INTS * 4;
+  const u32 = (n: number): Uint32Array => {
+    const v = new Uint32Array(buffer, at, n);
+    at += n * 4;
+    return v;
+  };
+  const i32 = (n: number): Int32Array => {
+    const v = new Int32Array(buffer, at, n);
+    at += n * 4;
+    return v;
+  };
+  const entryStart = u32(count + 1);
+  const keyEnd = u32(count);
+  const hashes = i32(count);
+  const firstValue = u32(count + 1);
+  const valueEnd = u32(valueCount);
+  const table = i32(tableSize);
+  const srvCount = kind === KIND_SRV ? valueCount * 3 : 0;
+  const srvNums = new Uint16Array(buffer, at, srvCount);
+  at += align4(srvCount * 2);
+  const bytes = new Uint8Array(buffer, at, bytesLength);
+  const buf = Buffer.from(buffer, at, bytesLength);
+  return {
+    kind,
+    count,
+    entryStart,
+    keyEnd,
+    hashes,
+    firstValue,
+    valueEnd,
+    table,
+    srvNums,
+    bytes,
+    buf,
+  };
+}
+
+export class PackedRecordMap<
+  V extends readonly string[] | readonly SrvRecord[],
+> implements ReadonlyMap<string, V> {
+  /** The packed bytes: send this to another thread and wrap it there (`wrap`), no copy made. */
+  readonly buffer: SharedArrayBuffer;
+  readonly size: number;
+  readonly #v: Views;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.#v = views(buffer);
+    this.size = this.#v.count;
+  }
+
+  /** A packed map received from another thread (O(1): views only). */
+  static wrap(
+    buffer: SharedArrayBuffer,
+  ): PackedRecordMap<readonly string[] | readonly SrvRecord[]> {
+    return new PackedRecordMap(buffer);
+  }
+
+  static packText(map: ReadonlyMap<string, readonly string[]>): PackedRecordMap<readonly string[]> {
+    return new PackedRecordMap(pack(map, KIND_TEXT));
+  }
+
+  static packSrv(
+    map: ReadonlyMap<string, readonly SrvRecord[]>,
+  ): PackedRecordMap<readonly SrvRecord[]> {
+    return new PackedRecordMap(pack(map, KIND_SRV));
+  }
+
+  get isSrv(): boolean {
+    return this.#v.kind === KIND_SRV;
+  }
+
+  /** The entry index of `name`, or -1. Allocates nothing. */
+  indexOf(name: string): number {
+    const v = this.#v;
+    const h = hashName(name);
+    const mask = v.table.length - 1;
+    const len = name.length;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = v.table[slot]!;
+      if (e < 0) return -1;
+      if (v.hashes[e] !== h) continue;
+      const start = v.entryStart[e]!;
+      if (v.keyEnd[e]! - start !== len) continue;
+      let i = 0;
+      while (i < len && v.bytes[start + i] === name.charCodeAt(i)) i++;
+      if (i === len) return e;
+    }
+  }
+
+  /** The entry index of the name `other` holds at `e`, compared as bytes (no decoding). */
+  indexOfEntry(other: PackedRecordMap<V>, e: number): number {
+    const v = this.#v;
+    const o = other.#v;
+    const h = o.hashes[e]!;
+    const oStart = o.entryStart[e]!;
+    const len = o.keyEnd[e]! - oStart;
+    const mask = v.table.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const x = v.table[slot]!;
+      if (x < 0) return -1;
+      if (v.hashes[x] !== h) continue;
+      const start = v.entryStart[x]!;
+      if (v.keyEnd[x]! - start !== len) continue;
+      let i = 0;
+      while (i < len && v.bytes[start + i] === o.bytes[oStart + i]) i++;
+      if (i === len) return x;
+    }
+  }
+
+  /** Whether entry `e` here and entry `f` of `other` hold the same values (bytes compared). */
+  sameValues(e: number, other: PackedRecordMap<V>, f: number): boolean {
+    const v = this.#v;
+    const o = other.#v;
+    if (v.kind !== o.kind) return false;
+    const n = v.firstValue[e + 1]! - v.firstValue[e]!;
+    if (o.firstValue[f + 1]! - o.firstValue[f]! !== n) return false;
+    const vStart = v.keyEnd[e]!;
+    const oStart = o.keyEnd[f]!;
+    const len = v.entryStart[e + 1]! - vStart;
+    if (o.entryStart[f + 1]! - oStart !== len) return false;
+    for (let i = 0; i < len; i++) if (v.bytes[vStart + i] !== o.bytes[oStart + i]) return false;
+    const vFirst = v.firstValue[e]!;
+    const oFirst = o.firstValue[f]!;
+    for (let j = 0; j < n; j++) {
+      if (v.valueEnd[vFirst + j]! - vStart !== o.valueEnd[oFirst + j]! - oStart) return false;
+    }
+    if (v.kind === KIND_SRV) {
+      for (let j = 0; j < 3 * n; j++) {
+        if (v.srvNums[3 * vFirst + j] !== o.srvNums[3 * oFirst + j]) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The name of entry `e`. */
+  keyAt(e: number): string {
+    const v = this.#v;
+    return v.buf.toString('latin1', v.entryStart[e], v.keyEnd[e]);
+  }
+
+  /** The values of entry `e`, decoded. */
+  valuesAt(e: number): V {
+    const v = this.#v;
+    const first = v.firstValue[e]!;
+    const last = v.firstValue[e + 1]!;
+    let start = v.keyEnd[e]!;
+    if (v.kind === KIND_SRV) {
+      const out: SrvRecord[] = [];
+      for (let j = first; j < last; j++) {
+        const end = v.valueEnd[j]!;
+        out.push({
+          target: v.buf.toString('latin1', start, end),
+          port: v.srvNums[3 * j]!,
+          priority: v.srvNums[3 * j + 1]!,
+          weight: v.srvNums[3 * j + 2]!,
+        });
+        start = end;
+      }
+      return out as readonly SrvRecord[] as V;
+    }
+    const out: string[] = [];
+    for (let j = first; j < last; j++) {
+      const end = v.valueEnd[j]!;
+      out.push(v.buf.toString('latin1', start, end));
+      start = end;
+    }
+    return out as readonly string[] as V;
+  }
+
+  get(name: string): V | undefined {
+    const e = this.indexOf(name);
+    return e < 0 ? undefined : this.valuesAt(e);
+  }
+
+  has(name: string): boolean {
+    return this.indexOf(name) >= 0;
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (let e = 0; e < this.size; e++) yield [this.keyAt(e), this.valuesAt(e)];
+  }
+
+  *keys(): MapIterator<string> {
+    for (let e = 0; e < this.size; e++) yield this.keyAt(e);
+  }
+
+  *values(): MapIterator<V> {
+    for (let e = 0; e < this.size; e++) yield this.valuesAt(e);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+
+  forEach(
+    callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (let e = 0; e < this.size; e++)
+      callback.call(thisArg, this.valuesAt(e), this.keyAt(e), this);
+  }
+
+  /** Values under all names (what record counts count), without decoding any. */
+  get valueCount(): number {
+    return this.#v.firstValue[this.size]!;
+  }
+}
+
+/** Copies `s` into `bytes` at `at` as ASCII; returns the end. Throws on anything else. */
+function writeAscii(bytes: Uint8Array, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) throw new PackError(`not ASCII: ${JSON.stringify(s)}`);
+    bytes[at++] = c;
+  }
+  return at;
+}
+
+function pack(
+  map: ReadonlyMap<string, readonly string[] | readonly SrvRecord[]>,
+  kind: number,
+): SharedArrayBuffer {
+  let count = 0;
+  let valueCount = 0;
+  let chars = 0;
+  for (const [name, values] of map) {
+    count++;
+    chars += name.length;
+    valueCount += values.length;
+    for (const value of values) {
+      chars += typeof value === 'string' ? value.length : value.target.length;
+    }
+  }
+  let tableSize = 4;
+  while (tableSize < 2 * count) tableSize *= 2;
+  const buffer = new SharedArrayBuffer(byteLength(kind, count, valueCount, tableSize, chars));
+  const header = new Int32Array(buffer, 0, HEADER_INTS);
+  header.set([MAGIC, kind, count, valueCount, tableSize, chars]);
+  const v = views(buffer);
+  v.table.fill(-1);
+  const mask = tableSize - 1;
+  let at = 0;
+  let e = 0;
+  let j = 0;
+  for (const [name, values] of map) {
+    v.entryStart[e] = at;
+    at = writeAscii(v.bytes, at, name);
+    v.keyEnd[e] = at;
+    const h = hashBytes(v.bytes, v.entryStart[e]!, at);
+    v.hashes[e] = h;
+    let slot = h & mask;
+    while (v.table[slot]! >= 0) slot = (slot + 1) & mask;
+    v.table[slot] = e;
+    v.firstValue[e] = j;
+    for (const value of values) {
+      if (typeof value === 'string') {
+        if (kind !== KIND_TEXT) throw new PackError('a text value in an SRV map');
+        at = writeAscii(v.bytes, at, value);
+      } else {
+        if (kind !== KIND_SRV) throw new PackError('an SRV value in a text map');
+        at = writeAscii(v.bytes, at, value.target);
+        const nums = [value.port, value.priority, value.weight];
+        for (let k = 0; k < 3; k++) {
+          const n = nums[k]!;
+          if (!Number.isInteger(n) || n < 0 || n > 0xffff) {
+            throw new PackError(`SRV field out of range: ${n}`);
+          }
+          v.srvNums[3 * j + k] = n;
+        }
+      }
+      v.valueEnd[j++] = at;
+    }
+    e++;
+  }
+  v.entryStart[count] = at;
+  v.firstValue[count] = j;
+  return buffer;
+}
+
+function packOr<M>(map: M, packer: (map: M) => M): M {
+  if (map instanceof PackedRecordMap) return map;
+  try {
+    return packer(map);
+  } catch (error) {
+    if (error instanceof PackError) return map;
+    throw error;
+  }
+}
+
+/**
+ * `set` with its four record maps packed (PackedRecordMap), each one that can be: a map with a
+ * non-ASCII name or value stays as it is. The JS maps are left to the collector.
+ */
+export function packRecordSet(set: RecordSet): RecordSet {
+  return {
+    ...set,
+    a: packOr(set.a, (m) => PackedRecordMap.packText(m)),
+    aaaa: packOr(set.aaaa, (m) => PackedRecordMap.packText(m)),
+    srv: packOr(set.srv, (m) => PackedRecordMap.packSrv(m)),
+    ptr: packOr(set.ptr, (m) => PackedRecordMap.packText(m)),
+  };
+}
+
+/** The packed map under `map`: itself, or an overlay's base (overlay-map.ts); else null. */
+export function packedUnder(
+  map: ReadonlyMap<string, unknown>,
+): PackedRecordMap<readonly string[] | readonly SrvRecord[]> | null {
+  if (map instanceof PackedRecordMap) return map;
+  if (map instanceof OverlayMap && map.base instanceof PackedRecordMap) return map.base;
+  return null;
+}

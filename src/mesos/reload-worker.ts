@@ -4,6 +4,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { releaseHeap } from '../heap.ts';
 import { generate } from '../records/generate.ts';
+import { packRecordSet } from '../records/packed-map.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import { renderApiBody } from '../records/api-bodies.ts';
 import { TransferSender } from '../transfer/channel.ts';
@@ -105,14 +106,18 @@ async function load(id: number, params: LoadParams): Promise<void> {
     ...failures.map((f) => `host name did not resolve: ${f}`),
   ];
   const resolvedAt = performance.now();
-  const set = generate(loaded.state, {
-    ...params.generate,
-    resolvedHosts: resolved,
-    warn: (message) => {
-      // Bounded: a broken state could warn once per task.
-      if (warnings.length < 100) warnings.push(message);
-    },
-  });
+  // Packed (records/packed-map.ts): the JS maps go to the collector, the set this worker holds
+  // is a few buffers, and a full transfer is those buffers, shared with every thread.
+  const set = packRecordSet(
+    generate(loaded.state, {
+      ...params.generate,
+      resolvedHosts: resolved,
+      warn: (message) => {
+        // Bounded: a broken state could warn once per task.
+        if (warnings.length < 100) warnings.push(message);
+      },
+    }),
+  );
   // The digest tells an unchanged load from a changed one, against the set in service. With
   // none (the first load) nothing needs it until a later load compares against this set, so it
   // is computed after the transfer, off the path to the first answer (a second at 200k tasks).

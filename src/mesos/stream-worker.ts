@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { releaseHeap } from '../heap.ts';
 import { renderApiBody } from '../records/api-bodies.ts';
 import { generate } from '../records/generate.ts';
+import { packRecordSet } from '../records/packed-map.ts';
 import { TransferSender } from '../transfer/channel.ts';
 import { StateClient } from './state-client.ts';
 import { StreamFollower } from './stream-follower.ts';
@@ -44,7 +45,10 @@ parentPort?.on('message', (message: ToStreamWorker) => {
         batch: ({ set, changes, info }) =>
           batches.send(
             nextId++,
-            changes === undefined ? { set } : { set, delta: changes, base: STREAM_BASE },
+            // A snapshot crosses packed (records/packed-map.ts): its buffers, not its entries.
+            changes === undefined
+              ? { set: packRecordSet(set) }
+              : { set, delta: changes, base: STREAM_BASE },
             info,
           ),
         report: send,

@@ -18,7 +18,9 @@
 // Entries keep the order they were packed in (generation order), so iteration, digests and AXFR
 // see what the JS Map showed. Only ASCII is packed (every generated name and value is); a map
 // with anything else is refused (PackError) and stays a JS Map.
+import { findEmptyNonTerminals } from './empty-non-terminals.ts';
 import { OverlayMap } from './overlay-map.ts';
+import { recordCounts } from './record-counts.ts';
 import type { RecordSet, SrvRecord } from './recordset.ts';
 
 const MAGIC = 0x504b4d31;
@@ -373,12 +375,18 @@ function packOr<M>(map: M, packer: (map: M) => M): M {
  * non-ASCII name or value stays as it is. The JS maps are left to the collector.
  */
 export function packRecordSet(set: RecordSet): RecordSet {
+  // Both walk every name: cheaper on the JS maps, and then never again (the transfer header
+  // carries them).
+  const emptyNonTerminals = set.emptyNonTerminals ?? new Set(findEmptyNonTerminals(set));
+  const counts = recordCounts(set);
   return {
     ...set,
     a: packOr(set.a, (m) => PackedRecordMap.packText(m)),
     aaaa: packOr(set.aaaa, (m) => PackedRecordMap.packText(m)),
     srv: packOr(set.srv, (m) => PackedRecordMap.packSrv(m)),
     ptr: packOr(set.ptr, (m) => PackedRecordMap.packText(m)),
+    emptyNonTerminals,
+    recordCounts: counts,
   };
 }
 
@@ -389,4 +397,11 @@ export function packedUnder(
   if (map instanceof PackedRecordMap) return map;
   if (map instanceof OverlayMap && map.base instanceof PackedRecordMap) return map.base;
   return null;
+}
+
+/** Whether `map` is a packed map itself (not an overlay on one). */
+export function isPacked(
+  map: ReadonlyMap<string, unknown>,
+): map is PackedRecordMap<readonly string[] | readonly SrvRecord[]> {
+  return map instanceof PackedRecordMap;
 }

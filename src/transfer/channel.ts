@@ -115,7 +115,12 @@ export class TransferSender<M> {
     }
     const chunk = step.value;
     current.stats.chunks++;
-    current.stats.names += chunk.kind === 'remove' ? chunk.names.length : chunk.entries.length;
+    current.stats.names +=
+      chunk.kind === 'remove'
+        ? chunk.names.length
+        : chunk.kind === 'packed'
+          ? chunk.size
+          : chunk.entries.length;
     this.#post({ type: 'transfer-chunk', id: current.id, chunk });
     return false;
   }

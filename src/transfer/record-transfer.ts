@@ -1,10 +1,13 @@
 // A RecordSet (whole, or as a delta against the receiver's set) in bounded pieces: each message
 // holds at most a few thousand entries, so no single structured-clone deserialisation (which
-// runs on the receiving thread's event loop) blocks DNS answers for more than a few ms.
+// runs on the receiving thread's event loop) blocks DNS answers for more than a few ms. A packed
+// map (records/packed-map.ts) crosses whole, as its SharedArrayBuffer: one message, no copy, and
+// the receiver reads the same memory; an overlay on one crosses as that buffer and its changes.
 // channel.ts sends and receives these over a worker message port.
 import { createHash } from 'node:crypto';
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import { overlay, OverlayMap } from '../records/overlay-map.ts';
+import { isPacked, PackedRecordMap, packedUnder } from '../records/packed-map.ts';
 import { recordCounts } from '../records/record-counts.ts';
 import type {
   RecordCounts,
@@ -41,8 +44,15 @@ const STRING_MAPS = ['a', 'aaaa', 'ptr'] as const;
 export type RecordChunk =
   | { readonly kind: 'a' | 'aaaa' | 'ptr'; readonly entries: [string, readonly string[]][] }
   | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
-  /** Delta: names the new set no longer has. */
-  | { readonly kind: 'remove'; readonly map: MapKind; readonly names: string[] };
+  /** Delta: names the new set no longer has; full: names gone from the packed map before. */
+  | { readonly kind: 'remove'; readonly map: MapKind; readonly names: string[] }
+  /** Full: a map packed whole (PackedRecordMap.buffer, shared, not copied); `size` its names. */
+  | {
+      readonly kind: 'packed';
+      readonly map: MapKind;
+      readonly buffer: SharedArrayBuffer;
+      readonly size: number;
+    };
 
 /** Weighted budget per chunk: a name costs 1 plus its values (an SRV record, an object, 3). */
 export const DEFAULT_CHUNK_BUDGET = 2000;
@@ -83,13 +93,33 @@ function* entryChunks(
   if (chunk.length > 0) yield { kind, entries: chunk } as RecordChunk;
 }
 
-/** Splits a set into chunks lazily; the sender sends one per pull from the receiver. */
+function* removeChunks(map: MapKind, names: readonly string[], budget: number) {
+  for (let i = 0; i < names.length; i += budget) {
+    yield { kind: 'remove', map, names: names.slice(i, i + budget) } satisfies RecordChunk;
+  }
+}
+
+/**
+ * Splits a set into chunks lazily; the sender sends one per pull from the receiver. A packed map
+ * goes as its buffer; an overlay on a packed map as that buffer, then its changes and removals.
+ */
 export function* recordChunks(
   set: RecordSet,
   budget: number = DEFAULT_CHUNK_BUDGET,
 ): Generator<RecordChunk> {
   for (const map of MAP_KINDS) {
-    yield* entryChunks(map, set[map] as ReadonlyMap<string, readonly unknown[]>, budget);
+    const whole = set[map] as ReadonlyMap<string, readonly unknown[]>;
+    const packed = packedUnder(whole);
+    if (packed === null) {
+      yield* entryChunks(map, whole, budget);
+      continue;
+    }
+    yield { kind: 'packed', map, buffer: packed.buffer, size: packed.size };
+    if (whole instanceof OverlayMap) {
+      const over = whole as OverlayMap<readonly unknown[]>;
+      yield* entryChunks(map, over.changed, budget);
+      yield* removeChunks(map, [...over.removed], budget);
+    }
   }
 }
 
@@ -125,6 +155,12 @@ export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
   for (const map of MAP_KINDS) {
     const before = base[map] as ReadonlyMap<string, readonly unknown[]>;
     const after = set[map] as ReadonlyMap<string, readonly unknown[]>;
+    const packedBefore = isPacked(before) ? before : null;
+    const packedAfter = isPacked(after) ? after : null;
+    if (packedBefore !== null && packedAfter !== null) {
+      size += packedDelta(packedBefore, packedAfter, changed[map], removed[map]);
+      continue;
+    }
     for (const entry of after) {
       if (sameValues(before.get(entry[0]), entry[1])) continue;
       changed[map].push(entry);
@@ -137,6 +173,31 @@ export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
     }
   }
   return { changed, removed, size };
+}
+
+/**
+ * recordDelta of two packed maps: names found and values compared as bytes, only what differs
+ * decoded. Returns the number of names changed, added or removed.
+ */
+function packedDelta(
+  before: PackedRecordMap<readonly string[] | readonly SrvRecord[]>,
+  after: PackedRecordMap<readonly string[] | readonly SrvRecord[]>,
+  changed: [string, readonly unknown[]][],
+  removed: string[],
+): number {
+  let size = 0;
+  for (let e = 0; e < after.size; e++) {
+    const f = before.indexOfEntry(after, e);
+    if (f >= 0 && after.sameValues(e, before, f)) continue;
+    changed.push([after.keyAt(e), after.valuesAt(e)]);
+    size++;
+  }
+  for (let f = 0; f < before.size; f++) {
+    if (after.indexOfEntry(before, f) >= 0) continue;
+    removed.push(before.keyAt(f));
+    size++;
+  }
+  return size;
 }
 
 function asOverlay(
@@ -194,9 +255,7 @@ export function* deltaChunks(
 ): Generator<RecordChunk> {
   for (const map of MAP_KINDS) {
     yield* entryChunks(map, delta.changed[map], budget);
-    for (let i = 0; i < delta.removed[map].length; i += budget) {
-      yield { kind: 'remove', map, names: delta.removed[map].slice(i, i + budget) };
-    }
+    yield* removeChunks(map, delta.removed[map], budget);
   }
 }
 
@@ -210,6 +269,8 @@ export class RecordSetAssembler {
   /** For a delta: the set in service, and the changes and removals laid over it at the end. */
   readonly #base: RecordSet | null;
   readonly #removed: Record<MapKind, string[]> = { a: [], aaaa: [], srv: [], ptr: [] };
+  /** For a full transfer: the maps that came packed, which its entries and removals overlay. */
+  readonly #packed: Partial<Record<MapKind, ReadonlyMap<string, readonly unknown[]>>> = {};
 
   /** `base` is the set in service; a delta header (`header.base`) requires it. */
   constructor(header: RecordSetHeader, base: RecordSet | null = null) {
@@ -237,19 +298,44 @@ export class RecordSetAssembler {
       case 'remove':
         for (const name of chunk.names) this.#removed[chunk.map].push(name);
         break;
+      case 'packed':
+        if (this.#base !== null) throw new Error('record transfer: a packed map in a delta');
+        this.#packed[chunk.map] = PackedRecordMap.wrap(chunk.buffer);
+        break;
     }
   }
 
-  /** A full transfer's maps as received; a delta's laid over the base set's (no copying). */
+  /**
+   * A full transfer's maps as received (a packed one with what came after it laid over it); a
+   * delta's laid over the base set's (no copying).
+   */
   #maps(): Pick<RecordSet, 'a' | 'aaaa' | 'srv' | 'ptr'> {
     const base = this.#base;
-    if (base === null) return { a: this.#a, aaaa: this.#aaaa, srv: this.#srv, ptr: this.#ptr };
+    if (base === null) {
+      return {
+        a: this.#full('a', this.#a) as RecordSet['a'],
+        aaaa: this.#full('aaaa', this.#aaaa) as RecordSet['aaaa'],
+        srv: this.#full('srv', this.#srv) as RecordSet['srv'],
+        ptr: this.#full('ptr', this.#ptr) as RecordSet['ptr'],
+      };
+    }
     return {
       a: overlay(base.a, this.#a, this.#removed.a),
       aaaa: overlay(base.aaaa, this.#aaaa, this.#removed.aaaa),
       srv: overlay(base.srv, this.#srv, this.#removed.srv),
       ptr: overlay(base.ptr, this.#ptr, this.#removed.ptr),
     };
+  }
+
+  #full(
+    kind: MapKind,
+    entries: ReadonlyMap<string, readonly unknown[]>,
+  ): ReadonlyMap<string, readonly unknown[]> {
+    const packed = this.#packed[kind];
+    if (packed === undefined) return entries;
+    const removed = this.#removed[kind];
+    // The kind of map a packed chunk names is the kind its header says (text or SRV).
+    return entries.size === 0 && removed.length === 0 ? packed : overlay(packed, entries, removed);
   }
 
   finish(): RecordSet {
@@ -280,10 +366,16 @@ export function recordSetDigest(set: RecordSet): string {
   hash.update(`#failopen ${(set.failOpen ?? []).join(' ')}\n`);
   for (const kind of STRING_MAPS) {
     hash.update(`#${kind}\n`);
+    if (set[kind] instanceof PackedRecordMap) {
+      // The bytes hold every name and value in order: the same content packs the same bytes.
+      hash.update(new Uint8Array(set[kind].buffer));
+      continue;
+    }
     for (const [name, values] of set[kind]) hash.update(`${name} ${values.join(' ')}\n`);
   }
   hash.update('#srv\n');
-  for (const [name, values] of set.srv) {
+  if (set.srv instanceof PackedRecordMap) hash.update(new Uint8Array(set.srv.buffer));
+  for (const [name, values] of set.srv instanceof PackedRecordMap ? [] : set.srv) {
     let line = name;
     for (const v of values) line += ` ${v.target}:${v.port}:${v.priority}:${v.weight}`;
     hash.update(`${line}\n`);

@@ -175,8 +175,9 @@ describe('PackedRecordMap', () => {
     `;
     const copy = new Uint8Array(a.buffer).slice();
     const worker = new Worker(source, { eval: true, workerData: a.buffer });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const length = await new Promise<number>((resolve) => worker.once('message', resolve));
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await exited;
     assert.equal(length, a.buffer.byteLength);
     // The worker wrote into the same memory.
     assert.equal(new Uint8Array(a.buffer)[a.buffer.byteLength - 1], 0x5a);

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { describe, it } from 'node:test';
-import { overlay } from '../../src/records/overlay-map.ts';
+import { overlay, OverlayMap } from '../../src/records/overlay-map.ts';
+import { PackedRecordMap, packRecordSet } from '../../src/records/packed-map.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import {
   TransferReceiver,
@@ -13,7 +14,7 @@ import {
   type TransferMessage,
   type TransferPull,
 } from '../../src/transfer/channel.ts';
-import { overlayDelta, recordDelta } from '../../src/transfer/record-transfer.ts';
+import { overlayDelta, recordDelta, recordSetDigest } from '../../src/transfer/record-transfer.ts';
 import { makeSet, srv } from '../dns/fixtures.ts';
 
 type Meta = { readonly note: string };
@@ -126,6 +127,55 @@ describe('transfer channel', () => {
     }
   });
 
+  it('sends a packed set as its buffers, one message per map, shared not copied', async () => {
+    const p = pair(100);
+    try {
+      const set = bigSet(1000, '10.0.0.1');
+      const packed = packRecordSet(set);
+      const before = p.messages;
+      const got = await p.send(1, { set: packed }, 'packed');
+      // begin, one chunk per map, end.
+      assert.equal(p.messages - before, 6);
+      assert.deepEqual(p.sender.lastStats, { kind: 'full', chunks: 4, names: 1001 });
+      for (const kind of ['a', 'aaaa', 'srv', 'ptr'] as const) {
+        const map = got.set[kind];
+        assert.ok(map instanceof PackedRecordMap, kind);
+        const sent = (packed[kind] as PackedRecordMap<readonly string[]>).buffer;
+        // The same memory, not a copy: a byte written there shows here.
+        const last = sent.byteLength - 1;
+        const was = new Uint8Array(sent)[last]!;
+        new Uint8Array(map.buffer)[last] = was ^ 0xff;
+        assert.ok(new Uint8Array(sent)[last] === (was ^ 0xff), kind);
+        new Uint8Array(map.buffer)[last] = was;
+        assert.deepEqual([...map], [...set[kind]], kind);
+      }
+      assert.deepEqual(got.set.recordCounts, { a: 1000, aaaa: 0, srv: 1, ptr: 0 });
+    } finally {
+      p.close();
+    }
+  });
+
+  it('sends a set whose maps are overlays on packed maps as the buffers and the changes', async () => {
+    const p = pair(100);
+    try {
+      const base = packRecordSet(bigSet(1000, '10.0.0.1'));
+      const next = withChanges(
+        base,
+        [['new.marathon.mesos.', ['10.9.9.9']]],
+        ['app5.marathon.mesos.'],
+      );
+      const got = await p.send(1, { set: next }, 'whole');
+      // begin, a (buffer, changes, removals), aaaa, srv (buffers), ptr (buffer), end.
+      assert.equal(p.sender.lastStats?.chunks, 6);
+      assert.ok(got.set.a instanceof OverlayMap);
+      assert.deepEqual([...got.set.a], [...next.a]);
+      assert.equal(got.set.a.has('app5.marathon.mesos.'), false);
+      assert.ok(got.set.srv instanceof PackedRecordMap);
+    } finally {
+      p.close();
+    }
+  });
+
   it('lets a newer transfer replace one in flight', async () => {
     const p = pair(10);
     try {
@@ -161,6 +211,33 @@ describe('transfer channel', () => {
     } finally {
       p.close();
     }
+  });
+});
+
+describe('recordDelta of packed sets', () => {
+  it('equals recordDelta of the same sets as JS maps', () => {
+    const one = bigSet(300, '10.0.0.1');
+    const a = new Map(one.a);
+    a.set('app7.marathon.mesos.', ['10.0.0.7']);
+    a.set('app8.marathon.mesos.', ['10.0.0.1', '10.0.0.2']);
+    a.delete('app9.marathon.mesos.');
+    a.set('fresh.marathon.mesos.', ['10.3.3.3']);
+    const two: RecordSet = {
+      ...one,
+      a,
+      srv: new Map([['_app0._tcp.marathon.mesos.', [srv('app0.marathon.mesos.', 31001)]]]),
+    };
+    const slow = recordDelta(one, two);
+    const fast = recordDelta(packRecordSet(one), packRecordSet(two));
+    assert.deepEqual(fast, slow);
+    assert.equal(fast.size, 5);
+    assert.equal(recordDelta(packRecordSet(one), packRecordSet(one)).size, 0);
+  });
+
+  it('digests packed sets by their content', () => {
+    const one = packRecordSet(bigSet(50, '10.0.0.1'));
+    assert.equal(recordSetDigest(one), recordSetDigest(packRecordSet(bigSet(50, '10.0.0.1'))));
+    assert.notEqual(recordSetDigest(one), recordSetDigest(packRecordSet(bigSet(50, '10.0.0.2'))));
   });
 });
 

@@ -1,8 +1,9 @@
 // Records kept up to date entity by entity, for the event stream: a task, agent or framework
-// that changes recomputes only its own contribution, with the same rules as generate()
+// that changes recomputes only its own records, with the same rules as generate()
 // (records/generate.ts, through its Generation class), and the names it touched are handed out
-// as a delta. Every record remembers how many entities contribute it, so one that two tasks
-// share (the app's A record when both run on one agent) stays until the last of them goes.
+// as a delta. Every record knows how many entities contribute it, so one that two tasks share
+// (the app's A record when both run on one agent) stays until the last of them goes; a task's
+// records are not stored but computed again from the task when it changes or goes.
 // The values under a name are the same set generate() gives for the same state; their order
 // is the order contributions arrived in. onlyHealthy's held records (an unhealthy task's under a
 // shared name) are counted apart and published only while a name's type has no healthy one. Pure: no I/O; host names come resolved in
@@ -33,22 +34,35 @@ type KindName = (typeof KIND_NAMES)[number];
 type Entries = (number | string | SrvRecord)[];
 const HELD = 4;
 const STRIDE = 3;
+const NO_ENTRIES: Entries = [];
 
-/** One value under an owner name, and how many entities contribute it. */
-interface Counted {
-  readonly key: string;
+/**
+ * A value under an owner name that more than one entity contributes, or that is held. A value
+ * with exactly one ordinary contribution (nearly every one) is kept as itself instead: no object
+ * and no key per record.
+ */
+class Counted {
   readonly value: string | SrvRecord;
   /** Entities that contribute it as an ordinary record. */
   count: number;
   /** Entities that contribute it held (unhealthy). */
   held: number;
+  constructor(value: string | SrvRecord, count: number, held: number) {
+    this.value = value;
+    this.count = count;
+    this.held = held;
+  }
 }
+
+/** A value with its contributions: itself for one ordinary contribution, else a Counted. */
+type Element = string | SrvRecord | Counted;
 
 /**
  * A name's values, in the order they came: the one most names have, a few in an exact-size
- * array (an app's instances), or many by key.
+ * array (an app's instances), or many by key. Arrays are never changed in place: one holding
+ * only plain values is also the array published for the name.
  */
-type Slot = Counted | readonly Counted[] | Map<string, Counted>;
+type Slot = Element | readonly Element[] | Map<string, Element>;
 /** Values a name keeps in an array, searched in turn; past this, a Map. */
 const FEW = 8;
 
@@ -63,35 +77,65 @@ function keyOf(kind: number, value: string | SrvRecord): string {
   return kind === 2 ? srvKey(value as SrvRecord) : (value as string);
 }
 
-function lookup(slot: Slot | undefined, key: string): Counted | undefined {
+function valueOf(e: Element): string | SrvRecord {
+  return e instanceof Counted ? e.value : e;
+}
+
+/** Same record identity: the value, or port and target for SRV (srvKey). */
+function sameRecord(kind: number, a: string | SrvRecord, b: string | SrvRecord): boolean {
+  if (kind !== 2) return a === b;
+  const x = a as SrvRecord;
+  const y = b as SrvRecord;
+  return x.port === y.port && x.target === y.target;
+}
+
+function isMany(slot: Slot): slot is Map<string, Element> {
+  return slot instanceof Map;
+}
+
+function isFew(slot: Slot): slot is readonly Element[] {
+  return Array.isArray(slot);
+}
+
+/** The element of `slot` for `value`'s record, or undefined. */
+function lookup(
+  kind: number,
+  slot: Slot | undefined,
+  value: string | SrvRecord,
+): Element | undefined {
   if (slot === undefined) return undefined;
-  if (slot instanceof Map) return slot.get(key);
-  if (Array.isArray(slot)) return (slot as readonly Counted[]).find((c) => c.key === key);
-  const one = slot as Counted;
-  return one.key === key ? one : undefined;
+  if (isMany(slot)) return slot.get(keyOf(kind, value));
+  if (isFew(slot)) return slot.find((e) => sameRecord(kind, valueOf(e), value));
+  return sameRecord(kind, valueOf(slot), value) ? slot : undefined;
 }
 
 /** The slot with `fresh` added after the values it has. */
-function added(slot: Slot | undefined, fresh: Counted): Slot {
+function added(kind: number, slot: Slot | undefined, fresh: Element): Slot {
   if (slot === undefined) return fresh;
-  if (slot instanceof Map) return slot.set(fresh.key, fresh);
-  if (!Array.isArray(slot)) return [slot as Counted, fresh];
-  const few = slot as readonly Counted[];
-  if (few.length < FEW) return few.concat(fresh);
-  const many = new Map<string, Counted>();
-  for (const c of few) many.set(c.key, c);
-  return many.set(fresh.key, fresh);
+  if (isMany(slot)) return slot.set(keyOf(kind, valueOf(fresh)), fresh);
+  if (!isFew(slot)) return [slot, fresh];
+  if (slot.length < FEW) return slot.concat(fresh);
+  const many = new Map<string, Element>();
+  for (const e of slot) many.set(keyOf(kind, valueOf(e)), e);
+  return many.set(keyOf(kind, valueOf(fresh)), fresh);
 }
 
-/** The slot without `gone` (one of its values), or undefined when it was the last. */
-function without(slot: Slot, gone: Counted): Slot | undefined {
-  if (slot instanceof Map) {
-    slot.delete(gone.key);
+/** The slot with element `old` replaced by `next` (same record). */
+function replaced(kind: number, slot: Slot, old: Element, next: Element): Slot {
+  if (isMany(slot)) return slot.set(keyOf(kind, valueOf(next)), next);
+  if (!isFew(slot)) return next;
+  return slot.map((e) => (e === old ? next : e));
+}
+
+/** The slot without `gone` (one of its elements), or undefined when it was the last. */
+function without(kind: number, slot: Slot, gone: Element): Slot | undefined {
+  if (isMany(slot)) {
+    slot.delete(keyOf(kind, valueOf(gone)));
     return slot.size === 1 ? slot.values().next().value! : slot;
   }
-  if (!Array.isArray(slot)) return undefined;
-  const rest = (slot as readonly Counted[]).filter((c) => c !== gone);
-  return rest.length === 1 ? rest[0]! : rest.slice();
+  if (!isFew(slot)) return undefined;
+  const rest = slot.filter((e) => e !== gone);
+  return rest.length === 1 ? rest[0]! : rest;
 }
 
 /** Collects one entity's records, each once. */
@@ -137,7 +181,6 @@ class EntrySink implements RecordSink {
 interface FrameworkEntry {
   framework: MesosFramework;
   names: FrameworkNames;
-  readonly tasks: Set<string>;
 }
 
 /** A task's key: task ids are unique within a framework only. */
@@ -145,12 +188,21 @@ export function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;
 }
 
+/**
+ * The model. Tasks, the bulk of it, keep no record of their contributions: a task's records
+ * are computed again from the task (and its framework and agent, unchanged since) when it
+ * changes or goes, so a task costs its compact facts and its share of the published names.
+ * Frameworks, agents and masters, a few thousand at most, keep theirs.
+ * Tasks given to setTask are kept as they are and must not be changed afterwards.
+ */
 export class IncrementalRecords {
   readonly domain: string;
   readonly #sink = new EntrySink();
   readonly #g: Generation;
   readonly #spec;
-  /** Contributions by source: "F<id>", "A<id>", "T<framework>\0<task>", "M" (masters). */
+  /** Generation warnings are dropped while a task's old records are computed again. */
+  #quiet = false;
+  /** Contributions by source: "F<id>", "A<id>", "M" (masters). Tasks' are computed. */
   readonly #sources = new Map<string, Entries>();
   readonly #values: [ValueMap, ValueMap, ValueMap, ValueMap] = [
     valueMap(),
@@ -178,16 +230,26 @@ export class IncrementalRecords {
 
   readonly #frameworks = new Map<string, FrameworkEntry>();
   readonly #agents = new Map<string, MesosAgent>();
-  readonly #agentTasks = new Map<string, Set<string>>();
-  readonly #tasks = new Map<string, MesosTask>();
+  /** Framework id → task id → task (also for frameworks not known yet). */
+  readonly #tasks = new Map<string, Map<string, MesosTask>>();
+  readonly #agentTasks = new Map<string, Set<MesosTask>>();
   /** Tasks counted in counts.tasks (served: running, on a known agent, of a known framework). */
-  readonly #served = new Set<string>();
+  #served = 0;
   #leaderUpid: string | undefined;
   #leader = '';
 
   constructor(options: GenerateOptions) {
     this.domain = options.domain;
-    this.#g = new Generation(options, this.#sink);
+    const warn = options.warn;
+    this.#g = new Generation(
+      {
+        ...options,
+        warn: (message) => {
+          if (!this.#quiet) warn?.(message);
+        },
+      },
+      this.#sink,
+    );
     this.#spec = options.enforceRFC952 ? rfc952 : rfc1123;
     this.#applyMasters();
   }
@@ -199,7 +261,7 @@ export class IncrementalRecords {
 
   get counts(): { tasks: number; frameworks: number; agents: number } {
     return {
-      tasks: this.#served.size,
+      tasks: this.#served,
       frameworks: this.#frameworks.size,
       agents: this.#agents.size,
     };
@@ -223,11 +285,11 @@ export class IncrementalRecords {
   }
 
   hasTask(frameworkId: string, taskId: string): boolean {
-    return this.#tasks.has(taskKey(frameworkId, taskId));
+    return this.#tasks.get(frameworkId)?.has(taskId) === true;
   }
 
   task(frameworkId: string, taskId: string): MesosTask | undefined {
-    return this.#tasks.get(taskKey(frameworkId, taskId));
+    return this.#tasks.get(frameworkId)?.get(taskId);
   }
 
   agent(agentId: string): MesosAgent | undefined {
@@ -241,10 +303,7 @@ export class IncrementalRecords {
   /** Ids of the tasks on an agent. */
   tasksOn(agentId: string): [frameworkId: string, taskId: string][] {
     const out: [string, string][] = [];
-    for (const key of this.#agentTasks.get(agentId) ?? []) {
-      const t = this.#tasks.get(key);
-      if (t) out.push([t.framework_id, t.id]);
-    }
+    for (const t of this.#agentTasks.get(agentId) ?? []) out.push([t.framework_id, t.id]);
     return out;
   }
 
@@ -265,66 +324,73 @@ export class IncrementalRecords {
     const own: MesosFramework = { id, name: framework.name };
     if (framework.pid !== undefined) own.pid = framework.pid;
     if (framework.hostname !== undefined) own.hostname = framework.hostname;
-    let entry = this.#frameworks.get(id);
-    const renamed = entry === undefined || entry.names.fname !== fname;
-    if (entry === undefined) {
-      entry = { framework: own, names: frameworkNames(fname), tasks: new Set() };
-      this.#frameworks.set(id, entry);
-      // Tasks that arrived before their framework.
-      for (const [key, task] of this.#tasks) if (task.framework_id === id) entry.tasks.add(key);
-    } else {
+    const entry = this.#frameworks.get(id);
+    if (entry !== undefined && entry.names.fname === fname) {
       entry.framework = own;
-      if (renamed) entry.names = frameworkNames(fname);
+      this.#g.frameworkRecords(own);
+      this.#replace(`F${id}`, this.#sink.take());
+      return;
     }
-    this.#g.frameworkRecords(own);
-    this.#replace(`F${id}`, this.#sink.take());
-    if (renamed) for (const key of entry.tasks) this.#applyTask(key);
+    // New or renamed: its tasks' records change with it.
+    this.#retask(this.#tasks.get(id)?.values(), () => {
+      this.#frameworks.set(id, { framework: own, names: frameworkNames(fname) });
+      this.#g.frameworkRecords(own);
+      this.#replace(`F${id}`, this.#sink.take());
+    });
   }
 
   removeFramework(frameworkId: string): void {
-    const entry = this.#frameworks.get(frameworkId);
-    if (entry === undefined) return;
-    this.#frameworks.delete(frameworkId);
-    this.#replace(`F${frameworkId}`, []);
-    for (const key of entry.tasks) this.#applyTask(key);
+    if (!this.#frameworks.has(frameworkId)) return;
+    this.#retask(this.#tasks.get(frameworkId)?.values(), () => {
+      this.#frameworks.delete(frameworkId);
+      this.#replace(`F${frameworkId}`, []);
+    });
   }
 
   setAgent(agent: MesosAgent): void {
-    this.#agents.set(agent.id, agent);
-    this.#g.agentRecords(agent);
-    this.#replace(`A${agent.id}`, this.#sink.take());
-    for (const key of this.#agentTasks.get(agent.id) ?? []) this.#applyTask(key);
+    this.#retask(this.#agentTasks.get(agent.id)?.values(), () => {
+      this.#agents.set(agent.id, agent);
+      this.#g.agentRecords(agent);
+      this.#replace(`A${agent.id}`, this.#sink.take());
+    });
   }
 
   /** Forgets an agent; its tasks stay known but unserved until it is back (as generate()). */
   removeAgent(agentId: string): void {
-    if (!this.#agents.delete(agentId)) return;
-    this.#g.forgetAgent(agentId);
-    this.#replace(`A${agentId}`, []);
-    for (const key of this.#agentTasks.get(agentId) ?? []) this.#applyTask(key);
+    if (!this.#agents.has(agentId)) return;
+    this.#retask(this.#agentTasks.get(agentId)?.values(), () => {
+      this.#agents.delete(agentId);
+      this.#g.forgetAgent(agentId);
+      this.#replace(`A${agentId}`, []);
+    });
   }
 
   /** Adds or replaces a task (by framework and task id). */
   setTask(task: MesosTask): void {
-    const key = taskKey(task.framework_id, task.id);
-    const old = this.#tasks.get(key);
-    if (old !== undefined && old.slave_id !== task.slave_id) this.#unlinkAgent(key, old.slave_id);
-    this.#tasks.set(key, task);
+    let tasks = this.#tasks.get(task.framework_id);
+    if (tasks === undefined)
+      this.#tasks.set(task.framework_id, (tasks = new Map<string, MesosTask>()));
+    const old = tasks.get(task.id);
+    // Its old records are computed from the object held: one changed in place has lost them.
+    if (old === task) throw new Error(`task ${task.id} was changed in place; pass a new object`);
+    const before = this.#taskEntries(old, true);
+    if (old !== undefined) this.#unlinkAgent(old);
+    tasks.set(task.id, task);
     let onAgent = this.#agentTasks.get(task.slave_id);
     if (onAgent === undefined) this.#agentTasks.set(task.slave_id, (onAgent = new Set()));
-    onAgent.add(key);
-    this.#frameworks.get(task.framework_id)?.tasks.add(key);
-    this.#applyTask(key);
+    onAgent.add(task);
+    this.#swap(before, this.#taskEntries(task, false));
   }
 
   removeTask(frameworkId: string, taskId: string): void {
-    const key = taskKey(frameworkId, taskId);
-    const old = this.#tasks.get(key);
-    if (old === undefined) return;
-    this.#tasks.delete(key);
-    this.#unlinkAgent(key, old.slave_id);
-    this.#frameworks.get(frameworkId)?.tasks.delete(key);
-    this.#applyTask(key);
+    const tasks = this.#tasks.get(frameworkId);
+    const old = tasks?.get(taskId);
+    if (tasks === undefined || old === undefined) return;
+    const before = this.#taskEntries(old, true);
+    tasks.delete(taskId);
+    if (tasks.size === 0) this.#tasks.delete(frameworkId);
+    this.#unlinkAgent(old);
+    this.#swap(before, null);
   }
 
   /** The names changed since the last call, with their values now; clears the record of them. */
@@ -343,7 +409,7 @@ export class IncrementalRecords {
       for (const name of this.#touched[kind]!) {
         const slot = values.get(name);
         const before = published.get(name);
-        let now = slot === undefined ? [] : servedValues(slot, false);
+        let now: readonly unknown[] = slot === undefined ? [] : servedValues(slot, false);
         // Fail open: only unhealthy tasks stand behind this name's records of this type.
         if (now.length === 0 && slot !== undefined) {
           now = servedValues(slot, true);
@@ -374,24 +440,19 @@ export class IncrementalRecords {
   /** The state this model holds, in /master/state's shape (for /v1/enumerate and tests). */
   state(): MesosState {
     const frameworks: MesosFramework[] = [];
-    for (const entry of this.#frameworks.values()) {
-      const tasks: MesosTask[] = [];
-      for (const key of entry.tasks) {
-        const t = this.#tasks.get(key);
-        if (t) tasks.push(t);
-      }
-      frameworks.push({ ...entry.framework, tasks });
+    for (const [id, entry] of this.#frameworks) {
+      frameworks.push({ ...entry.framework, tasks: [...(this.#tasks.get(id)?.values() ?? [])] });
     }
     const state: MesosState = { frameworks, slaves: [...this.#agents.values()] };
     if (this.#leaderUpid !== undefined) state.leader = this.#leaderUpid;
     return state;
   }
 
-  #unlinkAgent(key: string, agentId: string): void {
-    const set = this.#agentTasks.get(agentId);
+  #unlinkAgent(task: MesosTask): void {
+    const set = this.#agentTasks.get(task.slave_id);
     if (set === undefined) return;
-    set.delete(key);
-    if (set.size === 0) this.#agentTasks.delete(agentId);
+    set.delete(task);
+    if (set.size === 0) this.#agentTasks.delete(task.slave_id);
   }
 
   #applyMasters(): void {
@@ -400,18 +461,48 @@ export class IncrementalRecords {
     this.#replace('M', this.#sink.take());
   }
 
-  #applyTask(key: string): void {
-    const task = this.#tasks.get(key);
-    const fw = task === undefined ? undefined : this.#frameworks.get(task.framework_id);
+  /**
+   * A change of the framework or agent `tasks` run under: their records are computed as they
+   * are, the change made, and computed again; each task's new records replace its old ones.
+   */
+  #retask(tasks: Iterable<MesosTask> | undefined, change: () => void): void {
+    const list = tasks === undefined ? [] : [...tasks];
+    const before = list.map((t) => this.#taskEntries(t, true));
+    change();
+    list.forEach((t, i) => this.#swap(before[i]!, this.#taskEntries(t, false)));
+  }
+
+  /**
+   * A task's records as things stand (`again`: computed before, warned about then), or null
+   * when it is not served (not running, or its agent or framework unknown).
+   */
+  #taskEntries(task: MesosTask | undefined, again: boolean): Entries | null {
+    if (task === undefined) return null;
+    const fw = this.#frameworks.get(task.framework_id);
     const agentIps = fw === undefined ? null : this.#g.servedOn(task);
-    if (task === undefined || fw === undefined || agentIps === null) {
-      this.#served.delete(key);
-      this.#replace(`T${key}`, []);
-      return;
+    if (fw === undefined || agentIps === null) return null;
+    if (fw.names.fname === '') return NO_ENTRIES;
+    this.#quiet = again;
+    try {
+      this.#g.taskRecords(task, fw.names, agentIps, []);
+    } finally {
+      this.#quiet = false;
     }
-    this.#served.add(key);
-    if (fw.names.fname !== '') this.#g.taskRecords(task, fw.names, agentIps, []);
-    this.#replace(`T${key}`, this.#sink.take());
+    return this.#sink.take();
+  }
+
+  /** A task's records `before` replaced by those it has now (null: not served). */
+  #swap(before: Entries | null, now: Entries | null): void {
+    this.#served += (now === null ? 0 : 1) - (before === null ? 0 : 1);
+    const entries = now ?? NO_ENTRIES;
+    for (let i = 0; i < entries.length; i += STRIDE) {
+      this.#hold(
+        entries[i] as number,
+        entries[i + 1] as string,
+        entries[i + 2] as string | SrvRecord,
+      );
+    }
+    if (before !== null) this.#releaseAll(before);
   }
 
   #replace(source: string, entries: Entries): void {
@@ -427,9 +518,16 @@ export class IncrementalRecords {
     }
     if (entries.length === 0) this.#sources.delete(source);
     else this.#sources.set(source, entries);
-    if (old === undefined) return;
-    for (let i = 0; i < old.length; i += STRIDE) {
-      this.#release(old[i] as number, old[i + 1] as string, old[i + 2] as string | SrvRecord);
+    if (old !== undefined) this.#releaseAll(old);
+  }
+
+  #releaseAll(entries: Entries): void {
+    for (let i = 0; i < entries.length; i += STRIDE) {
+      this.#release(
+        entries[i] as number,
+        entries[i + 1] as string,
+        entries[i + 2] as string | SrvRecord,
+      );
     }
   }
 
@@ -437,15 +535,21 @@ export class IncrementalRecords {
     const kind = (code & 3) as Kind;
     const held = (code & HELD) !== 0;
     const values = this.#values[kind];
-    const key = keyOf(kind, value);
     const slot = values.get(name);
-    const c = lookup(slot, key);
-    if (c === undefined) {
-      const fresh: Counted = { key, value, count: held ? 0 : 1, held: held ? 1 : 0 };
-      const next = added(slot, fresh);
+    const e = lookup(kind, slot, value);
+    if (e === undefined) {
+      const next = added(kind, slot, held ? new Counted(value, 0, 1) : value);
       if (next !== slot) values.set(name, next);
       this.#touched[kind]!.add(name);
-    } else if (held) {
+      return;
+    }
+    let c: Counted;
+    if (e instanceof Counted) c = e;
+    else {
+      c = new Counted(e, 1, 0);
+      values.set(name, replaced(kind, slot!, e, c));
+    }
+    if (held) {
       c.held++;
       if (c.held === 1 && c.count === 0) this.#touched[kind]!.add(name);
     } else {
@@ -459,18 +563,28 @@ export class IncrementalRecords {
     const kind = (code & 3) as Kind;
     const held = (code & HELD) !== 0;
     const values = this.#values[kind];
-    const key = keyOf(kind, value);
     const slot = values.get(name);
-    const c = lookup(slot, key);
-    if (slot === undefined || c === undefined) return;
-    if (held) c.held--;
-    else c.count--;
-    if (c.count === 0 && c.held === 0) {
-      const next = without(slot, c);
+    const e = lookup(kind, slot, value);
+    if (slot === undefined || e === undefined) return;
+    const count = (e instanceof Counted ? e.count : 1) - (held ? 0 : 1);
+    const heldNow = (e instanceof Counted ? e.held : 0) - (held ? 1 : 0);
+    if (count <= 0 && heldNow <= 0) {
+      const next = without(kind, slot, e);
       if (next === undefined) values.delete(name);
       else if (next !== slot) values.set(name, next);
-    } else if (held || c.count > 0) return;
-    this.#touched[kind]!.add(name);
+      this.#touched[kind]!.add(name);
+      return;
+    }
+    if (count === 1 && heldNow === 0) {
+      // Back to one ordinary contribution: kept as the value itself.
+      const next = replaced(kind, slot, e, valueOf(e));
+      if (next !== slot) values.set(name, next);
+    } else {
+      const c = e as Counted;
+      c.count = count;
+      c.held = heldNow;
+    }
+    if (!held && count === 0) this.#touched[kind]!.add(name);
   }
 
   /** Some published map other than `kind`'s holds this name. */
@@ -514,15 +628,20 @@ function valueMap(): ValueMap {
   return new Map<string, Slot>();
 }
 
-/** The values a slot publishes: those with ordinary contributions, or (`all`) every one. */
-function servedValues(slot: Slot, all: boolean): unknown[] {
-  if (!(slot instanceof Map) && !Array.isArray(slot)) {
-    const one = slot as Counted;
-    return all || one.count > 0 ? [one.value] : [];
+/**
+ * The values a slot publishes: those with ordinary contributions, or (`all`) every one. An
+ * array of plain values is published as itself (slot arrays are never changed in place).
+ */
+function servedValues(slot: Slot, all: boolean): readonly unknown[] {
+  if (!isMany(slot) && !isFew(slot)) {
+    if (!(slot instanceof Counted)) return [slot];
+    return all || slot.count > 0 ? [slot.value] : [];
   }
+  if (isFew(slot) && !slot.some((e) => e instanceof Counted)) return slot;
   const out: unknown[] = [];
-  for (const c of slot instanceof Map ? slot.values() : (slot as readonly Counted[])) {
-    if (all || c.count > 0) out.push(c.value);
+  for (const e of isMany(slot) ? slot.values() : slot) {
+    if (!(e instanceof Counted)) out.push(e);
+    else if (all || e.count > 0) out.push(e.value);
   }
   // Exact size: a pushed-to array keeps room for 16, and there is one per name.
   return out.slice();

@@ -265,10 +265,16 @@ describe('IncrementalRecords (stream mode): onlyHealthy and ptr as generate() gi
 
     // Health results arrive one task at a time, as TASK_UPDATED events do.
     const flip = (id: string, healthy: boolean): void => {
-      const task = framework.tasks!.find((t) => t.id === id)!;
+      // A new object, as the stream gives: the engine keeps the one it was given.
+      const tasks = framework.tasks!;
+      const i = tasks.findIndex((t) => t.id === id);
+      const task = tasks[i]!;
       const last = task.statuses!.at(-1)!;
-      task.statuses = [...task.statuses!, { ...last, healthy, timestamp: last.timestamp + 1 }];
-      engine.setTask(task);
+      tasks[i] = {
+        ...task,
+        statuses: [...task.statuses!, { ...last, healthy, timestamp: last.timestamp + 1 }],
+      };
+      engine.setTask(tasks[i]);
     };
     flip('web.1', false);
     let changes = engine.takeChanges();

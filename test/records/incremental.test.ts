@@ -4,17 +4,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { MesosState, MesosTask } from '../../src/state/types.ts';
+import type { MesosAgent, MesosState, MesosTask } from '../../src/state/types.ts';
 import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import { IncrementalRecords } from '../../src/records/incremental.ts';
 import { recordCounts } from '../../src/records/record-counts.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
-import { buildCluster } from '../../sim/cluster.ts';
+import { buildCluster, makeFramework, makeTask } from '../../sim/cluster.ts';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/state-cluster.json', import.meta.url), 'utf8'),
 ) as MesosState;
+
+const AGENT: MesosAgent = { id: 'c1-S0', hostname: '10.0.2.1', pid: 'slave(1)@10.0.2.1:5051' };
 
 function options(): GenerateOptions {
   return {
@@ -181,5 +183,67 @@ describe('IncrementalRecords', () => {
     engine.setFramework(f);
     engine.takeChanges();
     assertSame(engine, fixture);
+  });
+
+  it('a record two tasks share stays until the last of them goes, with the same value object', () => {
+    const agent = AGENT;
+    const marathon = makeFramework('c1', 1, 'marathon');
+    const task = (id: string, port: number): MesosTask =>
+      makeTask({
+        id,
+        name: 'web',
+        frameworkId: marathon.id,
+        agentId: agent.id,
+        ports: [[port, port]],
+      });
+    const engine = new IncrementalRecords(options());
+    engine.setAgent(agent);
+    engine.setFramework(marathon);
+    const t1 = task('web.1', 31000);
+    const t2 = task('web.2', 31001);
+    engine.setTask(t1);
+    engine.setTask(t2);
+    engine.takeChanges();
+    const shared = 'web.marathon.slave.mesos.';
+    assert.deepEqual(engine.a.get(shared), ['10.0.2.1']);
+    const before = engine.a.get(shared);
+    // Replaced by an equal task: nothing changes, and the published array is the same one.
+    engine.setTask({ ...t1 });
+    assert.equal(engine.takeChanges().size, 0);
+    assert.equal(engine.a.get(shared), before);
+    engine.removeTask(marathon.id, 'web.1');
+    const d = engine.takeChanges();
+    assert.ok(!d.changed.a.some(([n]) => n === shared));
+    assert.deepEqual(engine.a.get(shared), ['10.0.2.1']);
+    engine.removeTask(marathon.id, 'web.2');
+    assert.ok(engine.takeChanges().removed.a.includes(shared));
+    assert.equal(engine.a.has(shared), false);
+    assert.equal(engine.counts.tasks, 0);
+  });
+
+  it('warns about a task once, not again when its records are computed to remove them', () => {
+    const warnings: string[] = [];
+    const engine = new IncrementalRecords({ ...options(), warn: (m) => warnings.push(m) });
+    const agent = AGENT;
+    const marathon = makeFramework('c1', 1, 'marathon');
+    engine.setAgent(agent);
+    engine.setFramework(marathon);
+    const bad = makeTask({ id: 'x.1', name: '_', frameworkId: marathon.id, agentId: agent.id });
+    engine.setTask(bad);
+    assert.equal(warnings.length, 1);
+    engine.removeTask(marathon.id, 'x.1');
+    assert.equal(warnings.length, 1);
+  });
+
+  it('refuses a task changed in place (its old records could not be found again)', () => {
+    const engine = new IncrementalRecords(options());
+    const agent = AGENT;
+    const marathon = makeFramework('c1', 1, 'marathon');
+    engine.setAgent(agent);
+    engine.setFramework(marathon);
+    const t = makeTask({ id: 'web.1', name: 'web', frameworkId: marathon.id, agentId: agent.id });
+    engine.setTask(t);
+    t.state = 'TASK_KILLED';
+    assert.throws(() => engine.setTask(t), /changed in place/);
   });
 });

@@ -22,6 +22,7 @@ import {
   type V1Framework,
   type V1GetState,
   type V1MasterInfo,
+  type V1Task,
 } from '../state/v1-types.ts';
 import {
   MesosStateError,
@@ -31,6 +32,7 @@ import {
   serializeStateError,
 } from './errors.ts';
 import { RecordIoDecoder, RecordIoError } from './recordio.ts';
+import { splitSubscribed, type SubscribedTasks } from './subscribed-split.ts';
 import { recordDelta } from '../transfer/record-transfer.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import type { OpenBody, StateClient } from './state-client.ts';
@@ -125,6 +127,7 @@ export class StreamFollower {
   readonly #resolved = new Map<string, readonly string[]>();
   /** #intern's strings; started over with each snapshot's model. */
   #interned = new Map<string, string>();
+  #sameObjects = new Map<string, object>();
   #pids = new Map<string, string>();
   /** Failover: agent id → the carried-over tasks not yet re-added by the new master. */
   readonly #carried = new Map<string, Set<string>>();
@@ -358,23 +361,31 @@ export class StreamFollower {
         fail(new StreamEnd(e.problem === 'too-large' ? 'too-large' : 'malformed', e.message));
         return false;
       }
+      const first = received;
       received += records.length;
       for (let i = 0; i < records.length; i++) {
-        // The bytes can go while the text is parsed (a SUBSCRIBED record is the whole cluster;
-        // the text goes when this function returns, before the event is applied).
-        const text = records[i]!.toString('utf8');
+        const bytes = records[i]!;
         records[i] = EMPTY;
+        // A subscription's first record is SUBSCRIBED, the whole cluster: its tasks are parsed
+        // one by one from its bytes as the model is built (subscribed-split.ts).
+        const split = first + i === 0 ? splitSubscribed(bytes) : null;
         let event: V1Event;
-        try {
-          event = JSON.parse(text) as V1Event;
-        } catch {
-          fail(
-            new StreamEnd(
-              'malformed',
-              `a stream record is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`,
-            ),
-          );
-          return false;
+        if (split !== null) event = split.event;
+        else {
+          // The bytes can go while the text is parsed (the text goes when this function
+          // returns, before the event is applied).
+          const text = bytes.toString('utf8');
+          try {
+            event = JSON.parse(text) as V1Event;
+          } catch {
+            fail(
+              new StreamEnd(
+                'malformed',
+                `a stream record is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`,
+              ),
+            );
+            return false;
+          }
         }
         if (typeof event !== 'object' || event === null) {
           fail(new StreamEnd('malformed', 'a stream record is not a JSON object'));
@@ -388,9 +399,17 @@ export class StreamFollower {
         }
         // Events are applied in order; a snapshot may await lookups and the v0 endpoints.
         const arrival = ++this.#arrivals;
-        queue = queue.then(() => (failed === null ? this.#onEvent(event, arrival) : undefined));
+        const tasks = split?.tasks ?? null;
+        queue = queue.then(() =>
+          failed === null ? this.#onEvent(event, arrival, tasks) : undefined,
+        );
         queue.catch((err: unknown) =>
-          fail(new StreamEnd('error', err instanceof Error ? err.message : String(err))),
+          fail(
+            // A task of a split SUBSCRIBED record that is not JSON.
+            err instanceof SyntaxError
+              ? new StreamEnd('malformed', `a SUBSCRIBED task is not JSON: ${err.message}`)
+              : new StreamEnd('error', err instanceof Error ? err.message : String(err)),
+          ),
         );
       }
       if (failed !== null) return false;
@@ -454,7 +473,12 @@ export class StreamFollower {
 
   // --- Events.
 
-  async #onEvent(event: V1Event, arrival: number): Promise<void> {
+  /** `tasks`: a SUBSCRIBED record's tasks, when split from it (subscribed-split.ts). */
+  async #onEvent(
+    event: V1Event,
+    arrival: number,
+    tasks: SubscribedTasks | null = null,
+  ): Promise<void> {
     const type = typeof event.type === 'string' ? event.type : 'UNKNOWN';
     this.#eventCounts.set(type, (this.#eventCounts.get(type) ?? 0) + 1);
     const now = Date.now();
@@ -464,7 +488,7 @@ export class StreamFollower {
       return;
     }
     if (type === 'SUBSCRIBED') {
-      await this.#onSubscribed(event.subscribed ?? {});
+      await this.#onSubscribed(event.subscribed ?? {}, tasks);
       return;
     }
     const engine = this.#engine;
@@ -540,7 +564,7 @@ export class StreamFollower {
 
   #applyTask(engine: IncrementalRecords, task: MesosTask): void {
     if (TERMINAL_TASK_STATES.has(task.state)) engine.removeTask(task.framework_id, task.id);
-    else engine.setTask(compactTask(task, this.#intern));
+    else engine.setTask(compactTask(task, this.#intern, this.#same));
   }
 
   /** One copy of each framework id, agent id and state among the tasks the model keeps. */
@@ -549,6 +573,15 @@ export class StreamFollower {
     if (known !== undefined) return known;
     this.#interned.set(text, text);
     return text;
+  };
+
+  /** One copy of each distinct discovery info (equal by their JSON). */
+  readonly #same = <T extends object>(value: T): T => {
+    const key = JSON.stringify(value);
+    const known = this.#sameObjects.get(key);
+    if (known !== undefined) return known as T;
+    this.#sameObjects.set(key, value);
+    return value;
   };
 
   #noteStatus(timestamp: number | undefined): void {
@@ -566,10 +599,13 @@ export class StreamFollower {
     return frameworkFromV1(f?.framework_info, id === null ? undefined : this.#pids.get(id));
   }
 
-  async #onSubscribed(subscribed: {
-    get_state?: V1GetState;
-    heartbeat_interval_seconds?: number;
-  }): Promise<void> {
+  async #onSubscribed(
+    subscribed: {
+      get_state?: V1GetState;
+      heartbeat_interval_seconds?: number;
+    },
+    splitTasks: SubscribedTasks | null,
+  ): Promise<void> {
     const started = performance.now();
     const recoveredCount = listOf(subscribed.get_state?.get_agents?.recovered_agents).length;
     this.#hooks.report({
@@ -579,7 +615,10 @@ export class StreamFollower {
       recoveredAgents: recoveredCount,
     });
     const [leaderUpid] = await Promise.all([this.#fetchLeader(), this.#fetchPids()]);
-    const { state, tasks, recovered } = this.#convertSnapshot(leaderUpid, subscribed);
+    // A new model interns its own strings.
+    this.#interned = new Map();
+    this.#sameObjects = new Map();
+    const { state, tasks, recovered } = this.#convertSnapshot(leaderUpid, subscribed, splitTasks);
     await this.#resolveFor(state);
 
     const old = this.#engine;
@@ -591,9 +630,7 @@ export class StreamFollower {
     engine.setLeader(leaderUpid);
     for (const agent of state.slaves!) engine.setAgent(agent);
     for (const framework of state.frameworks!) engine.setFramework(framework);
-    this.#interned = new Map();
-    for (const task of tasks) engine.setTask(compactTask(task, this.#intern));
-    // The model holds compacted copies; the converted tasks (every status) can go now.
+    for (const task of tasks) engine.setTask(task);
     tasks.length = 0;
     this.#carryRecovered(old, engine, recovered);
     engine.takeChanges();
@@ -616,6 +653,7 @@ export class StreamFollower {
   #convertSnapshot(
     leaderUpid: string,
     subscribed: { get_state?: V1GetState },
+    splitTasks: SubscribedTasks | null,
   ): { state: MesosState; tasks: MesosTask[]; recovered: string[] } {
     const getState = subscribed.get_state ?? {};
     delete subscribed.get_state;
@@ -635,13 +673,21 @@ export class StreamFollower {
       framework.tasks = [];
       state.frameworks!.push(framework);
     }
+    // Compacted as they are converted: what the model keeps of each (v1-state.ts).
     const tasks: MesosTask[] = [];
-    for (const t of listOf(getState.get_tasks?.tasks)) {
+    const add = (t: V1Task): void => {
       const task = taskFromV1(t);
-      if (task === null) continue;
-      if (TERMINAL_TASK_STATES.has(task.state)) continue;
-      tasks.push(task);
+      if (task === null || TERMINAL_TASK_STATES.has(task.state)) return;
+      tasks.push(compactTask(task, this.#intern, this.#same));
+    };
+    const inTree = listOf(getState.get_tasks?.tasks);
+    delete getState.get_tasks;
+    for (let i = 0; i < inTree.length; i++) {
+      add(inTree[i]!);
+      // Each converted task's tree can go before the next is read.
+      (inTree as (V1Task | undefined)[])[i] = undefined;
     }
+    if (splitTasks !== null) for (const t of splitTasks) add(t);
     return { state, tasks, recovered };
   }
 

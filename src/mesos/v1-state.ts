@@ -12,9 +12,11 @@ import type {
   V1TaskStatus,
 } from '../state/v1-types.ts';
 import { listOf } from '../records/list-of.ts';
-import { latestRunningStatus } from '../records/task-ips.ts';
+import { IP_LABELS, latestRunningStatus } from '../records/task-ips.ts';
 import type {
   MesosAgent,
+  MesosDiscoveryInfo,
+  MesosDiscoveryPort,
   MesosFramework,
   MesosLabel,
   MesosNetworkInfo,
@@ -130,23 +132,66 @@ export function updatedTask(task: MesosTask, state: string, status: V1TaskStatus
   };
 }
 
+/** Status label keys generation reads (task IP sources "mesos" and "docker"). */
+const IP_LABEL_KEYS: ReadonlySet<string> = new Set(IP_LABELS);
+const NO_STATUSES: MesosTaskStatus[] = [];
+
 /**
- * What a model keeps of a task: generation reads only its latest TASK_RUNNING status
- * (records/task-ips.ts, latestRunningStatus), so the others go, and the ids and states that
- * every task repeats are shared through `intern`. A TASK_UPDATED status appended later and
- * compacted again leaves the same latest running status as the whole list would.
+ * What a model keeps of a task: the fields generation reads and no more. Only its latest
+ * TASK_RUNNING status (records/task-ips.ts, latestRunningStatus), with its health, its IP labels
+ * and its network addresses; the ports text; the discovery name and ports. Ids, names and states
+ * that tasks repeat are shared through `intern`, and so are equal discovery infos (an app's
+ * instances have one) through `same`. A TASK_UPDATED status appended later and compacted again
+ * leaves the same latest running status as the whole list would.
  */
-export function compactTask(task: MesosTask, intern: (text: string) => string): MesosTask {
+export function compactTask(
+  task: MesosTask,
+  intern: (text: string) => string,
+  same: <T extends object>(value: T) => T = (value) => value,
+): MesosTask {
   const out: MesosTask = {
-    ...task,
+    id: task.id,
+    name: intern(task.name),
     framework_id: intern(task.framework_id),
     slave_id: intern(task.slave_id),
     state: intern(task.state),
   };
   if (task.statuses !== undefined) {
     const latest = latestRunningStatus(task.statuses);
-    out.statuses = latest === null ? [] : [{ ...latest, state: intern(latest.state) }];
+    out.statuses = latest === null ? NO_STATUSES : [compactStatus(latest, intern)];
   }
+  const ports = task.resources?.ports;
+  if (ports !== undefined) out.resources = { ports };
+  if (task.discovery !== undefined) out.discovery = same(compactDiscovery(task.discovery));
+  return out;
+}
+
+function compactStatus(status: MesosTaskStatus, intern: (text: string) => string): MesosTaskStatus {
+  const out: MesosTaskStatus = { state: intern(status.state), timestamp: status.timestamp };
+  if (status.healthy !== undefined) out.healthy = status.healthy;
+  const labels = status.labels?.filter((l) => IP_LABEL_KEYS.has(l?.key));
+  if (labels !== undefined && labels.length > 0) out.labels = labels;
+  const infos = status.container_status?.network_infos;
+  if (Array.isArray(infos) && infos.length > 0) out.container_status = { network_infos: infos };
+  return out;
+}
+
+function compactDiscovery(discovery: MesosDiscoveryInfo): MesosDiscoveryInfo {
+  if (typeof discovery !== 'object' || discovery === null) return discovery;
+  const out: MesosDiscoveryInfo = {};
+  if (discovery.name !== undefined) out.name = discovery.name;
+  const ports = discovery.ports?.ports;
+  if (Array.isArray(ports)) {
+    out.ports = {
+      ports: ports.map((p: MesosDiscoveryPort) => {
+        if (typeof p !== 'object' || p === null) return p;
+        const port: MesosDiscoveryPort = { number: p.number };
+        if (p.name !== undefined) port.name = p.name;
+        if (p.protocol !== undefined) port.protocol = p.protocol;
+        return port;
+      }),
+    };
+  } else if (discovery.ports !== undefined) out.ports = discovery.ports;
   return out;
 }
 

@@ -8,6 +8,8 @@ import { listOf } from './list-of.ts';
 
 const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
 const DOCKER_IP_LABEL = 'Docker.NetworkSettings.IPAddress';
+/** The status label keys the "mesos" and "docker" sources read. */
+export const IP_LABELS: readonly string[] = [MESOS_IP_LABEL, DOCKER_IP_LABEL];
 
 /**
  * Every IP of the first source in `sources` that has one, in the order the source lists them

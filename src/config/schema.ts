@@ -376,7 +376,7 @@ export const CONFIG_SCHEMA: readonly KeyDef[] = [
     default: 64,
     flag: 'answer-cache-mb',
     description:
-      'Memory bound on the prepared answers for names in the domain, per DNS thread, MiB (estimated V8 heap bytes; the default holds every name of a 10,000-task cluster)',
+      'Memory bound on the prepared answers for names in the domain, per DNS thread, MiB (real bytes, off the V8 heap, oldest evicted first; about 100 bytes per one-address A answer)',
     min: 1,
     max: 65_536,
     origin: 'ours',

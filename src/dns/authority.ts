@@ -76,7 +76,7 @@ export class Zone {
 export interface PreparedAnswer {
   readonly rcode: number;
   readonly outcome: QueryOutcome;
-  /** Answer RRs; only ever point into the question, so any order is valid. Shuffled in place. */
+  /** Answer RRs; only ever point into the question, so any order is valid (response.ts shuffles). */
   readonly answers: Uint8Array[];
   readonly authority: readonly Uint8Array[];
   /** Fixed order; names may point at earlier additional RRs, so drop only from the end. */

@@ -6,14 +6,9 @@ import type { RecordSet } from '../records/recordset.ts';
 import type { RecordStore } from '../records/store.ts';
 import type { Forwarder } from './forward/forwarder.ts';
 import type { DnsObserver, QueryOutcome, Transport } from './observer.ts';
-import { AnswerCache } from './answer-cache.ts';
-import {
-  prepareAnswer,
-  prepareReverseAnswer,
-  REVERSE_APEXES,
-  Zone,
-  type PreparedAnswer,
-} from './authority.ts';
+import { AnswerCache, type AnswerRef } from './answer-cache.ts';
+import { prepareAnswer, prepareReverseAnswer, REVERSE_APEXES, Zone } from './authority.ts';
+import { packAnswer, packedOutcome } from './packed-answer.ts';
 import { buildAnswerResponse, buildEmptyResponse } from './response.ts';
 import { refuseTransfers, TransferStream, type TransferResponder } from './transfer/service.ts';
 import {
@@ -36,20 +31,22 @@ export interface HandlerOptions {
   readonly forwarder: Forwarder | null;
   readonly observer: DnsObserver;
   readonly logger: Logger;
-  /** Prepared answers kept per qtype; 0 turns the fast path off (tests compare both paths). */
+  /**
+   * Prepared answers the cache's table is first sized for (grown from the set's names, see
+   * answerCacheCapacity); 0 turns the fast path off (tests compare both paths).
+   */
   readonly answerCacheSize?: number;
   /** Answers AXFR and IXFR; default: every transfer REFUSED. */
   readonly transfers?: TransferResponder;
 }
 
 const TCP_MAX = 65535;
-/** Prepared answers kept per qtype at most, whatever the record set's size (memory bound). */
+/** The table is presized for this many answers at most (it grows past it within the bound). */
 const ANSWER_CACHE_CEILING = 500_000;
 
 /**
- * Room for every name of the set (plus misses) per qtype: a cache smaller than the set makes
- * clients that walk all names (monitoring, a benchmark cycling through a query file) miss on
- * every query, since LRU evicts each entry just before its next use.
+ * Answers the cache's table is sized for at each swap: every name of the set plus misses, so the
+ * table does not have to grow (a pause proportional to its size) while a client walks all names.
  */
 export function answerCacheCapacity(set: RecordSet, minimum: number): number {
   const names = set.a.size + set.aaaa.size + set.srv.size;
@@ -71,6 +68,8 @@ export class QueryHandler {
   /** ptron with transfers allowed: the reverse trees are zones served here, apex included. */
   readonly #reverseApexes: boolean;
   readonly #q = new ParsedQuery();
+  /** Where the answer being sent sits: in the cache, or packed for this query alone. */
+  readonly #answer: AnswerRef = { bytes: new Uint8Array(0), at: 0 };
   readonly #onSwap = (set: RecordSet): void => {
     this.#takeSerial(set);
     this.#cache?.reset(answerCacheCapacity(set, this.#cacheMinimum));
@@ -89,7 +88,7 @@ export class QueryHandler {
     this.#cacheMinimum = options.answerCacheSize ?? 20_000;
     this.#cache =
       this.#cacheMinimum > 0
-        ? new AnswerCache(this.#cacheMinimum, options.config.answerCacheMB * 1024 * 1024)
+        ? new AnswerCache(options.config.answerCacheMB * 1024 * 1024, this.#cacheMinimum)
         : null;
     const current = this.#store.current;
     if (current) {
@@ -104,7 +103,7 @@ export class QueryHandler {
     return this.#cache?.size ?? 0;
   }
 
-  /** Estimated bytes of the prepared answers held (answer-cache.ts answerBytes). */
+  /** Bytes the prepared answers take (the cache's segments and table). */
   get preparedBytes(): number {
     return this.#cache?.bytes ?? 0;
   }
@@ -203,24 +202,29 @@ export class QueryHandler {
     }
     // Only class IN is cached: the cache key has no class.
     const cache = q.qclass === CLASS_IN ? this.#cache : null;
-    let prepared: PreparedAnswer | undefined = cache?.get(q.key, q.qtype);
-    if (prepared === undefined) {
-      prepared =
+    const answer = this.#answer;
+    if (cache === null || !cache.get(q.key, q.qtype, answer)) {
+      const prepared =
         q.apexOffset < 0
           ? prepareReverseAnswer(this.zone, set, q.key, q.qtype)
           : prepareAnswer(this.zone, set, q.key, q.qtype);
-      cache?.set(q.key, q.qtype, prepared);
+      if (cache === null || !cache.set(q.key, q.qtype, prepared, answer)) {
+        answer.bytes = packAnswer(prepared);
+        answer.at = 0;
+      }
     }
     const maxSize = transport === 'tcp' ? TCP_MAX : this.#udpSize(q);
     const response = buildAnswerResponse(
       packet,
       q,
-      prepared,
+      answer.bytes,
+      answer.at,
       maxSize,
       ra,
       this.#config.SetTruncateBit,
     );
-    return [response, prepared.outcome];
+    const outcome = packedOutcome(answer.bytes, answer.at);
+    return [response, outcome];
   }
 
   #outside(

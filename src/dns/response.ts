@@ -1,6 +1,7 @@
-// Assembles a response from the client's own header and question bytes plus pre-encoded RR
-// slices: the one per-query step on the fast path. Fits the size limit by dropping whole RRs.
-import type { PreparedAnswer } from './authority.ts';
+// Assembles a response from the client's own header and question bytes plus a packed answer
+// (packed-answer.ts): the one per-query step on the fast path. Fits the size limit by dropping
+// whole RRs.
+import { PACKED_HEADER, packedCount, packedOutcome, packedRcode } from './packed-answer.ts';
 import {
   FLAG_AA,
   FLAG_CD,
@@ -41,37 +42,64 @@ function writeOpt(out: Buffer, at: number, q: ParsedQuery, rcode: number): void 
   out.writeUInt16BE(0, at + 9);
 }
 
-/** Fisher-Yates in place: every response gets a fresh uniformly random order. */
-function shuffle(rrs: Uint8Array[]): void {
-  for (let i = rrs.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    const t = rrs[i]!;
-    rrs[i] = rrs[j]!;
-    rrs[j] = t;
-  }
+/** Where each RR of the answer being built starts in the packed bytes, and its length. */
+let rrStart = new Int32Array(64);
+let rrLength = new Int32Array(64);
+/** The order the answer RRs go out in (indexes into rrStart). */
+let answerOrder = new Int32Array(64);
+
+function ensureScratch(n: number): void {
+  if (n <= rrStart.length) return;
+  const size = Math.max(n, rrStart.length * 2);
+  rrStart = new Int32Array(size);
+  rrLength = new Int32Array(size);
+  answerOrder = new Int32Array(size);
 }
 
 /**
- * The reply to `query` carrying `prepared`, at most `maxSize` bytes. Additional RRs go first when
- * something must give (RFC 2181 9: no TC for those), then answers from the end, setting TC unless
- * `setTruncateBit` is false (mesos-dns's SetTruncateBit). The OPT RR is always kept.
+ * The reply to `query` carrying the packed answer at `bytes[at]` (packed-answer.ts), at most
+ * `maxSize` bytes. Answer RRs go out in a fresh uniformly random order (Fisher-Yates). Additional
+ * RRs go first when something must give (RFC 2181 9: no TC for those), then answers from the
+ * end, setting TC unless `setTruncateBit` is false (mesos-dns's SetTruncateBit). The OPT RR is
+ * always kept.
  */
 export function buildAnswerResponse(
   query: Uint8Array,
   q: ParsedQuery,
-  prepared: PreparedAnswer,
+  bytes: Uint8Array,
+  at: number,
   maxSize: number,
   ra: boolean,
   setTruncateBit: boolean,
 ): Buffer {
-  const answers = prepared.answers;
-  if (answers.length > 1) shuffle(answers);
+  const answerCount = packedCount(bytes, at, 0);
+  const authorityCount = packedCount(bytes, at, 1);
+  const additionalCount = packedCount(bytes, at, 2);
+  const total = answerCount + authorityCount + additionalCount;
+  ensureScratch(total);
+  let lengthAt = at + PACKED_HEADER;
+  let data = lengthAt + 2 * total;
+  for (let i = 0; i < total; i++) {
+    const len = (bytes[lengthAt]! << 8) | bytes[lengthAt + 1]!;
+    rrStart[i] = data;
+    rrLength[i] = len;
+    data += len;
+    lengthAt += 2;
+  }
+  for (let i = 0; i < answerCount; i++) answerOrder[i] = i;
+  for (let i = answerCount - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const t = answerOrder[i]!;
+    answerOrder[i] = answerOrder[j]!;
+    answerOrder[j] = t;
+  }
+
   const optSize = q.hasEdns ? OPT_RR_SIZE : 0;
   let size = q.questionEnd + optSize;
   let authorityLength = 0;
-  for (const rr of prepared.authority) authorityLength += rr.length;
+  for (let i = answerCount; i < answerCount + authorityCount; i++) authorityLength += rrLength[i]!;
   let nAnswers = 0;
-  let nAuthority = prepared.authority.length;
+  let nAuthority = authorityCount;
   let nAdditional = 0;
   let truncated = false;
 
@@ -81,8 +109,8 @@ export function buildAnswerResponse(
   } else {
     size += authorityLength;
   }
-  for (; nAnswers < answers.length; nAnswers++) {
-    const len = answers[nAnswers]!.length;
+  for (; nAnswers < answerCount; nAnswers++) {
+    const len = rrLength[answerOrder[nAnswers]!]!;
     if (size + len > maxSize) {
       truncated = true;
       break;
@@ -90,18 +118,19 @@ export function buildAnswerResponse(
     size += len;
   }
   if (!truncated) {
-    const additional = prepared.additional;
-    for (; nAdditional < additional.length; nAdditional++) {
-      const len = additional[nAdditional]!.length;
+    const first = answerCount + authorityCount;
+    for (; nAdditional < additionalCount; nAdditional++) {
+      const len = rrLength[first + nAdditional]!;
       if (size + len > maxSize) break;
       size += len;
     }
   }
 
+  const rcode = packedRcode(bytes, at);
   const out = Buffer.allocUnsafe(size);
   out.set(query.subarray(0, q.questionEnd), 0);
   const flags =
-    replyFlags(q.flags, prepared.outcome !== 'refused', ra, prepared.rcode) |
+    replyFlags(q.flags, packedOutcome(bytes, at) !== 'refused', ra, rcode) |
     (truncated && setTruncateBit ? FLAG_TC : 0);
   out.writeUInt16BE(flags, 2);
   out.writeUInt16BE(1, 4);
@@ -109,22 +138,16 @@ export function buildAnswerResponse(
   out.writeUInt16BE(nAuthority, 8);
   out.writeUInt16BE(nAdditional + (q.hasEdns ? 1 : 0), 10);
   let pos = q.questionEnd;
-  for (let i = 0; i < nAnswers; i++) {
-    const rr = answers[i]!;
-    out.set(rr, pos);
-    pos += rr.length;
-  }
-  for (let i = 0; i < nAuthority; i++) {
-    const rr = prepared.authority[i]!;
-    out.set(rr, pos);
-    pos += rr.length;
-  }
-  for (let i = 0; i < nAdditional; i++) {
-    const rr = prepared.additional[i]!;
-    out.set(rr, pos);
-    pos += rr.length;
-  }
-  if (q.hasEdns) writeOpt(out, pos, q, prepared.rcode);
+  const copy = (i: number): void => {
+    // RRs are a few dozen bytes: a loop beats a subarray view per RR, and allocates nothing.
+    const start = rrStart[i]!;
+    const end = start + rrLength[i]!;
+    for (let k = start; k < end; k++) out[pos++] = bytes[k]!;
+  };
+  for (let i = 0; i < nAnswers; i++) copy(answerOrder[i]!);
+  for (let i = 0; i < nAuthority; i++) copy(answerCount + i);
+  for (let i = 0; i < nAdditional; i++) copy(answerCount + authorityCount + i);
+  if (q.hasEdns) writeOpt(out, pos, q, rcode);
   return out;
 }
 

@@ -1,15 +1,24 @@
 // The stream worker's model on its own: a simulated master of N tasks in a child process, one
 // StreamFollower in this thread subscribing to it, and the time and heap of building the
-// SUBSCRIBED snapshot's model (heap used after a full collection, less the heap before).
+// SUBSCRIBED snapshot's model (heap used after a full collection, less the heap before), the
+// CPU time this process spent until the model was built (the sim's own time excluded) and the
+// process's peak RSS.
 //   node --expose-gc bench/stream-model.ts [--tasks 50000] [--snapshot file.heapsnapshot]
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
+import { readFileSync } from 'node:fs';
 import { buildConfig } from '../src/config/load.ts';
 import { streamParamsFromConfig } from '../src/mesos/streamer.ts';
 import { StateClient } from '../src/mesos/state-client.ts';
 import { StreamFollower, type Batch } from '../src/mesos/stream-follower.ts';
+
+/** VmHWM of this process, MB. */
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? 0 : Math.round(Number(m[1]) / 1024);
+}
 
 const { values } = parseArgs({
   options: {
@@ -53,12 +62,18 @@ const client = new StateClient(params.client);
 gc();
 const baseline = process.memoryUsage().heapUsed;
 const started = performance.now();
+const cpuStart = process.cpuUsage();
+let builtCpu = 0;
 let builtAt = 0;
 const first = new Promise<Batch>((resolve) => {
   const follower = new StreamFollower(params, client, {
     batch: (b) => resolve(b),
     report: () => undefined,
-    snapshotBuilt: () => (builtAt = performance.now()),
+    snapshotBuilt: () => {
+      builtAt = performance.now();
+      const cpu = process.cpuUsage(cpuStart);
+      builtCpu = (cpu.user + cpu.system) / 1e6;
+    },
   });
   follower.start();
   process.once('beforeExit', () => void follower.stop());
@@ -75,9 +90,11 @@ const out = {
   names,
   builtS: +((builtAt - started) / 1000).toFixed(2),
   firstBatchS: +((doneAt - started) / 1000).toFixed(2),
+  builtCpuS: +builtCpu.toFixed(2),
   modelMB: +(used / 1e6).toFixed(1),
   bytesPerTask: Math.round(used / tasks),
   rssMB: Math.round(process.memoryUsage().rss / 1e6),
+  peakRssMB: peakRssMb(),
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);
 if (values.snapshot !== undefined) writeHeapSnapshot(values.snapshot);

@@ -425,7 +425,11 @@ export class IncrementalRecords {
           size++;
           continue;
         }
-        if (before !== undefined && sameValues(before, now)) continue;
+        if (before !== undefined && sameValues(before, now)) {
+          // A slot array equal to the published one (counts that went up and back) shares it.
+          if (now === slot && before !== slot) values.set(name, before as readonly Element[]);
+          continue;
+        }
         if (before === undefined) this.#ownerAdded(name, kind);
         this.#recordCounts[kind]! += now.length - (before?.length ?? 0);
         published.set(name, now);

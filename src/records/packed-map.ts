@@ -289,15 +289,15 @@ export class PackedRecordMap<
   }
 }
 
-/** Copies `s` into `bytes` at `at` as ASCII; returns the end. Throws on anything else. */
-function writeAscii(bytes: Uint8Array, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) throw new PackError(`not ASCII: ${JSON.stringify(s)}`);
-    bytes[at++] = c;
+function srvField(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff) {
+    throw new PackError(`SRV field out of range: ${n}`);
   }
-  return at;
+  return n;
 }
+
+/** Characters gathered before one write into the bytes. */
+const BATCH_CHARS = 1 << 16;
 
 function pack(
   map: ReadonlyMap<string, readonly string[] | readonly SrvRecord[]>,
@@ -322,39 +322,58 @@ function pack(
   const v = views(buffer);
   v.table.fill(-1);
   const mask = tableSize - 1;
+  // Offsets come from string lengths (one byte per ASCII character); the characters themselves
+  // are gathered into a batch and written with one native call per batch. One call per string
+  // costs more than the copy (generated names are cons strings: each would be flattened alone).
+  let batch = '';
+  let written = 0;
+  let indexed = 0;
   let at = 0;
   let e = 0;
   let j = 0;
+  const flush = (): void => {
+    // Latin-1 writing is a plain copy once the batch is flat (the write flattens it); the batch
+    // is ASCII exactly when its UTF-8 length is its length (one byte per character).
+    const n = v.buf.write(batch, written, batch.length, 'latin1');
+    if (n !== batch.length || Buffer.byteLength(batch, 'utf8') !== n) {
+      throw new PackError('a name or value is not ASCII');
+    }
+    written += n;
+    batch = '';
+    // Index the entries written whole.
+    for (; indexed < e; indexed++) {
+      const h = hashBytes(v.bytes, v.entryStart[indexed]!, v.keyEnd[indexed]!);
+      v.hashes[indexed] = h;
+      let slot = h & mask;
+      while (v.table[slot]! >= 0) slot = (slot + 1) & mask;
+      v.table[slot] = indexed;
+    }
+  };
   for (const [name, values] of map) {
     v.entryStart[e] = at;
-    at = writeAscii(v.bytes, at, name);
+    batch += name;
+    at += name.length;
     v.keyEnd[e] = at;
-    const h = hashBytes(v.bytes, v.entryStart[e]!, at);
-    v.hashes[e] = h;
-    let slot = h & mask;
-    while (v.table[slot]! >= 0) slot = (slot + 1) & mask;
-    v.table[slot] = e;
     v.firstValue[e] = j;
     for (const value of values) {
       if (typeof value === 'string') {
         if (kind !== KIND_TEXT) throw new PackError('a text value in an SRV map');
-        at = writeAscii(v.bytes, at, value);
+        batch += value;
+        at += value.length;
       } else {
         if (kind !== KIND_SRV) throw new PackError('an SRV value in a text map');
-        at = writeAscii(v.bytes, at, value.target);
-        const nums = [value.port, value.priority, value.weight];
-        for (let k = 0; k < 3; k++) {
-          const n = nums[k]!;
-          if (!Number.isInteger(n) || n < 0 || n > 0xffff) {
-            throw new PackError(`SRV field out of range: ${n}`);
-          }
-          v.srvNums[3 * j + k] = n;
-        }
+        batch += value.target;
+        at += value.target.length;
+        v.srvNums[3 * j] = srvField(value.port);
+        v.srvNums[3 * j + 1] = srvField(value.priority);
+        v.srvNums[3 * j + 2] = srvField(value.weight);
       }
       v.valueEnd[j++] = at;
     }
     e++;
+    if (batch.length >= BATCH_CHARS) flush();
   }
+  flush();
   v.entryStart[count] = at;
   v.firstValue[count] = j;
   return buffer;

@@ -122,6 +122,15 @@ describe('PackedRecordMap', () => {
       () => PackedRecordMap.packText(new Map([['web.x.mesos.', ['1\u00e9']]])),
       PackError,
     );
+    // A character past U+00FF whose low byte is ASCII ("š" is U+0161: 0x61 is "a").
+    assert.throws(
+      () => PackedRecordMap.packText(new Map([['\u0161.x.mesos.', ['10.0.0.1']]])),
+      PackError,
+    );
+    assert.throws(
+      () => PackedRecordMap.packText(new Map([['a.x.mesos.', ['10.0.0.\u0131']]])),
+      PackError,
+    );
     const mixed = packRecordSet({ ...set, a: odd });
     assert.equal(mixed.a, odd);
     assert.ok(mixed.srv instanceof PackedRecordMap);

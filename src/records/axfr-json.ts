@@ -1,24 +1,17 @@
 // /v1/axfr's "Records" object as mesos-dns writes it (names sorted, as Go's encoding/json writes
-// map keys; SRV data as "target:port"), rendered as UTF-8 chunks like enumeration-json.ts: 28 MB
+// map keys; SRV data as "target:port"), rendered as UTF-8 pieces like enumeration-json.ts: 28 MB
 // and about 2 s of work at 50,000 tasks, so a worker renders it and hands the bytes over.
-import { ENUMERATION_FRAGMENT_CHARS } from './enumeration-json.ts';
 import type { RecordSet } from './recordset.ts';
+import { BODY_PIECE_BYTES, Utf8Pieces } from './utf8-pieces.ts';
 
 export function axfrRecordsBytes(
   set: Pick<RecordSet, 'a' | 'aaaa' | 'srv' | 'ptr'>,
   options: { readonly ptr: boolean },
-  fragmentChars = ENUMERATION_FRAGMENT_CHARS,
+  pieceBytes = BODY_PIECE_BYTES,
 ): Uint8Array[] {
-  const encoder = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  let current = '{';
-  const push = (text: string): void => {
-    current += text;
-    if (current.length >= fragmentChars) {
-      chunks.push(encoder.encode(current));
-      current = '';
-    }
-  };
+  const out = new Utf8Pieces(pieceBytes);
+  const push = (text: string): void => out.write(text);
+  push('{');
   const object = <V>(
     key: string,
     map: ReadonlyMap<string, readonly V[]>,
@@ -42,6 +35,6 @@ export function axfrRecordsBytes(
     push(',');
     object('PTRs', set.ptr, (target) => target);
   }
-  chunks.push(encoder.encode(`${current}}`));
-  return chunks;
+  push('}');
+  return out.finish();
 }

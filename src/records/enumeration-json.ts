@@ -1,41 +1,30 @@
-// /v1/enumerate's body as mesos-dns writes it, rendered as a list of UTF-8 chunks whose
+// /v1/enumerate's body as mesos-dns writes it, rendered as a list of UTF-8 pieces whose
 // concatenation is the JSON. The load (or stream) worker renders it when asked and hands the
-// chunks over without a copy, so the serving thread holds a few large buffers outside its heap
+// pieces over without a copy, so the serving thread holds a few large buffers outside its heap
 // instead of a million small objects (which it would have to deserialize and garbage-collect,
 // stalling DNS answers), and never the text as a string.
 import type { EnumerationFramework, EnumerationRecord, EnumerationTask } from './recordset.ts';
-
-/** Fragment size: small enough to copy between threads in well under a millisecond. */
-export const ENUMERATION_FRAGMENT_CHARS = 256 * 1024;
+import { BODY_PIECE_BYTES, Utf8Pieces } from './utf8-pieces.ts';
 
 /**
- * The body, newline-terminated, in chunks of about `fragmentChars` characters, each encoded as
- * soon as its text is complete: the renderer never holds the whole document twice (72 MB at
- * 50,000 tasks). Each chunk owns its ArrayBuffer, so a worker can transfer it without a copy.
+ * The body, newline-terminated, as UTF-8 pieces of `pieceBytes` (utf8-pieces.ts), encoded as it
+ * is rendered: the renderer never holds the whole document twice (72 MB at 50,000 tasks). Each
+ * piece has an ArrayBuffer of its own, so a worker can transfer them without a copy.
  */
 export function enumerationBytes(
   frameworks: readonly EnumerationFramework[],
-  fragmentChars = ENUMERATION_FRAGMENT_CHARS,
+  pieceBytes = BODY_PIECE_BYTES,
 ): Uint8Array[] {
-  const encoder = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  renderEnumeration(frameworks, fragmentChars, (fragment) => chunks.push(encoder.encode(fragment)));
-  return chunks;
+  const out = new Utf8Pieces(pieceBytes);
+  renderEnumeration(frameworks, (text) => out.write(text));
+  return out.finish();
 }
 
 function renderEnumeration(
   frameworks: readonly EnumerationFramework[],
-  fragmentChars: number,
-  emit: (fragment: string) => void,
+  push: (text: string) => void,
 ): void {
-  let current = '{"frameworks":[';
-  const push = (text: string): void => {
-    current += text;
-    if (current.length >= fragmentChars) {
-      emit(current);
-      current = '';
-    }
-  };
+  push('{"frameworks":[');
   frameworks.forEach((framework, i) => {
     push(i === 0 ? '{"tasks":[' : ',{"tasks":[');
     framework.tasks.forEach((task, j) => {
@@ -50,7 +39,7 @@ function renderEnumeration(
     });
     push(`],"name":${JSON.stringify(framework.frameworkname)}}`);
   });
-  emit(`${current}]}\n`);
+  push(']}\n');
 }
 
 /** A task's records (stored as flat rtype/name/host triples) as EnumerationRecords. */

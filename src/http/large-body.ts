@@ -3,6 +3,10 @@
 // them, and only a few at a time. A request beyond the running ones and a short queue gets 503
 // with Retry-After, so a crowd of callers costs one rendering and a bounded number of sockets'
 // worth of buffers, not one copy of the document each.
+// A body's memory is given back as soon as it is dropped (its hold over, or a new record set)
+// and no response is still sending it: its buffers are detached, which frees them at once. Left
+// to the garbage collector they stayed for as long as no major collection ran (a minute and
+// more after a flood of readers: the buffers had lived long enough to be in the old generation).
 import type { RecordStore } from '../records/store.ts';
 import { errorReply, type Reply } from './reply.ts';
 
@@ -15,13 +19,22 @@ export interface LargeBodyLimits {
   readonly holdMs: number;
 }
 
-/** A rendered body: its bytes in order. */
+/**
+ * A rendered body: its bytes in order. The renderer hands them over: once the body is dropped
+ * and sent, their buffers are detached (emptied), so they must be nobody else's.
+ */
 export type Chunks = readonly Uint8Array[];
 
 interface Cached {
   readonly key: string;
   readonly generation: number;
   readonly body: Promise<Chunks | null>;
+  /** The body once rendered. */
+  chunks: Chunks | null;
+  /** Requests between asking for the body and the end of their response. */
+  users: number;
+  /** No longer served to new requests: freed when its last user leaves. */
+  dropped: boolean;
 }
 
 export class LargeBodies {
@@ -64,18 +77,29 @@ export class LargeBodies {
         { 'Retry-After': '1' },
       );
     }
+    // The entry is in use from here until the response is over, so it is not freed under it.
+    const entry = this.#body(key, render);
+    entry.users++;
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      release();
+      entry.users--;
+      if (entry.users === 0 && entry.dropped) free(entry);
+    };
     let chunks: Chunks | null;
     try {
-      chunks = await this.#body(key, render);
+      chunks = await entry.body;
     } catch (error) {
-      release();
+      leave();
       throw error;
     }
     if (chunks === null) {
-      release();
+      leave();
       return unavailable();
     }
-    return { status: 200, body: null, chunks: { contentType, chunks }, done: release };
+    return { status: 200, body: null, chunks: { contentType, chunks }, done: leave };
   }
 
   close(): void {
@@ -104,15 +128,20 @@ export class LargeBodies {
     };
   }
 
-  #body(key: string, render: () => Promise<Chunks | null>): Promise<Chunks | null> {
+  /** The entry of `key` for the set in service, its rendering started if need be. */
+  #body(key: string, render: () => Promise<Chunks | null>): Cached {
     const generation = this.#store.generation;
     let cached = this.#cached.get(key);
     if (cached?.generation !== generation) {
+      if (cached !== undefined) this.#drop(cached);
       this.#renders++;
       const body = render().then(
         (chunks) => {
+          entry.chunks = chunks;
           // Not kept when unavailable (the keeper may have it on the next ask).
           if (chunks === null && this.#cached.get(key) === entry) this.#cached.delete(key);
+          // Dropped while rendering, with nobody left to send it.
+          if (entry.dropped && entry.users === 0) free(entry);
           return chunks;
         },
         (error: unknown) => {
@@ -120,12 +149,12 @@ export class LargeBodies {
           throw error;
         },
       );
-      const entry: Cached = { key, generation, body };
+      const entry: Cached = { key, generation, body, chunks: null, users: 0, dropped: false };
       cached = entry;
       this.#cached.set(key, entry);
     }
     this.#hold(key);
-    return cached.body;
+    return cached;
   }
 
   /** (Re)starts the timer that frees `key`'s body once nobody has asked for it for a while. */
@@ -133,15 +162,37 @@ export class LargeBodies {
     clearTimeout(this.#holdTimers.get(key));
     const timer = setTimeout(() => {
       this.#holdTimers.delete(key);
-      this.#cached.delete(key);
+      const cached = this.#cached.get(key);
+      if (cached !== undefined) this.#drop(cached);
     }, this.#limits.holdMs);
     timer.unref();
     this.#holdTimers.set(key, timer);
   }
 
+  /** Serves `entry` to no new request; frees it now if nobody is sending it. */
+  #drop(entry: Cached): void {
+    if (this.#cached.get(entry.key) === entry) this.#cached.delete(entry.key);
+    entry.dropped = true;
+    if (entry.users === 0) free(entry);
+  }
+
   #dropAll(): void {
     for (const timer of this.#holdTimers.values()) clearTimeout(timer);
     this.#holdTimers.clear();
-    this.#cached.clear();
+    for (const entry of [...this.#cached.values()]) this.#drop(entry);
+  }
+}
+
+/**
+ * Gives a body's memory back now: detaching a buffer frees it without waiting for the garbage
+ * collector. Only once nothing sends it: a response's 'close' comes after its socket has
+ * written (or dropped) every slice.
+ */
+function free(entry: Cached): void {
+  const chunks = entry.chunks;
+  entry.chunks = null;
+  for (const chunk of chunks ?? []) {
+    const buffer = chunk.buffer;
+    if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
   }
 }

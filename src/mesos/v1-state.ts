@@ -161,7 +161,9 @@ export function compactTask(
     out.statuses = latest === null ? NO_STATUSES : [compactStatus(latest, intern)];
   }
   const ports = task.resources?.ports;
-  if (ports !== undefined) out.resources = { ports };
+  // Port texts repeat across tasks (ranges come from one pool per agent): one copy of each.
+  if (ports !== undefined)
+    out.resources = { ports: typeof ports === 'string' ? intern(ports) : ports };
   if (task.discovery !== undefined) out.discovery = same(compactDiscovery(task.discovery));
   return out;
 }

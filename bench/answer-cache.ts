@@ -60,9 +60,9 @@ function heapPerEntry(): void {
   gc!();
   const after = process.memoryUsage();
   const per = (k: 'heapUsed' | 'external' | 'arrayBuffers'): string =>
-    ((after[k] - before[k]) / N).toFixed(0);
+    ((after[k] - before[k]) / handler.preparedAnswers).toFixed(0);
   console.log(
-    `per entry (${kind}, ${N} names, ${handler.preparedAnswers} held, estimated ${(handler.preparedBytes / N).toFixed(0)} B): heap ${per('heapUsed')} B, external ${per('external')} B, arrayBuffers ${per('arrayBuffers')} B`,
+    `per entry (${kind}, ${N} names, ${handler.preparedAnswers} held, bytes counted by the cache per held answer ${(handler.preparedBytes / handler.preparedAnswers).toFixed(0)} B): heap ${per('heapUsed')} B, external ${per('external')} B, arrayBuffers ${per('arrayBuffers')} B`,
   );
 }
 

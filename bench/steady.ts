@@ -245,7 +245,7 @@ const lines = [
   `- machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}, node ${machine.node}`,
   `- 1-minute load average: ${f(startLoad)} at the start, ${f(loadavg()[0]!)} at the end`,
   `- ${nameCount ?? '?'} task A names; ${rate} A/s open loop for ${steadyS} s after ${settleS} s settled; server on CPU 0 (stateSource poll, one load, workers 1), master and load on CPU 1`,
-  `- variants: ${variants.map((v) => `${v.name} = \`node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``).join('; ')}`,
+  `- variants: ${variants.map((v) => (v.script === 'oracle' ? `${v.name} = the mesos-dns binary (${ORACLE.replace(ROOT, '')})` : `${v.name} = \`node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``)).join('; ')}`,
   '',
   table,
 ];

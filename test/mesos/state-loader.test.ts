@@ -276,6 +276,38 @@ describe('record transfer: deltas', () => {
     );
   });
 
+  it('keeps the set the main thread serves when a newer one never went into service', async () => {
+    const master = await SimMaster.start({
+      cluster: buildCluster({ apps: 100, instancesPerApp: 3, agents: 10 }),
+    });
+    const loader = new WorkerStateLoader();
+    try {
+      const first = await loader.load(testLoadParams([master.address]));
+      master.startTask({ name: 'later', ports: [[31777, 31777]] });
+      const second = await loader.load(
+        { ...testLoadParams([master.address]), previousDigest: first.digest },
+        first.set,
+      );
+      assert.notEqual(second.digest, first.digest);
+      // The main thread did not swap the second set in (say it failed there): it still serves
+      // the first, and the next load names it.
+      master.startTask({ name: 'third', ports: [[31779, 31779]] });
+      const third = await loader.load(
+        { ...testLoadParams([master.address]), previousDigest: first.digest },
+        first.set,
+      );
+      assert.equal(third.transfer, 'delta');
+      // The worker dropped the set nobody serves, not the one in service: /v1/enumerate of it
+      // still renders.
+      assert.notEqual(await loader.render(first.digest, 'enumerate'), null);
+      assert.notEqual(await loader.render(third.digest, 'enumerate'), null);
+      assert.equal(await loader.render(second.digest, 'enumerate'), null);
+    } finally {
+      await loader.close();
+      await master.close();
+    }
+  });
+
   it('goes as a delta from the worker when the main thread still serves the last set', async () => {
     // Large enough that a few changed names stay under the overlay limit (15 % of names).
     const master = await SimMaster.start({

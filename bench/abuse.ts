@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Packet } from 'dns2';
 import { Children } from './children.ts';
-import { enumerateFlood, type EnumerateFloodResult } from './enumerate-flood.ts';
+import { enumerateFlood, HOLD_S, type EnumerateFloodResult } from './enumerate-flood.ts';
 import { startServerProcess, startSim, type StartedServer } from './processes.ts';
 import { writeSection } from './results-file.ts';
 
@@ -326,7 +326,7 @@ function enumerateLines(e: EnumerateFloodResult, o: AbuseOptions): string[] {
     ...(e.errors.length > 0
       ? [`Failed requests (first ${e.errors.length}): ${e.errors.join('; ')}.`, '']
       : []),
-    `RSS: ${mb(e.rssBeforeMb)} MB before, ${mb(e.rssPeakMb)} MB peak (+${mb(e.rssPeakMb - e.rssBeforeMb)}), ${mb(e.rssAfterMb)} MB after ${e.quietS} s of DNS only.`,
+    `RSS: ${mb(e.rssBeforeMb)} MB before, ${mb(e.rssPeakMb)} MB peak (+${mb(e.rssPeakMb - e.rssBeforeMb)}), ${mb(e.rssAfterMb)} MB after ${e.quietS} s of DNS only. After the readers stopped (DNS load only; the body is held ${HOLD_S} s after its last request): ${e.rssQuiet.map((q) => `${mb(q.mb)} MB at ${q.s} s`).join(', ')}.`,
     '',
     `- every client served: ${verdict(e.everyClientServed)}`,
     `- DNS p99 within ${P99_FACTOR}× the floor: ${verdict(e.during.p99Ms <= P99_FACTOR * e.floor.p99Ms)} (${f(e.during.p99Ms)} vs ${f(e.floor.p99Ms)} ms, ${ratio(e.during.p99Ms, e.floor.p99Ms)}×; the bare responder in the same windows: ${f(e.bareDuring.p99Ms)} vs ${f(e.bareFloor.p99Ms)} ms, ${ratio(e.bareDuring.p99Ms, e.bareFloor.p99Ms)}×)`,

@@ -56,6 +56,8 @@ export interface EnumerateFloodResult {
   /** RSS after the flood ended and the server had `quietS` seconds with DNS only. */
   readonly rssAfterMb: number;
   readonly quietS: number;
+  /** RSS at these seconds after the readers stopped (DNS load only), the last at `quietS`. */
+  readonly rssQuiet: readonly { readonly s: number; readonly mb: number }[];
   /** The server exited before the case ended. */
   readonly crashed: boolean;
   readonly commands: readonly string[];
@@ -64,7 +66,13 @@ export interface EnumerateFloodResult {
 const CLIENTS_SCRIPT = fileURLToPath(new URL('enumerate-clients.ts', import.meta.url));
 
 /** After the last request: the server keeps a body 30 s (bodyHoldMs), then frees it. */
+export const HOLD_S = 30;
 const QUIET_S = 45;
+/**
+ * When RSS is read after the readers stop: at once, before the hold is over, and after it (the
+ * last request started before the readers stopped, so its hold is over by HOLD_S).
+ */
+const QUIET_SAMPLES_S = [0, 15, HOLD_S + 5, QUIET_S];
 
 function rssMb(pid: number | undefined): number {
   try {
@@ -210,9 +218,16 @@ export async function enumerateFlood(
   const clients = await report;
   clearInterval(sampler);
 
-  process.stderr.write(`abuse: enumerate flood: ${QUIET_S} s of DNS only, then RSS\n`);
+  process.stderr.write(`abuse: enumerate flood: ${QUIET_S} s of DNS only, RSS along the way\n`);
+  const quietStart = performance.now();
+  const rssQuiet: { s: number; mb: number }[] = [];
+  const timers = QUIET_SAMPLES_S.filter((s) => s < QUIET_S).map((s) =>
+    setTimeout(() => rssQuiet.push({ s, mb: rssMb(pid) }), s * 1000),
+  );
   await offerLoad(children, server.dnsPort, file, { ...load, durationS: QUIET_S });
+  for (const t of timers) clearTimeout(t);
   const rssAfterMb = rssMb(pid);
+  rssQuiet.push({ s: Math.round((performance.now() - quietStart) / 1000), mb: rssAfterMb });
   server.child.off('exit', onExit);
   await children.stop(bare.child);
   await children.stop(server.child, 10_000);
@@ -233,6 +248,7 @@ export async function enumerateFlood(
     rssPeakMb,
     rssAfterMb,
     quietS: QUIET_S,
+    rssQuiet,
     crashed,
     commands: [
       `taskset -c 1 node ${sim.args.join(' ')}`,

@@ -262,6 +262,7 @@ async function main(): Promise<void> {
       settleS: values.quick ? 2 : 10,
       rate: 5000,
       oracle: true,
+      stream: true,
       source: false,
     });
     // A server that never became ready leaves a /ready poll running until its timeout.

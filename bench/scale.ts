@@ -10,7 +10,7 @@
 // A separate child measures what the state body, its string, the parsed tree and the record set
 // occupy on a V8 heap (heap used after a full collection, before and after each step).
 //   node bench/scale.ts [--sizes 10000,50000,200000] [--window 40] [--steady 20] [--rate 5000]
-//                       [--no-oracle] [--settle 10] [--source]
+//                       [--no-oracle] [--no-stream] [--settle 10] [--source]
 // The server runs as the image runs it, dist/cli.js (built first); --source runs src/cli.ts.
 //   (or npm run bench -- --scale [--sizes ...])
 // Each size writes its own section of bench/results.md (scale-10000, ...), so sizes can run in
@@ -61,6 +61,11 @@ export interface ScaleOptions {
   readonly settleS: number;
   readonly rate: number;
   readonly oracle: boolean;
+  /**
+   * Also measure stateSource "subscribe" in the steady phase. Off with --no-stream: at 200k tasks
+   * the simulated master alone spends minutes of CPU building the SUBSCRIBED record.
+   */
+  readonly stream: boolean;
   /** Run src/cli.ts (type stripping in every isolate) instead of the built dist/cli.js. */
   readonly source: boolean;
 }
@@ -524,10 +529,12 @@ async function runSize(
     // Polling is what mesos-dns does (the 2 s reloads apply to it); the event stream (#10) has
     // no reloads, so it is measured in the steady phase only.
     const poll = oursTarget(children, sim.address, dir, probeDir, server, 'poll');
-    const stream = oursTarget(children, sim.address, dir, probeDir, server, 'subscribe');
+    const stream = o.stream
+      ? [oursTarget(children, sim.address, dir, probeDir, server, 'subscribe')]
+      : [];
     const withOracle = o.oracle && existsSync(ORACLE);
     const oracle = withOracle ? [oracleTarget(children, sim.address, dir)] : [];
-    const targets = [poll, stream, ...oracle];
+    const targets = [poll, ...stream, ...oracle];
     const reload = new Map<string, ReloadResult>();
     const steady = new Map<string, SteadyResult>();
     const failures = new Map<string, string>();
@@ -787,6 +794,7 @@ if (import.meta.main) {
       settle: { type: 'string', default: '10' },
       rate: { type: 'string', default: '5000' },
       'no-oracle': { type: 'boolean', default: false },
+      'no-stream': { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
     },
   });
@@ -808,6 +816,7 @@ if (import.meta.main) {
       settleS: num('settle', values.settle),
       rate: num('rate', values.rate),
       oracle: !values['no-oracle'],
+      stream: !values['no-stream'],
       source: values.source,
     })
       // A server that never became ready leaves startServerProcess polling /ready until its

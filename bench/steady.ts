@@ -2,13 +2,16 @@
 // steady phase alone (bench/scale.ts), for comparing builds and Node flags in one session.
 //   node bench/steady.ts [--tasks 10000] [--rounds 2] [--rate 5000] [--steady 20] [--settle 10]
 //                        [--variant name=path/to/cli.js[:--node-flag,...]]... [--section marker]
+//                        [--hogs 0]
 // Per variant and round: the server (stateSource poll, one load, workers 1) on CPU 0, master
 // and load generator on CPU 1; first answer, RSS settled (--settle s after it) and after
 // --steady s of open-loop A queries at --rate/s over every task A name (bench/udp-load.ts);
 // p50/p99/p99.9/max; the main thread's GC pauses during the run (bench/scale-probe.ts).
+// --hogs N: N busy-loop processes (nice 0, not pinned) from the first answer to the end of the
+// run, to mimic a loaded node (the server's background threads run at nice 19).
 // A variant whose path is `oracle` runs mesos-dns (the built oracle binary, RSS and latency only).
 // Variants alternate within a round so drift in the machine's load hits them alike.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '10' },
     variant: { type: 'string', multiple: true, default: [`this=${join(ROOT, 'dist', 'cli.js')}`] },
     section: { type: 'string' },
+    hogs: { type: 'string', default: '0' },
   },
 });
 const tasks = Number(values.tasks);
@@ -46,6 +50,7 @@ const rounds = Number(values.rounds);
 const rate = Number(values.rate);
 const steadyS = Number(values.steady);
 const settleS = Number(values.settle);
+const hogCount = Number(values.hogs);
 const variants = values.variant.map((v) => {
   const [name, rest] = [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)];
   const [script, flags = ''] = rest.split(':');
@@ -141,8 +146,12 @@ try {
         child = started.child;
       }
       const s = { child };
+      const hogs: ChildProcess[] = [];
       try {
         const answered = await firstAnswer(port, 'leader.mesos', 300_000, () => null);
+        for (let i = 0; i < hogCount; i++) {
+          hogs.push(spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+        }
         await sleep(settleS * 1000);
         const settledMb = rssMb(s.child.pid);
         const settledHeap = oracle ? undefined : await mainSnapshot(probeDir, 'settled');
@@ -178,6 +187,7 @@ try {
         });
         process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
       } finally {
+        for (const h of hogs) h.kill('SIGKILL');
         await children.stop(s.child, 10_000);
       }
     }
@@ -244,7 +254,7 @@ const lines = [
   `- date: ${new Date().toISOString()}`,
   `- machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}, node ${machine.node}`,
   `- 1-minute load average: ${f(startLoad)} at the start, ${f(loadavg()[0]!)} at the end`,
-  `- ${nameCount ?? '?'} task A names; ${rate} A/s open loop for ${steadyS} s after ${settleS} s settled; server on CPU 0 (stateSource poll, one load, workers 1), master and load on CPU 1`,
+  `- ${nameCount ?? '?'} task A names; ${rate} A/s open loop for ${steadyS} s after ${settleS} s settled; server on CPU 0 (stateSource poll, one load, workers 1), master and load on CPU 1${hogCount > 0 ? `; ${hogCount} busy-loop processes at nice 0 (not pinned) from the first answer to the end of each run` : ''}`,
   `- variants: ${variants.map((v) => (v.script === 'oracle' ? `${v.name} = the mesos-dns binary (${ORACLE.replace(ROOT, '')})` : `${v.name} = \`node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``)).join('; ')}`,
   '',
   table,

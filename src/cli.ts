@@ -7,7 +7,7 @@ import yargs from 'yargs';
 import { CONFIG_SCHEMA, findFlag } from './config/schema.ts';
 import { ConfigError, loadConfig, parseFlagValue, type ConfigOverrides } from './config/load.ts';
 import { flagUsage, formatDefault } from './config/reference.ts';
-import { lowerBackgroundThreads } from './thread-priority.ts';
+import { lowerBackgroundThreads, restartSingleThreaded } from './thread-priority.ts';
 import { createLogger } from './log.ts';
 import { VERSION } from './version.ts';
 
@@ -264,6 +264,8 @@ export async function main(
 }
 
 if (import.meta.main) {
+  // Before anything else: the server runs under node --single-threaded (thread-priority.ts).
+  restartSingleThreaded();
   main(process.argv.slice(2)).then(
     (code) => {
       if (code !== undefined) process.exitCode = code;

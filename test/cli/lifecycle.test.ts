@@ -2,7 +2,7 @@
 // non-zero when ZooKeeper yields no leader within zkDetectionTimeout (as mesos-dns does).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,11 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], onLine: (line: string, kill: () => void) => void, limitMs: number) {
+function run(
+  args: string[],
+  onLine: (line: string, kill: () => void, pid: number) => void,
+  limitMs: number,
+) {
   return new Promise<Run>((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -48,7 +52,7 @@ function run(args: string[], onLine: (line: string, kill: () => void) => void, l
       const text = chunk.toString();
       stdout += text;
       for (const line of text.split('\n')) {
-        if (line !== '') onLine(line, () => child.kill('SIGTERM'));
+        if (line !== '') onLine(line, () => child.kill('SIGTERM'), child.pid!);
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -72,21 +76,25 @@ describe('process lifecycle', () => {
         externalon: false,
       });
       let loaded = false;
+      let cmdline = '';
       const result = await run(
         [`-config=${file}`],
-        (line, kill) => {
+        (line, kill, pid) => {
           // The default stateSource (auto) follows the sim's event stream; a poll logs "state loaded".
           if (
             line.includes('"event stream snapshot in service"') ||
             line.includes('"state loaded"')
           ) {
             loaded = true;
+            cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
             kill();
           }
         },
         20_000,
       );
       assert.ok(loaded, result.stdout);
+      // The same process (pid) now runs under node --single-threaded (thread-priority.ts).
+      assert.deepEqual(cmdline.split('\0').slice(0, 2), [process.execPath, '--single-threaded']);
       assert.equal(result.code, 0, result.stderr);
     } finally {
       await sim.close();

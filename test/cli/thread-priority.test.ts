@@ -37,3 +37,18 @@ it('renices every thread but the main one', () => {
     `nice values of the other threads: ${others.join(', ')}`,
   );
 });
+
+it('runs the server again under --single-threaded, keeping Node flags and arguments', async () => {
+  const { singleThreadedArgs } = (await import(
+    MODULE
+  )) as typeof import('../../src/thread-priority.ts');
+  assert.deepEqual(
+    singleThreadedArgs('/usr/bin/node', ['--cpu-prof'], ['/usr/bin/node', 'cli.js', '-config=c']),
+    ['/usr/bin/node', '--single-threaded', '--cpu-prof', 'cli.js', '-config=c'],
+  );
+  // Once it runs so, it is not restarted again.
+  assert.equal(
+    singleThreadedArgs('/usr/bin/node', ['--single-threaded'], ['/usr/bin/node', 'cli.js']),
+    null,
+  );
+});

@@ -265,7 +265,12 @@ export async function main(
 
 if (import.meta.main) {
   // Before anything else: the server runs under node --single-threaded (thread-priority.ts).
-  restartSingleThreaded();
+  const notRestarted = restartSingleThreaded();
+  if (notRestarted !== null) {
+    process.stderr.write(
+      `mesos-dns-ts: could not run again under node --single-threaded (${notRestarted.message}); serving without it\n`,
+    );
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       if (code !== undefined) process.exitCode = code;

@@ -2,7 +2,7 @@
 // leaves the main thread, which answers DNS, alone. Checked in a child process, since it changes
 // the process it runs in.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { it } from 'node:test';
 
@@ -51,4 +51,16 @@ it('runs the server again under --single-threaded, keeping Node flags and argume
     singleThreadedArgs('/usr/bin/node', ['--single-threaded'], ['/usr/bin/node', 'cli.js']),
     null,
   );
+});
+
+it('serves without the flag, saying so, when execve is refused', () => {
+  const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
+  // Stands in for a sandbox whose seccomp filter refuses execve.
+  const refuse = 'data:text/javascript,process.execve=()=>{throw new Error("execve denied")}';
+  const result = spawnSync(process.execPath, ['--import', refuse, cli, '--version'], {
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /\d+\.\d+\.\d+/);
+  assert.match(result.stderr, /could not run again under node --single-threaded \(execve denied\)/);
 });

@@ -4,7 +4,9 @@
 // overlay costs only what changed. Overlays never stack: one built on an overlay takes that
 // overlay's base and merged changes (see `overlay`).
 
-export class OverlayMap<V> implements ReadonlyMap<string, V> {
+import { ReadonlyMapBase } from './readonly-map-base.ts';
+
+export class OverlayMap<V> extends ReadonlyMapBase<V> {
   readonly base: ReadonlyMap<string, V>;
   /** Names added or changed relative to `base`. */
   readonly changed: ReadonlyMap<string, V>;
@@ -17,6 +19,7 @@ export class OverlayMap<V> implements ReadonlyMap<string, V> {
     changed: ReadonlyMap<string, V>,
     removed: ReadonlySet<string>,
   ) {
+    super();
     this.base = base;
     this.changed = changed;
     this.removed = removed;
@@ -43,25 +46,6 @@ export class OverlayMap<V> implements ReadonlyMap<string, V> {
       yield value === undefined ? entry : [entry[0], value];
     }
     for (const entry of this.changed) if (!this.base.has(entry[0])) yield entry;
-  }
-
-  *keys(): MapIterator<string> {
-    for (const [name] of this.entries()) yield name;
-  }
-
-  *values(): MapIterator<V> {
-    for (const [, value] of this.entries()) yield value;
-  }
-
-  [Symbol.iterator](): MapIterator<[string, V]> {
-    return this.entries();
-  }
-
-  forEach(
-    callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void,
-    thisArg?: unknown,
-  ): void {
-    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this);
   }
 }
 

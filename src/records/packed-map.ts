@@ -20,6 +20,7 @@
 // with anything else is refused (PackError) and stays a JS Map.
 import { findEmptyNonTerminals } from './empty-non-terminals.ts';
 import { OverlayMap } from './overlay-map.ts';
+import { ReadonlyMapBase } from './readonly-map-base.ts';
 import { recordCounts } from './record-counts.ts';
 import type { RecordSet, SrvRecord } from './recordset.ts';
 
@@ -119,13 +120,14 @@ function views(buffer: SharedArrayBuffer | ArrayBuffer): Views {
 
 export class PackedRecordMap<
   V extends readonly string[] | readonly SrvRecord[],
-> implements ReadonlyMap<string, V> {
+> extends ReadonlyMapBase<V> {
   /** The packed bytes: send this to another thread and wrap it there (`wrap`), no copy made. */
   readonly buffer: SharedArrayBuffer;
   readonly size: number;
   readonly #v: Views;
 
   private constructor(buffer: SharedArrayBuffer) {
+    super();
     this.buffer = buffer;
     this.#v = views(buffer);
     this.size = this.#v.count;
@@ -263,24 +265,13 @@ export class PackedRecordMap<
     for (let e = 0; e < this.size; e++) yield [this.keyAt(e), this.valuesAt(e)];
   }
 
-  *keys(): MapIterator<string> {
+  // keys() and values() each decode only their half.
+  override *keys(): MapIterator<string> {
     for (let e = 0; e < this.size; e++) yield this.keyAt(e);
   }
 
-  *values(): MapIterator<V> {
+  override *values(): MapIterator<V> {
     for (let e = 0; e < this.size; e++) yield this.valuesAt(e);
-  }
-
-  [Symbol.iterator](): MapIterator<[string, V]> {
-    return this.entries();
-  }
-
-  forEach(
-    callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void,
-    thisArg?: unknown,
-  ): void {
-    for (let e = 0; e < this.size; e++)
-      callback.call(thisArg, this.valuesAt(e), this.keyAt(e), this);
   }
 
   /** Values under all names (what record counts count), without decoding any. */

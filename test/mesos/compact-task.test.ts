@@ -6,20 +6,10 @@ import { compactTask } from '../../src/mesos/v1-state.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import type { MesosState } from '../../src/state/types.ts';
 import { demoCluster, makeTask } from '../../sim/cluster.ts';
+import { healthPtrOptions } from '../helpers/generate-options.ts';
 
-function options(ipSources: GenerateOptions['ipSources']): GenerateOptions {
-  return {
-    domain: 'mesos',
-    ipSources,
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: ['10.0.0.1:5050'],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: [],
-    onlyHealthy: true,
-    ptr: true,
-  };
-}
+const options = (ipSources: GenerateOptions['ipSources']): GenerateOptions =>
+  healthPtrOptions({ ipSources });
 
 describe('compactTask', () => {
   const cluster = demoCluster();

@@ -10,6 +10,7 @@ import { enumerationRecords } from '../../src/records/enumeration-json.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { taskHash } from '../../src/records/task-hash.ts';
+import { clusterOptions } from '../helpers/generate-options.ts';
 
 const state = JSON.parse(
   readFileSync(new URL('../fixtures/state-cluster.json', import.meta.url), 'utf8'),
@@ -26,21 +27,7 @@ const ORPHAN = 'orphan.e3c7c8af-8d7b-11e6-9a0b-0242ac110002';
 
 function options(over: Partial<GenerateOptions> = {}): GenerateOptions & { warnings: string[] } {
   const warnings: string[] = [];
-  return {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: ['10.0.0.1:5050', '10.0.0.4:5050', '[2001:db8::5]:5050'],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: ['10.0.0.53', '2001:db8::53'],
-    resolvedHosts: new Map([
-      ['agent-3.example.internal', ['10.0.1.13', '2001:db8::13', '10.0.1.99']],
-    ]),
-    warn: (m) => warnings.push(m),
-    warnings,
-    ...over,
-  };
+  return { ...clusterOptions({ warn: (m) => warnings.push(m) }), warnings, ...over };
 }
 
 function run(over: Partial<GenerateOptions> = {}): { set: RecordSet; warnings: string[] } {

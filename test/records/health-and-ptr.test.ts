@@ -9,6 +9,7 @@ import { taskHash } from '../../src/records/task-hash.ts';
 import { reverseName } from '../../src/net/reverse-name.ts';
 import type { MesosState } from '../../src/state/types.ts';
 import { makeFramework, makeTask, type TaskSpec } from '../../sim/cluster.ts';
+import { healthPtrOptions } from '../helpers/generate-options.ts';
 
 const AGENTS = [
   { id: 'c1-S0', hostname: '10.0.2.1', pid: 'slave(1)@10.0.2.1:5051' },
@@ -216,17 +217,8 @@ describe('reverseName', () => {
 });
 
 describe('IncrementalRecords (stream mode): onlyHealthy and ptr as generate() gives them', () => {
-  const opts = (): GenerateOptions => ({
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: ['10.0.0.1:5050'],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: [],
-    onlyHealthy: true,
-    ptr: true,
-  });
+  const opts = (): GenerateOptions => healthPtrOptions();
+
   const sorted = (
     maps: Pick<RecordSet, 'a' | 'aaaa' | 'srv' | 'ptr'>,
   ): Record<string, string[]> => {

@@ -11,6 +11,7 @@ import { IncrementalRecords } from '../../src/records/incremental.ts';
 import { recordCounts } from '../../src/records/record-counts.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { buildCluster, makeFramework, makeTask } from '../../sim/cluster.ts';
+import { clusterOptions } from '../helpers/generate-options.ts';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/state-cluster.json', import.meta.url), 'utf8'),
@@ -18,20 +19,7 @@ const fixture = JSON.parse(
 
 const AGENT: MesosAgent = { id: 'c1-S0', hostname: '10.0.2.1', pid: 'slave(1)@10.0.2.1:5051' };
 
-function options(): GenerateOptions {
-  return {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: ['10.0.0.1:5050', '10.0.0.4:5050', '[2001:db8::5]:5050'],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: ['10.0.0.53', '2001:db8::53'],
-    resolvedHosts: new Map([
-      ['agent-3.example.internal', ['10.0.1.13', '2001:db8::13', '10.0.1.99']],
-    ]),
-  };
-}
+const options = (): GenerateOptions => clusterOptions();
 
 /** name → sorted values, per type. */
 export function canonical(maps: Pick<RecordSet, 'a' | 'aaaa' | 'srv'>): Record<string, string[]> {

@@ -13,24 +13,14 @@ import {
 } from '../../src/records/packed-map.ts';
 import type { RecordSet, SrvRecord } from '../../src/records/recordset.ts';
 import type { MesosState } from '../../src/state/types.ts';
+import { clusterOptions } from '../helpers/generate-options.ts';
 
 const state = JSON.parse(
   readFileSync(new URL('../fixtures/state-cluster.json', import.meta.url), 'utf8'),
 ) as MesosState;
 
 function generated(): RecordSet {
-  return generate(state, {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: ['10.0.0.1:5050', '10.0.0.4:5050', '[2001:db8::5]:5050'],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: ['10.0.0.53', '2001:db8::53'],
-    resolvedHosts: new Map([['agent-3.example.internal', ['10.0.1.13', '2001:db8::13']]]),
-    ptr: true,
-    warn: () => {},
-  });
+  return generate(state, clusterOptions({ ptr: true, warn: () => {} }));
 }
 
 function sameMap<V>(packed: ReadonlyMap<string, V>, map: ReadonlyMap<string, V>): void {

@@ -22,6 +22,7 @@
 //   10 key length    u16
 //   12 key           one byte per character (keys are ASCII: names.ts escapes the rest)
 //   …  packed answer
+import { hashString } from '../hash.ts';
 import type { PreparedAnswer } from './authority.ts';
 import { packAnswerInto, packedLength } from './packed-answer.ts';
 
@@ -38,15 +39,6 @@ const SLOT_BYTES = 8;
 export interface AnswerRef {
   bytes: Uint8Array;
   at: number;
-}
-
-function hashOf(key: string, qtype: number): number {
-  let h = (0x811c9dc5 ^ qtype) >>> 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
 }
 
 function floorPow2(n: number): number {
@@ -97,7 +89,7 @@ export class AnswerCache {
 
   /** Finds the answer for (`key`, `qtype`); on a hit fills `out` and returns true. */
   get(key: string, qtype: number, out: AnswerRef): boolean {
-    const h = hashOf(key, qtype);
+    const h = hashString(key, qtype);
     const slots = this.#slots;
     const hashes = this.#hashes;
     const mask = this.#mask;
@@ -144,7 +136,7 @@ export class AnswerCache {
     while (this.#starts[cur]! < this.#ends[cur]! && this.#starts[cur]! < at + length) {
       this.#starts[cur]! += this.#evictAt(cur, this.#starts[cur]!);
     }
-    const h = hashOf(key, qtype);
+    const h = hashString(key, qtype);
     seg[at] = length >>> 24;
     seg[at + 1] = (length >>> 16) & 0xff;
     seg[at + 2] = (length >>> 8) & 0xff;

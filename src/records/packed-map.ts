@@ -9,7 +9,7 @@
 //   header     Int32[8]     MAGIC, kind (0 text, 1 SRV), count, valueCount, tableSize, bytesLength
 //   entryStart Uint32[n+1]  entry i's bytes: its name [entryStart[i], keyEnd[i]), then its values
 //   keyEnd     Uint32[n]
-//   hashes     Int32[n]     hashName of entry i's name
+//   hashes     Uint32[n]    hashString of entry i's name (src/hash.ts)
 //   firstValue Uint32[n+1]  entry i's values are [firstValue[i], firstValue[i+1])
 //   valueEnd   Uint32[v]    value j's bytes end (it starts where the one before it, or the name, ends)
 //   table      Int32[t]     entry index or -1; t a power of two ≥ 2n, linear probing
@@ -18,6 +18,7 @@
 // Entries keep the order they were packed in (generation order), so iteration, digests and AXFR
 // see what the JS Map showed. Only ASCII is packed (every generated name and value is); a map
 // with anything else is refused (PackError) and stays a JS Map.
+import { hashBytes, hashString } from '../hash.ts';
 import { findEmptyNonTerminals } from './empty-non-terminals.ts';
 import { OverlayMap } from './overlay-map.ts';
 import { ReadonlyMapBase } from './readonly-map-base.ts';
@@ -31,27 +32,6 @@ const KIND_SRV = 1;
 
 export class PackError extends Error {}
 
-/** FNV-1a over char codes (for ASCII, the same as over the bytes), then murmur3's finaliser. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-function hashName(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return mix(h);
-}
-
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return mix(h);
-}
-
 const align4 = (n: number): number => (n + 3) & ~3;
 
 interface Views {
@@ -59,7 +39,7 @@ interface Views {
   readonly count: number;
   readonly entryStart: Uint32Array;
   readonly keyEnd: Uint32Array;
-  readonly hashes: Int32Array;
+  readonly hashes: Uint32Array;
   readonly firstValue: Uint32Array;
   readonly valueEnd: Uint32Array;
   readonly table: Int32Array;
@@ -94,7 +74,7 @@ function views(buffer: SharedArrayBuffer | ArrayBuffer): Views {
   };
   const entryStart = u32(count + 1);
   const keyEnd = u32(count);
-  const hashes = i32(count);
+  const hashes = u32(count);
   const firstValue = u32(count + 1);
   const valueEnd = u32(valueCount);
   const table = i32(tableSize);
@@ -157,7 +137,7 @@ export class PackedRecordMap<
   /** The entry index of `name`, or -1. Allocates nothing. */
   indexOf(name: string): number {
     const v = this.#v;
-    const h = hashName(name);
+    const h = hashString(name);
     const mask = v.table.length - 1;
     const len = name.length;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {

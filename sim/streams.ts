@@ -41,8 +41,11 @@ export class SimStreams {
     return this.#bytes;
   }
 
-  /** Starts a stream whose first record is `subscribed` (built by the caller). */
-  start(res: http.ServerResponse, subscribed: unknown): void {
+  /**
+   * Starts a stream whose first record is `subscribed`: the SUBSCRIBED record's RecordIO bytes
+   * in pieces (built by the caller), all written before anything else goes out on the stream.
+   */
+  start(res: http.ServerResponse, subscribed: readonly Buffer[]): void {
     this.#subscriptions++;
     res.writeHead(200, { 'content-type': 'application/json' });
     const stream: Stream = {
@@ -57,7 +60,7 @@ export class SimStreams {
       clearInterval(stream.heartbeat);
       this.#streams.delete(stream);
     });
-    this.#write(stream, recordIo(subscribed));
+    for (const piece of subscribed) this.#write(stream, piece);
   }
 
   /** Sends one event to every stream that is not stalled. */

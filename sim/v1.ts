@@ -85,6 +85,19 @@ export function statusToV1(task: SimTask, status: V0Status): V1TaskStatus {
 }
 
 export function taskToV1(task: SimTask): V1Task {
+  return taskShape(task, true);
+}
+
+/**
+ * `JSON.stringify(taskToV1(task))`, without copying the task's labels and discovery info first
+ * (the text is the same): what the SUBSCRIBED record lists, rendered per task.
+ */
+export function taskJson(task: SimTask): string {
+  return JSON.stringify(taskShape(task, false));
+}
+
+/** The v1 Task; with `copy` false it shares the sim task's labels and discovery objects. */
+function taskShape(task: SimTask, copy: boolean): V1Task {
   const out: V1Task = {
     name: task.name,
     task_id: { value: task.id },
@@ -96,8 +109,8 @@ export function taskToV1(task: SimTask): V1Task {
     user: 'root',
   };
   if (task.executor_id !== '') out.executor_id = { value: task.executor_id };
-  if (task.labels) out.labels = { labels: task.labels.map((l) => ({ ...l })) };
-  if (task.discovery) out.discovery = structuredClone(task.discovery);
+  if (task.labels) out.labels = { labels: copy ? task.labels.map((l) => ({ ...l })) : task.labels };
+  if (task.discovery) out.discovery = copy ? structuredClone(task.discovery) : task.discovery;
   const last = task.statuses?.at(-1);
   if (last) out.status_update_state = last.state;
   return out;
@@ -157,4 +170,52 @@ export function frameworkToV1(f: SimFramework): V1Framework {
 export function recordIo(event: unknown): Buffer {
   const body = Buffer.from(JSON.stringify(event));
   return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+}
+
+/**
+ * One RecordIO record from its JSON text in pieces (UTF-8, split only between characters): the
+ * length line, then the pieces themselves, not copied into one buffer.
+ */
+export function recordIoPieces(pieces: readonly Buffer[]): Buffer[] {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  return [Buffer.from(`${length}\n`), ...pieces];
+}
+
+/**
+ * Text written out as UTF-8 into buffers of `size` bytes, each cut to what it holds: a long
+ * text made of many short ones without joining them into one string first. A text is never
+ * split between two buffers.
+ */
+export class Utf8Pieces {
+  readonly #pieces: Buffer[] = [];
+  readonly #size: number;
+  #buffer: Buffer;
+  #used = 0;
+
+  constructor(size = 4 * 1024 * 1024) {
+    this.#size = size;
+    this.#buffer = Buffer.allocUnsafe(size);
+  }
+
+  write(text: string): void {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+    const most = text.length * 3;
+    if (this.#used + most > this.#buffer.length) {
+      this.#cut();
+      this.#buffer = Buffer.allocUnsafe(Math.max(this.#size, most));
+    }
+    this.#used += this.#buffer.write(text, this.#used);
+  }
+
+  /** The buffers written, in order; the writer is not used after. */
+  finish(): Buffer[] {
+    this.#cut();
+    return this.#pieces;
+  }
+
+  #cut(): void {
+    if (this.#used > 0) this.#pieces.push(this.#buffer.subarray(0, this.#used));
+    this.#used = 0;
+  }
 }

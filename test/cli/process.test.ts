@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_SCHEMA } from '../../src/config/schema.ts';
+import { WAIT_MS } from '../helpers/wait.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -25,7 +26,7 @@ function runCli(args: string[], cwd?: string): Promise<Result> {
     execFile(
       process.execPath,
       [cli, ...args],
-      { cwd, timeout: 20_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+      { cwd, timeout: WAIT_MS, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ code, stdout, stderr });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import { WAIT_MS } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 const DEMO = new URL('../../sim/demo.ts', import.meta.url).pathname;
@@ -51,7 +52,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 test('demo prints a banner with working ports and stops cleanly on SIGINT', async () => {
   const demo = startDemo(['--port', '0', '--http-port', '0']);
-  const banner = await waitFor(demo, /Press Ctrl-C to stop/, 30_000);
+  const banner = await waitFor(demo, /Press Ctrl-C to stop/, WAIT_MS);
 
   const dnsPort = Number(/dig @127\.0\.0\.1 -p (\d+) web\.marathon\.mesos/.exec(banner)?.[1]);
   const httpPort = Number(/curl -s http:\/\/127\.0\.0\.1:(\d+)\/v1\/hosts\//.exec(banner)?.[1]);

@@ -18,6 +18,7 @@ import { buildCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery } from '../dns/fixtures.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 // Next to the repository (CI clones beside shared/); MESOS_DNS_ORACLE points elsewhere.
 const ORACLE =
@@ -99,13 +100,14 @@ for (const order of [
       ours = await startServer(buildConfig({ ...file, port: 0 }).config, {
         logger: silentLogger(),
       });
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        assert.ok(Date.now() < deadline, 'both servers loaded within 15 s');
-        const theirs = await ask(oraclePort, 'slave.mesos', A).catch(() => null);
-        if (ours.store.current !== null && theirs !== null && theirs.an.length > 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUntil(
+        async () => {
+          const theirs = await ask(oraclePort, 'slave.mesos', A).catch(() => null);
+          return ours!.store.current !== null && theirs !== null && theirs.an.length > 0;
+        },
+        WAIT_MS,
+        'both servers to load',
+      );
     });
 
     after(async () => {

@@ -22,6 +22,7 @@ import {
 } from './fixtures.ts';
 
 import { tcpExchange } from '../helpers/dns-client.ts';
+import { WAIT_MS } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 
@@ -101,7 +102,7 @@ class TcpClient {
     return new Promise((resolve) => this.socket.once('connect', () => resolve()));
   }
 
-  async waitFor(pred: () => boolean, ms = 3000): Promise<void> {
+  async waitFor(pred: () => boolean, ms = WAIT_MS): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pred()) {
       if (Date.now() > deadline) throw new Error('timed out waiting on TCP client');
@@ -428,7 +429,7 @@ test('TCP: idle connections are closed', async () => {
   try {
     const client = new TcpClient(port);
     await client.connected();
-    await client.waitFor(() => client.closed, 5000);
+    await client.waitFor(() => client.closed);
     assert.equal(client.closed, true);
   } finally {
     await server.close();

@@ -12,6 +12,7 @@ import { nullObserver, type CloseReason, type DnsObserver } from '../../src/dns/
 import { tcpExchange } from '../helpers/dns-client.ts';
 import { decode, encodeQuery, rcode, sampleSet, storeWith, testConfig } from './fixtures.ts';
 import type { Config } from '../../src/config/types.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 /** Loopback addresses other than 127.0.0.1 stand for other clients (Linux routes all of 127/8). */
 const ATTACKER = '127.0.0.2';
@@ -77,16 +78,6 @@ async function flood(
 const stillOpen = (sockets: readonly net.Socket[]): number =>
   sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
 
-async function settle(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Waits (up to `ms`) for the closes the server made to reach the client sockets. */
-async function until(pred: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred() && Date.now() < deadline) await settle(20);
-}
-
 test('TCP: with the total cap full of idle connections, a new query is still answered', async () => {
   const { server, port, closes, lines } = await start({
     tcpMaxConnections: 50,
@@ -99,7 +90,7 @@ test('TCP: with the total cap full of idle connections, a new query is still ans
     assert.equal(reply.readUInt16BE(0), 42);
     assert.equal(rcode(reply), 0);
     assert.equal(decode(reply).answers.length, 3);
-    await until(() => stillOpen(sockets) <= 50);
+    await waitUntil(() => stillOpen(sockets) <= 50, WAIT_MS, 'the flood trimmed to the cap');
     // The server never holds more than its cap; the oldest idle connections made room.
     assert.ok(server.tcpConnections <= 50, `${server.tcpConnections} open`);
     assert.ok(stillOpen(sockets) <= 50, `${stillOpen(sockets)} flood connections still open`);
@@ -134,7 +125,7 @@ test('TCP: a client that keeps querying outlives a flood of newer idle connectio
     frame.set(q, 2);
     const before = received;
     client.write(frame);
-    await until(() => received > before || client.destroyed);
+    await waitUntil(() => received > before || client.destroyed, WAIT_MS, `answer ${id}`);
   };
   const sockets: net.Socket[] = [];
   try {
@@ -164,7 +155,7 @@ test('TCP: one source is held to its own cap; other sources are untouched', asyn
   });
   const sockets = await flood(port, 60);
   try {
-    await until(() => stillOpen(sockets) <= 10);
+    await waitUntil(() => stillOpen(sockets) <= 10, WAIT_MS, 'the source held to its cap');
     assert.ok(stillOpen(sockets) <= 10, `${stillOpen(sockets)} open from one source`);
     assert.ok(closes.counts.per_source >= 50, JSON.stringify(closes.counts));
     assert.equal(other.destroyed, false);
@@ -200,7 +191,7 @@ test('TCP: the deadline is for a whole query, not per byte: dripping connections
     timers.push(setInterval(() => socket.write(Buffer.from([0])), 100));
   });
   try {
-    await until(() => stillOpen(sockets) === 0, 10_000);
+    await waitUntil(() => stillOpen(sockets) === 0, WAIT_MS, 'the dripping connections closed');
     assert.equal(stillOpen(sockets), 0, 'dripping connections stayed open');
     assert.ok(closes.counts.deadline >= 20, JSON.stringify(closes.counts));
     // The listener itself is fine.

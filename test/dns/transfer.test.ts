@@ -14,6 +14,7 @@ import { buildCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery, rcode } from './fixtures.ts';
 import { tcpExchange, udpExchange } from '../helpers/dns-client.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 const DIG = '/usr/bin/dig';
@@ -45,15 +46,6 @@ function records(out: string): string[][] {
 function xfrSize(out: string): { records: number; messages: number } | null {
   const m = /XFR size: (\d+) records \(messages (\d+)/.exec(out);
   return m ? { records: Number(m[1]), messages: Number(m[2]) } : null;
-}
-
-async function waitUntil(check: () => Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 async function serialOf(port: number): Promise<number> {
@@ -90,11 +82,7 @@ for (const workers of [1, 2])
         });
         server = await startServer(config, { logger: silentLogger() });
         port = server.dns!.port;
-        await waitUntil(
-          () => Promise.resolve(server.store.current !== null),
-          20_000,
-          'the first load',
-        );
+        await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first load');
       });
 
       after(async () => {
@@ -137,7 +125,11 @@ for (const workers of [1, 2])
         assert.equal(records(current).length, 1, current);
 
         const id = sim.startTask({ name: 'ixfrcheck', agent: 2 });
-        await waitUntil(async () => (await serialOf(port)) !== before, 10_000, 'a new serial');
+        await waitUntil(
+          async () => (await serialOf(port).catch(() => before)) !== before,
+          WAIT_MS,
+          'a new serial',
+        );
         const after = await serialOf(port);
         const out = await dig(port, ['-y', tsig, 'mesos', `ixfr=${before}`]);
         const rrs = records(out);

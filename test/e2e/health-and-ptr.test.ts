@@ -15,24 +15,12 @@ import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery, flags, rcode } from '../dns/fixtures.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
 import { DNSMASQ_PATH, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
 const PTR = 12;
 const SRV = 33;
 const run = promisify(execFile);
-
-async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 async function addresses(port: number, name: string): Promise<string[]> {
   const reply = await udpExchange(port, encodeQuery(name, { type: A }));
@@ -80,7 +68,7 @@ for (const stateSource of ['poll', 'subscribe'] as const)
           stateSource,
         });
         server = await startServer(config, { logger: silentLogger() });
-        await waitUntil(() => server.store.current !== null, 10_000, 'the first load');
+        await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first load');
       });
 
       after(async () => {
@@ -99,7 +87,7 @@ for (const stateSource of ['poll', 'subscribe'] as const)
         assert.ok(sim.setTaskHealth(webIds[0]!, false));
         await waitUntil(
           async () => (await addresses(port, 'web.marathon.mesos')).length === 2,
-          10_000,
+          WAIT_MS,
           'the unhealthy task to leave web.marathon.mesos',
         );
         assert.deepEqual(await addresses(port, 'web.marathon.mesos'), ['172.17.0.3', '172.17.0.4']);
@@ -115,7 +103,7 @@ for (const stateSource of ['poll', 'subscribe'] as const)
           await waitUntil(
             async () =>
               /^mesos_dns_stream_events_total\{type="TASK_UPDATED"\} [1-9]/m.test(await metrics()),
-            10_000,
+            WAIT_MS,
             'TASK_UPDATED counted',
           );
           assert.match(await metrics(), /^mesos_dns_stream_subscriptions_total 1$/m);
@@ -124,7 +112,7 @@ for (const stateSource of ['poll', 'subscribe'] as const)
         assert.ok(sim.setTaskHealth(webIds[0]!, true));
         await waitUntil(
           async () => (await addresses(port, 'web.marathon.mesos')).length === 3,
-          10_000,
+          WAIT_MS,
           'the recovered task to answer again',
         );
       });
@@ -134,7 +122,7 @@ for (const stateSource of ['poll', 'subscribe'] as const)
         for (const id of webIds) assert.ok(sim.setTaskHealth(id, false));
         await waitUntil(
           () => (server.store.current?.failOpen ?? []).includes('web.marathon.mesos.'),
-          10_000,
+          WAIT_MS,
           'fail-open names in the set',
         );
         assert.equal((await addresses(port, 'web.marathon.mesos')).length, 3);
@@ -144,7 +132,7 @@ for (const stateSource of ['poll', 'subscribe'] as const)
         for (const id of webIds) sim.setTaskHealth(id, true);
         await waitUntil(
           () => (server.store.current?.failOpen ?? []).length === 0,
-          10_000,
+          WAIT_MS,
           'fail open to end',
         );
       });

@@ -16,7 +16,7 @@ import type { SimCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery } from '../dns/fixtures.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
 const AAAA = 28;
@@ -183,7 +183,7 @@ describe('mesos-dns TestInsertState (final master) over DNS', () => {
         servers.set(gen, server);
         await waitUntil(
           () => server.store.current !== null,
-          15_000,
+          WAIT_MS,
           `${gen}: the first state load`,
         );
       }),

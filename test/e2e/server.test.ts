@@ -9,7 +9,7 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { counts, decode, encodeQuery, rcode } from '../dns/fixtures.ts';
 import { tcpExchange, udpExchange } from '../helpers/dns-client.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
 const SRV = 33;
@@ -45,7 +45,7 @@ describe('server end to end (simulated master)', () => {
   before(async () => {
     sim = await SimMaster.start({ cluster: demoCluster() });
     server = await startServer(configFor([sim.address]), { logger: silentLogger() });
-    await waitUntil(() => server.store.current !== null, 10_000, 'the first state load');
+    await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first state load');
   });
 
   after(async () => {
@@ -162,7 +162,7 @@ describe('server end to end: leader redirect and readiness', () => {
     const follower = await SimMaster.start({ cluster: demoCluster(), leader: leader.upid });
     const server = await startServer(configFor([follower.address]), { logger: silentLogger() });
     try {
-      await waitUntil(() => server.store.current !== null, 10_000, 'the first state load');
+      await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first state load');
       assert.equal(server.store.current!.leader, leader.address);
       assert.equal(server.store.lastLoad!.master, leader.address);
       assert.ok(leader.stateRequests >= 1);
@@ -186,7 +186,7 @@ describe('server end to end: leader redirect and readiness', () => {
       logger: silentLogger(),
     });
     try {
-      await waitUntil(() => server.store.lastFailure !== null, 10_000, 'a failed round');
+      await waitUntil(() => server.store.lastFailure !== null, WAIT_MS, 'a failed round');
       const reply = await udpExchange(server.dns!.port, encodeQuery('web.marathon.mesos'));
       assert.equal(rcode(reply), 2, 'SERVFAIL before the first good load');
       const notReady = await fetch(`http://127.0.0.1:${server.http!.port}/ready`);
@@ -194,7 +194,7 @@ describe('server end to end: leader redirect and readiness', () => {
       await notReady.arrayBuffer();
 
       sim.setFailing(null);
-      await waitUntil(() => server.store.current !== null, 10_000, 'the first good load');
+      await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first good load');
       const ready = await fetch(`http://127.0.0.1:${server.http!.port}/ready`);
       assert.equal(ready.status, 200);
       await ready.arrayBuffer();

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { WAIT_MS } from './wait.ts';
 
 export const DNSMASQ_PATH = '/usr/sbin/dnsmasq';
 
@@ -85,7 +86,7 @@ async function waitForAnswer(
 ): Promise<void> {
   // A bare query for the root's SOA: any reply at all means dnsmasq is listening.
   const probe = Uint8Array.from([0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 1]);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(`dnsmasq exited with code ${child.exitCode}: ${stderr()}`);

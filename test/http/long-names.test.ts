@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const LONG = 'a-task-name-that-is-exactly-sixty-three-characters-long-for-dns';
 
@@ -36,11 +37,7 @@ describe('HTTP API: names with a first label over 63 characters', () => {
     });
     server = await startServer(config, { logger: silentLogger() });
     base = `http://127.0.0.1:${server.http!.port}`;
-    const deadline = Date.now() + 15_000;
-    while (server.store.current === null) {
-      assert.ok(Date.now() < deadline, 'no state loaded within 15 s');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first load');
   });
 
   after(async () => {

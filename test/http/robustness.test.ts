@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { capturingLogger } from '../helpers/logs.ts';
 import { startHarness } from './fixtures.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 /** Resolves when the server closes the socket; rejects after `ms`. */
 function closedWithin(socket: Socket, ms: number): Promise<string> {
@@ -123,9 +124,11 @@ describe('HTTP robustness', () => {
       assert.match(await rawGet(port, '/health'), /^HTTP\/1\.1 200/);
       assert.match(await rawGet(port, '/ready'), /^HTTP\/1\.1 200/);
       const openCount = () => flood.filter((s) => !s.destroyed && s.readyState === 'open').length;
-      for (let i = 0; i < 250 && openCount() > 40; i++) await new Promise((r) => setTimeout(r, 20));
-      const open = openCount();
-      assert.ok(open <= 40, `${open} slow-loris connections still open`);
+      await waitUntil(
+        () => openCount() <= 40,
+        WAIT_MS,
+        () => `${openCount()} slow-loris connections still open`,
+      );
       const metrics = await h.metrics.render();
       assert.match(metrics, /mesos_dns_http_connections_closed_total\{reason="capacity"\} \d{3}/);
       const warned = lines.filter((l) => String(l.msg).includes('HTTP connection limit reached'));
@@ -152,9 +155,11 @@ describe('HTTP robustness', () => {
       }
       const openCount = () =>
         flood.slice(1).filter((s) => !s.destroyed && s.readyState === 'open').length;
-      for (let i = 0; i < 250 && openCount() > 5; i++) await new Promise((r) => setTimeout(r, 20));
-      const open = openCount();
-      assert.ok(open <= 5, `${open} connections open from one source`);
+      await waitUntil(
+        () => openCount() <= 5,
+        WAIT_MS,
+        () => `${openCount()} connections open from one source`,
+      );
       assert.equal(other.destroyed, false);
       assert.match(
         await h.metrics.render(),

@@ -13,7 +13,7 @@ import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { RecordStore } from '../../src/records/store.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 function emptySet(leader: string): RecordSet {
   return {
@@ -107,16 +107,16 @@ describe('StatePoller scheduling', () => {
     });
     try {
       poller.start();
-      await waitUntil(() => loader.calls.length === 1, 10_000, 'first round');
+      await waitUntil(() => loader.calls.length === 1, WAIT_MS, 'first round');
       source.change('m2:5050');
       void poller.refresh();
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(loader.calls.length, 1, 'no second round while the first runs');
       loader.finishOne();
-      await waitUntil(() => loader.calls.length === 2, 10_000, 'round after the leader change');
+      await waitUntil(() => loader.calls.length === 2, WAIT_MS, 'round after the leader change');
       assert.deepEqual(loader.calls[1]?.candidates, ['m2:5050', 'm1:5050']);
       loader.finishOne();
-      await waitUntil(() => !poller.status.running, 10_000, 'round end');
+      await waitUntil(() => !poller.status.running, WAIT_MS, 'round end');
       assert.equal(loader.maxActive, 1);
       assert.equal(store.generation, 2);
       // No leader was known before the first round finished: that is not a change.
@@ -124,9 +124,9 @@ describe('StatePoller scheduling', () => {
       assert.equal(poller.status.leader, 'm2:5050');
       // A leader change while idle starts a round at once, not after refreshSeconds.
       source.change('m1:5050');
-      await waitUntil(() => loader.calls.length === 3, 10_000, 'immediate round on leader change');
+      await waitUntil(() => loader.calls.length === 3, WAIT_MS, 'immediate round on leader change');
       loader.finishOne();
-      await waitUntil(() => store.generation === 3, 10_000, 'third swap');
+      await waitUntil(() => store.generation === 3, WAIT_MS, 'third swap');
       assert.equal(poller.status.leaderChanges, 1);
     } finally {
       await poller.stop();
@@ -153,19 +153,19 @@ describe('StatePoller scheduling', () => {
     });
     try {
       poller.start();
-      await waitUntil(() => loader.calls.length === 1, 10_000, 'first round');
+      await waitUntil(() => loader.calls.length === 1, WAIT_MS, 'first round');
       assert.deepEqual(loader.calls[0]?.candidates, ['m1:5050', 'm2:5050']);
       loader.finishOne();
       await waitUntil(
         () => !poller.status.running && poller.status.leader !== null,
-        10_000,
+        WAIT_MS,
         'round end',
       );
       void poller.refresh();
-      await waitUntil(() => loader.calls.length === 2, 10_000, 'second round');
+      await waitUntil(() => loader.calls.length === 2, WAIT_MS, 'second round');
       assert.deepEqual(loader.calls[1]?.candidates, ['m2:5050', 'm1:5050']);
       loader.finishOne();
-      await waitUntil(() => !poller.status.running, 10_000, 'second round end');
+      await waitUntil(() => !poller.status.running, WAIT_MS, 'second round end');
     } finally {
       await poller.stop();
     }
@@ -184,7 +184,7 @@ describe('StatePoller scheduling', () => {
     try {
       poller.start();
       for (let i = 1; i <= 3; i++) {
-        await waitUntil(() => loader.calls.length === i, 10_000, `round ${i}`);
+        await waitUntil(() => loader.calls.length === i, WAIT_MS, `round ${i}`);
         loader.finishOne();
       }
     } finally {
@@ -221,7 +221,7 @@ describe('StatePoller with the worker and simulated masters', () => {
     });
     try {
       poller.start();
-      await waitUntil(() => store.generation === 1, 10_000, 'first load');
+      await waitUntil(() => store.generation === 1, WAIT_MS, 'first load');
       const good = store.current;
       assert.ok(good?.a.has('web.marathon.mesos.'));
       assert.equal(store.lastLoad?.master, a.address);
@@ -261,7 +261,7 @@ describe('StatePoller with the worker and simulated masters', () => {
     });
     try {
       poller.start();
-      await waitUntil(() => store.generation === 1, 10_000, 'first load');
+      await waitUntil(() => store.generation === 1, WAIT_MS, 'first load');
       assert.equal(store.lastLoad?.master, a.address);
       a.setFailing('hang');
       a.setLeader(b.upid);
@@ -299,7 +299,7 @@ describe('StatePoller logging', () => {
     });
     try {
       poller.start();
-      await waitUntil(() => store.generation === 1, 10_000, 'first load');
+      await waitUntil(() => store.generation === 1, WAIT_MS, 'first load');
       assert.equal(lines.filter((l) => l.msg === 'leading master changed').length, 0);
       // Master a steps down and names b: the next round follows it and says so.
       a.setLeader(b.upid);
@@ -336,7 +336,7 @@ describe('StatePoller with an unchanged cluster', () => {
     });
     try {
       poller.start();
-      await waitUntil(() => store.generation === 1, 10_000, 'first load');
+      await waitUntil(() => store.generation === 1, WAIT_MS, 'first load');
       const firstSet = store.current;
       const firstLoadAt = store.lastLoad!.atMs;
       await new Promise((r) => setTimeout(r, 20));

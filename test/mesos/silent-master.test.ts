@@ -7,7 +7,7 @@ import { SimMaster } from '../../sim/master.ts';
 import { buildConfig } from '../../src/config/load.ts';
 import { startServer } from '../../src/server.ts';
 import { capturingLogger } from '../helpers/logs.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 for (const stateSource of ['poll', 'auto'] as const) {
   it(`${stateSource}: a hung master is logged and counted as it is skipped, and the next one serves`, async () => {
@@ -29,7 +29,7 @@ for (const stateSource of ['poll', 'auto'] as const) {
     });
     const server = await startServer(config, { logger });
     try {
-      await waitUntil(() => server.store.current !== null, 30_000, 'the first load');
+      await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first load');
       if (stateSource === 'poll') assert.equal(server.store.lastLoad?.master, good.address);
       const warned = lines.find(
         (l) => l['level'] === 40 && String(l['msg']).startsWith('master sent nothing'),

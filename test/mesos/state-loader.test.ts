@@ -16,7 +16,7 @@ import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts'
 import { generate } from '../../src/records/generate.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
 import type { LoadParams } from '../../src/mesos/reload-protocol.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const crashingWorker = new URL('../helpers/crashing-reload-worker.ts', import.meta.url);
 
@@ -215,7 +215,11 @@ describe('WorkerStateLoader: priority', () => {
         ...testLoadParams([master.address]),
         client: { ...testLoadParams([master.address]).client, timeoutMs: 3000 },
       });
-      await waitUntil(() => nices().includes(19), 5000, 'a thread at nice 19 while the load runs');
+      await waitUntil(
+        () => nices().includes(19),
+        WAIT_MS,
+        'a thread at nice 19 while the load runs',
+      );
       assert.equal(nices()[0], 0, 'the main thread keeps its priority');
       await pending.catch(() => undefined);
     } finally {

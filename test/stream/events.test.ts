@@ -8,13 +8,8 @@ import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery } from '../dns/fixtures.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
 import { enumerationBytes } from '../../src/records/enumeration-json.ts';
-import {
-  assertMatchesPoll,
-  polledRecords,
-  startStreaming,
-  streamConfig,
-  waitUntil,
-} from './helpers.ts';
+import { assertMatchesPoll, polledRecords, startStreaming, streamConfig } from './helpers.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 async function addresses(server: RunningServer, name: string): Promise<string[]> {
   const reply = decode(await udpExchange(server.dns!.port, encodeQuery(name)));
@@ -32,7 +27,7 @@ describe('stream mode: events', () => {
     sim = await SimMaster.start({ cluster: demoCluster(), heartbeatSeconds: 1 });
     config = streamConfig([sim.address]);
     server = await startStreaming(config);
-    await waitUntil(() => server.store.current !== null, 15_000, 'the first snapshot');
+    await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first snapshot');
   });
 
   after(async () => {
@@ -74,7 +69,7 @@ describe('stream mode: events', () => {
     });
     await waitUntil(
       async () => (await addresses(server, 'fresh.marathon.mesos.')).length === 1,
-      5000,
+      WAIT_MS,
       'TASK_ADDED to be served',
     );
     assert.deepEqual(await addresses(server, 'fresh.marathon.mesos.'), ['172.17.0.99']);
@@ -82,7 +77,7 @@ describe('stream mode: events', () => {
     sim.killTask(id);
     await waitUntil(
       async () => (await addresses(server, 'fresh.marathon.mesos.')).length === 0,
-      5000,
+      WAIT_MS,
       'the killed task to leave the answers',
     );
     await assertMatchesPoll(server, config, sim.address);
@@ -95,7 +90,7 @@ describe('stream mode: events', () => {
     sim.updateTask(id, { state: 'TASK_RUNNING', containerIps: ['172.17.5.5'] });
     await waitUntil(
       () => server.store.current!.a.get('late.marathon.mesos.')?.[0] === '172.17.5.5',
-      5000,
+      WAIT_MS,
       'the running task',
     );
     await assertMatchesPoll(server, config, sim.address);
@@ -155,13 +150,13 @@ describe('stream mode: events', () => {
         agent: i % 3,
         ports: [[32000 + (i % 500), 32000 + (i % 500)]],
       });
-    await waitUntil(() => server.store.current!.counts.tasks >= 1000, 10_000, 'the deploy');
+    await waitUntil(() => server.store.current!.counts.tasks >= 1000, WAIT_MS, 'the deploy');
     await assertMatchesPoll(server, config, sim.address);
     const swaps = server.store.generation - before;
     assert.ok(swaps <= 10, `1,000 TASK_ADDED events took ${swaps} swaps`);
     await waitUntil(
       () => (server.streamer!.status.events['TASK_ADDED'] ?? 0) >= 1000,
-      5000,
+      WAIT_MS,
       `event counts (${JSON.stringify(server.streamer!.status)})`,
     );
     const metrics = await server.metrics.registry.metrics();

@@ -9,6 +9,7 @@ import { StateClient } from '../../src/mesos/state-client.ts';
 import { generate } from '../../src/records/generate.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 export function streamConfig(masters: string[], extra: Record<string, unknown> = {}): Config {
   return buildConfig({
@@ -28,19 +29,6 @@ export function streamConfig(masters: string[], extra: Record<string, unknown> =
 
 export async function startStreaming(config: Config): Promise<RunningServer> {
   return startServer(config, { logger: process.env['F12_LOG'] ? createLogger(0) : silentLogger() });
-}
-
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** name → sorted values per type: record sets compared as sets, as DNS serves them. */
@@ -73,7 +61,7 @@ export async function assertMatchesPoll(
   server: RunningServer,
   config: Config,
   master: string,
-  ms = 10_000,
+  ms = WAIT_MS,
 ): Promise<void> {
   let last = '';
   try {

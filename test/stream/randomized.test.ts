@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/server.ts';
 import { buildCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
-import { assertMatchesPoll, startStreaming, streamConfig, waitUntil } from './helpers.ts';
+import { assertMatchesPoll, startStreaming, streamConfig } from './helpers.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 function rng(seed: number): (n: number) => number {
   let s = seed >>> 0 || 1;
@@ -37,7 +38,7 @@ describe('stream mode: randomized', () => {
     sim = await SimMaster.start({ cluster, heartbeatSeconds: 1 });
     config = streamConfig([sim.address], { IPSources: ['netinfo', 'mesos', 'host'] });
     server = await startStreaming(config);
-    await waitUntil(() => server.store.current !== null, 15_000, 'the first snapshot');
+    await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first snapshot');
   });
 
   after(async () => {
@@ -102,9 +103,9 @@ describe('stream mode: randomized', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.ok(sim.streams.events - start >= 10_000);
-    await assertMatchesPoll(server, config, sim.address, 60_000);
+    await assertMatchesPoll(server, config, sim.address);
     const received = () => Object.values(server.streamer!.status.events).reduce((a, b) => a + b, 0);
-    await waitUntil(() => received() >= 10_000, 5000, 'the event counts');
+    await waitUntil(() => received() >= 10_000, WAIT_MS, 'the event counts');
     // One subscription took every event: the records came from events, not a new snapshot.
     assert.equal(server.streamer!.status.subscriptions, 1, JSON.stringify(server.streamer!.status));
   });

@@ -9,7 +9,8 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { capturingLogger } from '../helpers/logs.ts';
-import { assertMatchesPoll, streamConfig, waitUntil } from './helpers.ts';
+import { assertMatchesPoll, streamConfig } from './helpers.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const WEB = 'web.marathon.mesos.';
 
@@ -62,7 +63,7 @@ describe('stream mode: record size limit', () => {
     assert.ok(config.stateMaxBytes >= state && config.stateMaxBytes < subscribed);
     const { server } = await startLogged(config);
     try {
-      await waitUntil(() => server.store.current !== null, 15_000, 'the first snapshot');
+      await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first snapshot');
       assert.equal(server.poller, null);
       assert.equal(server.streamer!.status.ends['too-large'] ?? 0, 0);
       assert.equal(sim.stateRequests, 0);
@@ -81,9 +82,9 @@ describe('stream mode: record size limit', () => {
     const config = streamConfig([sim.address], { stateSource: 'auto', stateMaxBytes });
     const { server, lines } = await startLogged(config);
     try {
-      await waitUntil(() => server.poller !== null, 10_000, 'the fallback to polling');
+      await waitUntil(() => server.poller !== null, WAIT_MS, 'the fallback to polling');
       assert.equal(server.streamer, null);
-      await waitUntil(() => server.store.current !== null, 15_000, 'the first poll');
+      await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first poll');
       assert.ok(server.store.current!.a.has(WEB));
       await assertMatchesPoll(server, config, sim.address);
       assert.equal(sim.streams.subscriptions, 1);
@@ -111,14 +112,14 @@ describe('stream mode: record size limit', () => {
     const config = streamConfig([sim.address], { stateMaxBytes });
     const { server, lines } = await startLogged(config);
     try {
-      await waitUntil(() => server.store.current !== null, 15_000, 'the first snapshot');
+      await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first snapshot');
       const generation = server.store.generation;
       // The cluster's snapshot outgrows the limit; the stream is cut, the next one is too big.
       sim.setSubscribedPadding(STREAM_RECORD_FACTOR * stateMaxBytes);
       sim.streams.cut(false);
       await waitUntil(
         () => (server.streamer!.status.ends['too-large'] ?? 0) >= 3,
-        15_000,
+        WAIT_MS,
         'three refused snapshots',
       );
       assert.ok(sim.streams.subscriptions >= 4);
@@ -144,7 +145,7 @@ describe('stream mode: record size limit', () => {
       const subscriptions = server.streamer!.status.subscriptions;
       await waitUntil(
         () => server.streamer!.status.subscriptions > subscriptions,
-        30_000,
+        WAIT_MS,
         'a subscription once the snapshot fits',
       );
       await assertMatchesPoll(server, config, sim.address);

@@ -14,7 +14,7 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery, rcode } from '../dns/fixtures.ts';
 import { tcpExchange, udpExchange } from '../helpers/dns-client.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
 
@@ -67,11 +67,11 @@ describe('workers: 2 (simulated master)', () => {
   before(async () => {
     sim = await SimMaster.start({ cluster: demoCluster() });
     server = await startServer(configFor([sim.address]), { logger: silentLogger() });
-    await waitUntil(() => server.store.current !== null, 10_000, 'the first state load');
+    await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first state load');
     const pool = server.dnsThreads!;
     await waitUntil(
       () => pool.threads.every((t) => t.generation === server.store.generation),
-      10_000,
+      WAIT_MS,
       'both threads to have the first record set',
     );
   });
@@ -137,7 +137,7 @@ describe('workers: 2 (simulated master)', () => {
       await server.poller!.refresh();
       await waitUntil(
         () => pool.threads.every((t) => t.generation === server.store.generation),
-        10_000,
+        WAIT_MS,
         'both threads to swap in the new set',
       );
       const before = pool.threads.map((t) => t.queries);
@@ -171,7 +171,7 @@ describe('workers: 2 (simulated master)', () => {
         const t = pool.threads[1]!;
         return t.starts === victim.starts + 1 && t.listening;
       },
-      10_000,
+      WAIT_MS,
       'the killed thread to be restarted and listening',
     );
     const again = pool.threads[1]!;

@@ -13,7 +13,7 @@ import { RecordStore } from '../../src/records/store.ts';
 import { decode, encodeQuery, makeSet, rcode, testConfig } from '../dns/fixtures.ts';
 import { answerA, startFakeUpstream } from '../forward/fake-upstream.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const loadInfo = { atMs: Date.now(), durationMs: 1, master: 'm:5050', tasks: 1, records: 1 };
 
@@ -61,7 +61,7 @@ describe('DnsThreadPool', () => {
       store.swap(bigSet(20_000, '12'), loadInfo);
       await waitUntil(
         () => pool.threads.every((t) => t.generation === 3),
-        10_000,
+        WAIT_MS,
         'both threads to swap in generation 3',
       );
       assert.deepEqual(
@@ -95,7 +95,7 @@ describe('DnsThreadPool', () => {
       store.swap(next, loadInfo);
       await waitUntil(
         () => pool.threads.every((t) => t.generation === 2),
-        10_000,
+        WAIT_MS,
         'both threads to swap in generation 2',
       );
       for (const t of pool.threads) {
@@ -121,7 +121,7 @@ describe('DnsThreadPool', () => {
       );
       await waitUntil(
         () => pool.threads.every((t) => t.generation === 3),
-        10_000,
+        WAIT_MS,
         'both threads to swap in generation 3',
       );
       for (const t of pool.threads) {
@@ -136,7 +136,7 @@ describe('DnsThreadPool', () => {
       store.swap(bigSet(100, '12'), loadInfo);
       await waitUntil(
         () => pool.threads.every((t) => t.generation === 4),
-        10_000,
+        WAIT_MS,
         'both threads to swap in generation 4',
       );
       assert.ok(pool.threads.every((t) => t.lastTransfer?.kind === 'full'));
@@ -172,7 +172,7 @@ describe('DnsThreadPool', () => {
       await udpExchange(port, encodeQuery('web.marathon.mesos'));
       await waitUntil(
         () => lines.some((l) => l['msg'] === 'query' && l['name'] === 'web.marathon.mesos.'),
-        5000,
+        WAIT_MS,
         'the per-query trace line from a DNS thread',
       );
       const line = lines.find((l) => l['msg'] === 'query')!;

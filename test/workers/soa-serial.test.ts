@@ -9,28 +9,21 @@ import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { decode, encodeQuery } from '../dns/fixtures.ts';
 import { udpExchange } from '../helpers/dns-client.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const SOA = 6;
-
-async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 describe('SOA serial with workers: 2 (simulated master)', () => {
   let sim: SimMaster;
   let server: RunningServer;
 
-  const threadsCaughtUp = (): Promise<void> =>
-    waitUntil(
+  const threadsCaughtUp = async (): Promise<void> => {
+    await waitUntil(
       () => server.dnsThreads!.threads.every((t) => t.generation === server.store.generation),
-      10_000,
+      WAIT_MS,
       'both threads to have the set in service',
     );
+  };
 
   /** Serials answered over DNS, from enough source ports to reach both threads. */
   async function dnsSerials(): Promise<Set<number>> {
@@ -68,7 +61,7 @@ describe('SOA serial with workers: 2 (simulated master)', () => {
       stateSource: 'poll',
     });
     server = await startServer(config, { logger: silentLogger() });
-    await waitUntil(() => server.store.current !== null, 10_000, 'the first state load');
+    await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first state load');
     await threadsCaughtUp();
   });
 

@@ -14,7 +14,7 @@ import {
   internalsProblems,
 } from '../../src/mesos/zk/client.ts';
 import { parseZkUrl } from '../../src/net/zk-url.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper.ts';
 
 const LIBRARY = 'node-zookeeper-client';
@@ -62,18 +62,18 @@ test('against a real server: the socket drops and reconnects, close reaches CLOS
   client.on('state', (state) => states.push(state.name));
   client.connect();
   try {
-    await waitUntil(() => states.includes('SYNC_CONNECTED'), 10_000, 'the first connection');
+    await waitUntil(() => states.includes('SYNC_CONNECTED'), WAIT_MS, 'the first connection');
     assert.deepEqual(internalsProblems(client), [], CHANGED);
 
     dropConnection(client);
     await waitUntil(
       () => states.includes('DISCONNECTED'),
-      5000,
+      WAIT_MS,
       `dropConnection to close the live socket (${LIBRARY} ConnectionManager#socket)`,
     );
     await waitUntil(
       () => states.lastIndexOf('SYNC_CONNECTED') > states.indexOf('DISCONNECTED'),
-      10_000,
+      WAIT_MS,
       'the library to reconnect on its own after the dropped socket',
     );
     assert.equal(client.getState(), zookeeper.State.SYNC_CONNECTED);

@@ -7,7 +7,7 @@ import { LeaderFallback } from '../../src/mesos/leader-fallback.ts';
 import { createZkLeaderSource } from '../../src/mesos/zk/leader-source.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
 import { sampleOf } from '../metrics/exposition.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 import {
   masterInfo,
   registerMaster,
@@ -79,14 +79,14 @@ test('without a fallback, ZooKeeper going away leads to onFatal after zkDetectio
   const errors: Error[] = [];
   d.onFatal((e) => errors.push(e));
   await d.start();
-  await waitUntil(() => d.current().leader === '10.1.0.1:5050', 5000, 'leader');
+  await waitUntil(() => d.current().leader === '10.1.0.1:5050', WAIT_MS, 'leader');
 
   await zk.kill();
-  await waitUntil(() => d.current().leader === null, 2000, 'leader dropped on disconnect');
+  await waitUntil(() => d.current().leader === null, WAIT_MS, 'leader dropped on disconnect');
   // The stale list stays: the masters are still worth asking while ZooKeeper is down.
   assert.deepEqual(d.current().masters, ['10.1.0.1:5050']);
   assert.equal(errors.length, 0);
-  const waited = await waitUntil(() => errors.length > 0, 5000, 'fatal error');
+  const waited = await waitUntil(() => errors.length > 0, WAIT_MS, 'fatal error');
   assert.ok(waited >= 1000, `fatal came too early (${waited} ms after the leader dropped)`);
   assert.match(
     errors[0]!.message,
@@ -118,14 +118,14 @@ test('with a fallback, the masters list serves while ZooKeeper is down and ZooKe
   const views: MasterView[] = [];
   source.onChange((v) => views.push(v));
   await source.start();
-  await waitUntil(() => source.current().leader === '10.2.0.1:5050', 5000, 'ZooKeeper leader');
+  await waitUntil(() => source.current().leader === '10.2.0.1:5050', WAIT_MS, 'ZooKeeper leader');
   assert.equal(await gauge('mesos_dns_leader_fallback_active'), 0);
   assert.equal(await gauge('mesos_dns_zk_connected'), 1);
 
   await zk.kill();
   await waitUntil(
     async () => (await gauge('mesos_dns_leader_fallback_active')) === 1,
-    2000,
+    WAIT_MS,
     'switch to the masters list',
   );
   assert.equal(await gauge('mesos_dns_zk_connected'), 0);
@@ -137,7 +137,7 @@ test('with a fallback, the masters list serves while ZooKeeper is down and ZooKe
   // The master's session survives a short outage, so its node is still there.
   await waitUntil(
     () => source.current().leader === '10.2.0.1:5050',
-    10_000,
+    WAIT_MS,
     'ZooKeeper leader again',
   );
   assert.equal(await gauge('mesos_dns_leader_fallback_active'), 0);
@@ -150,12 +150,12 @@ test('an expired session (ZooKeeper rebuilt empty) is replaced and the group re-
   const metrics = new Metrics({ version: 'test', processMetrics: false });
   const d = zkDetector('/mesos-x', 0, metrics);
   await d.start();
-  await waitUntil(() => d.current().leader === '10.3.0.1:5050', 5000, 'leader');
+  await waitUntil(() => d.current().leader === '10.3.0.1:5050', WAIT_MS, 'leader');
 
   await zk.kill();
   await waitUntil(
     async () => (await sampleOf(metrics, 'mesos_dns_zk_connected')) === 0,
-    5000,
+    WAIT_MS,
     'the lost connection noticed',
   );
   await zk.wipe();
@@ -163,14 +163,14 @@ test('an expired session (ZooKeeper rebuilt empty) is replaced and the group re-
   // The old session is unknown to the new server: the detector must open a new one.
   await waitUntil(
     async () => (await sampleOf(metrics, 'mesos_dns_zk_connected')) === 1,
-    10_000,
+    WAIT_MS,
     'reconnected with a new session',
   );
-  await waitUntil(() => d.current().masters.length === 0, 5000, 'empty group seen');
+  await waitUntil(() => d.current().masters.length === 0, WAIT_MS, 'empty group seen');
   await master('/mesos-x', '10.3.0.2');
   await waitUntil(
     () => d.current().leader === '10.3.0.2:5050',
-    2000,
+    WAIT_MS,
     'leader in the rebuilt group',
   );
 });
@@ -180,19 +180,19 @@ test('a hung ZooKeeper server (accepts, never answers) is detected and survived'
   const metrics = new Metrics({ version: 'test', processMetrics: false });
   const d = zkDetector('/mesos-h', 0, metrics);
   await d.start();
-  await waitUntil(() => d.current().leader === '10.4.0.1:5050', 5000, 'leader');
+  await waitUntil(() => d.current().leader === '10.4.0.1:5050', WAIT_MS, 'leader');
 
   zk.pause();
   try {
     // The detector's session timeout is 4 s: the probe gives up after ~2.7 s.
     await waitUntil(
       async () => (await sampleOf(metrics, 'mesos_dns_zk_connected')) === 0,
-      6000,
+      WAIT_MS,
       'hung server noticed',
     );
     assert.equal(d.current().leader, null);
   } finally {
     zk.resume();
   }
-  await waitUntil(() => d.current().leader === '10.4.0.1:5050', 15_000, 'leader after resume');
+  await waitUntil(() => d.current().leader === '10.4.0.1:5050', WAIT_MS, 'leader after resume');
 });

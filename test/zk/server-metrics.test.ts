@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { parseExposition } from '../metrics/exposition.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 import {
   masterInfo,
   registerMaster,
@@ -59,7 +59,7 @@ async function gauges(server: RunningServer): Promise<Record<string, number | un
 
 test('without zk there are no ZooKeeper gauges', async () => {
   const server = await serve({ masters: [sim.address] });
-  await waitUntil(() => server.store.current !== null, 10_000, 'the first state load');
+  await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first state load');
   assert.deepEqual(await gauges(server), { zkConnected: undefined, fallbackActive: undefined });
 });
 
@@ -70,10 +70,10 @@ test('zk with a masters fallback: connected, then on the list once ZooKeeper die
   const server = await serve({ zk: `zk://${zk.hostPort}/mesos`, masters: [sim.address] });
   await waitUntil(
     async () => (await gauges(server)).zkConnected === 1,
-    10_000,
+    WAIT_MS,
     'mesos_dns_zk_connected 1',
   );
-  await waitUntil(() => server.store.current !== null, 10_000, 'the first state load');
+  await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first state load');
   assert.equal((await gauges(server)).fallbackActive, 0);
 
   await zk.kill();
@@ -82,7 +82,7 @@ test('zk with a masters fallback: connected, then on the list once ZooKeeper die
       const g = await gauges(server);
       return g.zkConnected === 0 && g.fallbackActive === 1;
     },
-    10_000,
+    WAIT_MS,
     'mesos_dns_zk_connected 0 and mesos_dns_leader_fallback_active 1',
   );
 });

@@ -6,12 +6,13 @@ import type { RunningServer } from '../../src/server.ts';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
-import { assertMatchesPoll, startStreaming, streamConfig, waitUntil } from './helpers.ts';
+import { assertMatchesPoll, startStreaming, streamConfig } from './helpers.ts';
+import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const WEB = 'web.marathon.mesos.';
 
 async function started(server: RunningServer): Promise<void> {
-  await waitUntil(() => server.store.current !== null, 15_000, 'the first snapshot');
+  await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first snapshot');
 }
 
 describe('stream mode: faults', () => {
@@ -51,11 +52,18 @@ describe('stream mode: faults', () => {
       await sim.close();
     });
 
-    /** Waits for the stream to end by `cause` and a new subscription; records stay meanwhile. */
-    async function recovers(cause: string, fault: () => void): Promise<void> {
+    /**
+     * Waits for the stream to end by `cause` and a new subscription; records stay meanwhile.
+     * `ended` runs once the end is seen (a fault that must last until then is lifted there).
+     */
+    async function recovers(
+      cause: string,
+      fault: () => void,
+      ended: () => void = () => {},
+    ): Promise<void> {
       await waitUntil(
         () => sim.streams.open === 1 && server.streamer!.status.master !== null,
-        10_000,
+        WAIT_MS,
         'a live subscription',
       );
       const ends = server.streamer!.status.ends[cause as 'silence'] ?? 0;
@@ -64,15 +72,16 @@ describe('stream mode: faults', () => {
       fault();
       await waitUntil(
         () => (server.streamer!.status.ends[cause as 'silence'] ?? 0) > ends,
-        10_000,
+        WAIT_MS,
         `the stream to end by ${cause}`,
       );
+      ended();
       // Between subscriptions the last records stay in service.
       assert.ok(server.store.current!.a.has(WEB));
       assert.ok(server.store.generation >= generation);
       await waitUntil(
         () => server.streamer!.status.subscriptions > subscriptions,
-        10_000,
+        WAIT_MS,
         'a new subscription',
       );
       await assertMatchesPoll(server, config, sim.address);
@@ -105,11 +114,16 @@ describe('stream mode: faults', () => {
     });
 
     it('a master still recovering (503) is retried until it serves', async () => {
-      await recovers('recovering', () => {
-        sim.setRecovering(true);
-        sim.streams.cut(false);
-        setTimeout(() => sim.setRecovering(false), 1500);
-      });
+      // Recovering until the streamer has been turned away at least once, however long its
+      // back-off takes on a busy machine.
+      await recovers(
+        'recovering',
+        () => {
+          sim.setRecovering(true);
+          sim.streams.cut(false);
+        },
+        () => sim.setRecovering(false),
+      );
       const metrics = await server.metrics.registry.metrics();
       assert.match(metrics, /mesos_dns_stream_ends_total\{cause="recovering"\} [1-9]/);
       assert.match(metrics, /mesos_dns_stream_ends_total\{cause="silence"\} [1-9]/);
@@ -134,6 +148,9 @@ describe('stream mode: faults', () => {
       await started(server);
       await assertMatchesPoll(server, config, a.address);
       const before = server.store.current!;
+      // Every set swapped in from here on: none may lose a task, however the events are batched.
+      const swapped: number[] = [];
+      server.store.onSwap((set) => swapped.push(set.counts.tasks));
       const agents = cluster.slaves.map((s) => s.id);
       // b takes over knowing the agents only from its registry; a steps down.
       b.setRecoveredAgents(agents);
@@ -141,22 +158,34 @@ describe('stream mode: faults', () => {
       a.setLeader(b.upid);
       await waitUntil(
         () => server.streamer!.status.master === b.address,
-        10_000,
+        WAIT_MS,
         'subscribing to b',
       );
-      await waitUntil(() => server.streamer!.status.snapshots >= 2, 10_000, 'b snapshot');
+      await waitUntil(() => server.streamer!.status.snapshots >= 2, WAIT_MS, 'b snapshot');
       // Nothing reregistered yet: every record is still served.
       assert.equal(server.store.current!.counts.tasks, before.counts.tasks);
       assert.deepEqual(
         server.store.current!.a.get('app-0.marathon.mesos.'),
         before.a.get('app-0.marathon.mesos.'),
       );
-      for (const id of agents) {
-        b.reregisterAgent(id);
-        await new Promise((r) => setTimeout(r, 50));
-        assert.equal(server.store.current!.counts.tasks, before.counts.tasks, `after ${id}`);
-      }
+      const events = (type: string) => server.streamer!.status.events[type] ?? 0;
+      const [agentsAdded, tasksAdded] = [events('AGENT_ADDED'), events('TASK_ADDED')];
+      for (const id of agents) assert.ok(b.reregisterAgent(id), id);
+      // Each agent comes back with its tasks (AGENT_ADDED, then TASK_ADDED for each).
+      await waitUntil(
+        () =>
+          events('AGENT_ADDED') >= agentsAdded + agents.length &&
+          events('TASK_ADDED') >= tasksAdded + before.counts.tasks,
+        WAIT_MS,
+        () =>
+          `the reregistrations to reach the streamer: ${JSON.stringify(server.streamer!.status)}`,
+      );
       await assertMatchesPoll(server, config, b.address);
+      assert.equal(server.store.current!.counts.tasks, before.counts.tasks);
+      assert.ok(
+        swapped.every((tasks) => tasks === before.counts.tasks),
+        `tasks in the sets swapped in: ${swapped.join(', ')}`,
+      );
     } finally {
       await server.close();
       await a.close();
@@ -172,14 +201,19 @@ describe('stream mode: faults', () => {
     try {
       await started(server);
       const lost = cluster.slaves[1]!.id;
+      // The sets swapped in from here on, read as they come: the test sees the carried-over
+      // agent whenever it looks, not only if it looks within the second it is kept.
+      const agents: number[] = [];
+      server.store.onSwap((set) => agents.push(set.counts.agents));
       a.setRecoveredAgents([lost]);
       a.streams.cut(false);
-      await waitUntil(() => server.streamer!.status.snapshots >= 2, 10_000, 'a new snapshot');
-      // Carried over at first...
-      assert.equal(server.store.current!.counts.agents, 2);
-      // ...then dropped once the bounded wait is over, as polling shows it.
-      await assertMatchesPoll(server, config, a.address, 10_000);
+      await waitUntil(() => server.streamer!.status.snapshots >= 2, WAIT_MS, 'a new snapshot');
+      // Dropped once the bounded wait is over, as polling shows it...
+      await assertMatchesPoll(server, config, a.address);
       assert.equal(server.store.current!.counts.agents, 1);
+      // ...after the new snapshot had carried it over.
+      assert.equal(agents[0], 2, `agents in the sets swapped in: ${agents.join(', ')}`);
+      assert.equal(agents.at(-1), 1);
     } finally {
       await server.close();
       await a.close();
@@ -235,7 +269,7 @@ describe('stream mode: faults', () => {
       });
       const server = await startStreaming(config);
       try {
-        await waitUntil(() => (server.streamer!.status.ends.error ?? 0) > 0, 10_000, 'a refusal');
+        await waitUntil(() => (server.streamer!.status.ends.error ?? 0) > 0, WAIT_MS, 'a refusal');
         assert.equal(server.store.current, null);
         assert.match(server.streamer!.status.lastError ?? '', /401.*principal "dns"/);
       } finally {
@@ -252,7 +286,7 @@ describe('stream mode: faults', () => {
       const config = streamConfig([sim.address], { mesosHTTPSOn: true, CACertFile: certs.caFile });
       const server = await startStreaming(config);
       try {
-        await waitUntil(() => (server.streamer!.status.ends.error ?? 0) > 0, 10_000, 'a refusal');
+        await waitUntil(() => (server.streamer!.status.ends.error ?? 0) > 0, WAIT_MS, 'a refusal');
         assert.equal(server.store.current, null);
         assert.match(server.streamer!.status.lastError ?? '', /TLS/);
       } finally {
@@ -267,7 +301,7 @@ describe('stream mode: faults', () => {
     const config = streamConfig([sim.address], { stateSource: 'auto' });
     const server = await startStreaming(config);
     try {
-      await waitUntil(() => server.poller !== null, 10_000, 'the fallback to polling');
+      await waitUntil(() => server.poller !== null, WAIT_MS, 'the fallback to polling');
       assert.equal(server.streamer, null);
       await started(server);
       await assertMatchesPoll(server, config, sim.address);
@@ -283,7 +317,7 @@ describe('stream mode: faults', () => {
     const config = streamConfig([sim.address], { stateSource: 'auto' });
     const server = await startStreaming(config);
     try {
-      await waitUntil(() => server.poller !== null, 10_000, 'the fallback to polling');
+      await waitUntil(() => server.poller !== null, WAIT_MS, 'the fallback to polling');
       assert.equal(server.streamer, null);
       await started(server);
       await assertMatchesPoll(server, config, sim.address);

@@ -9,8 +9,13 @@ import {
 import { upidAddress } from '../net/host-port.ts';
 import type { MesosState } from '../state/types.ts';
 
-export interface LoadedState {
-  readonly state: MesosState;
+/** What choosing a master reads of a state: who it says leads. */
+interface LeaderNamed {
+  readonly leader?: string | undefined;
+}
+
+export interface LoadedState<S extends LeaderNamed = MesosState> {
+  readonly state: S;
   /** "host:port" the state came from. */
   readonly master: string;
   /** "host:port" of the leader the state names. */
@@ -19,7 +24,7 @@ export interface LoadedState {
   readonly skipped: readonly string[];
 }
 
-export type FetchState = (master: string) => Promise<MesosState>;
+export type FetchState<S extends LeaderNamed = MesosState> = (master: string) => Promise<S>;
 
 function sameMaster(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
@@ -34,14 +39,14 @@ function describeError(error: unknown): string {
  * with NoMasterError listing every attempt when none does. `onSilent` hears at once of each
  * master skipped for sending nothing (StateSilentError), before the next is asked.
  */
-export async function loadState(
-  fetchState: FetchState,
+export async function loadState<S extends LeaderNamed = MesosState>(
+  fetchState: FetchState<S>,
   candidates: readonly string[],
   onSilent?: (master: string, message: string) => void,
-): Promise<LoadedState> {
+): Promise<LoadedState<S>> {
   const tried = new Set<string>();
   const failures: string[] = [];
-  const attempt = async (master: string): Promise<MesosState | null> => {
+  const attempt = async (master: string): Promise<S | null> => {
     tried.add(master.toLowerCase());
     try {
       return await fetchState(master);
@@ -55,7 +60,7 @@ export async function loadState(
 
   for (const candidate of candidates) {
     if (tried.has(candidate.toLowerCase())) continue;
-    let state: MesosState | null;
+    let state: S | null;
     let named: string | null;
     try {
       state = await attempt(candidate);
@@ -79,7 +84,7 @@ export async function loadState(
       named = (error as StateRedirectError).location;
     }
     if (tried.has(named.toLowerCase())) continue;
-    let leaderState: MesosState | null;
+    let leaderState: S | null;
     try {
       leaderState = await attempt(named);
     } catch (error) {

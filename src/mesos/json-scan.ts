@@ -72,7 +72,12 @@ export class Scanner {
       const start = this.i;
       if (this.b[start] !== QUOTE) throw new Malformed();
       this.#skipString();
-      const key = JSON.parse(this.b.toString('utf8', start, this.i)) as string;
+      let key: string;
+      try {
+        key = JSON.parse(this.b.toString('utf8', start, this.i)) as string;
+      } catch {
+        throw new Malformed();
+      }
       this.#expect(COLON);
       this.ws();
       onKey(key);

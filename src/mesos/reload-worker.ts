@@ -107,7 +107,7 @@ async function load(id: number, params: LoadParams): Promise<void> {
   const started = performance.now();
   const stateClient = await clientFor(params.client);
   const loaded = await loadState(
-    (master) => stateClient.fetchState(master),
+    (master) => stateClient.fetchLazyState(master),
     params.candidates,
     (master, message) => send({ type: 'master-silent', id, master, message }),
   );

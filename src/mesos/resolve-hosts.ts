@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { splitHostPort } from '../net/host-port.ts';
 import { listOf } from '../records/list-of.ts';
 import { agentHost, frameworkHost, leaderAddress } from '../records/state-hosts.ts';
-import type { MesosState } from '../state/types.ts';
+import type { LazyMesosState } from '../state/types.ts';
 
 export type Lookup = (hostname: string) => Promise<readonly string[]>;
 
@@ -25,7 +25,7 @@ const systemLookup: Lookup = async (hostname) =>
  * pid), the leader's, the masters'. Keys are kept exactly as written, since generation looks
  * them up that way.
  */
-export function hostsToResolve(state: MesosState, masters: readonly string[]): string[] {
+export function hostsToResolve(state: LazyMesosState, masters: readonly string[]): string[] {
   const names = new Set<string>();
   const add = (host: string | undefined): void => {
     if (typeof host !== 'string' || host === '' || isIP(host) !== 0) return;

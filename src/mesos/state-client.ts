@@ -14,8 +14,8 @@ import {
   StateTlsError,
   StateTooLargeError,
 } from './errors.ts';
-import type { MesosState } from '../state/types.ts';
-import { validateState } from './validate-state.ts';
+import type { LazyMesosState, MesosState } from '../state/types.ts';
+import { readState, wholeState } from './state-split.ts';
 
 /** The URL of a master's state endpoint; `master` is "host:port" or "[v6]:port". */
 export function stateUrl(master: string, https: boolean, path = '/master/state'): string {
@@ -67,32 +67,33 @@ export class StateClient {
         : `Basic ${Buffer.from(`${credentials.principal}:${credentials.secret}`).toString('base64')}`;
   }
 
-  /** GETs the state of `master` ("host:port"); rejects with a MesosStateError naming the URL. */
+  /**
+   * GETs the state of `master` ("host:port") whole (the lists nothing reads left empty);
+   * rejects with a MesosStateError naming the URL.
+   */
   async fetchState(master: string): Promise<MesosState> {
+    return wholeState(await this.fetchLazyState(master));
+  }
+
+  /**
+   * GETs the state of `master` with each framework's tasks left as bytes, parsed and validated
+   * one at a time as they are iterated (state-split.ts): iterating rejects as fetchState would
+   * for a task that is not JSON or not a task.
+   */
+  async fetchLazyState(master: string): Promise<LazyMesosState> {
     const url = stateUrl(master, this.#options.https);
-    const text = await this.fetchText(url);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StateNotJsonError(
-        `${url} returned a body that is not JSON (${reason}); starts with ${JSON.stringify(text.slice(0, 60))}`,
-        url,
-      );
-    }
-    return validateState(parsed, url);
+    return readState(await this.#exchange(url, null), url);
   }
 
   /** GETs `url` and returns the body as text, enforcing the deadline and the size limit. */
   async fetchText(url: string): Promise<string> {
-    return this.#exchange(url, null);
+    return (await this.#exchange(url, null)).toString('utf8');
   }
 
   /** POSTs one v1 operator API call (e.g. GET_MASTER) to `master` and parses the answer. */
   async callJson(master: string, call: object): Promise<unknown> {
     const url = stateUrl(master, this.#options.https, '/api/v1');
-    const text = await this.#exchange(url, JSON.stringify(call));
+    const text = (await this.#exchange(url, JSON.stringify(call))).toString('utf8');
     try {
       return JSON.parse(text);
     } catch {
@@ -151,8 +152,8 @@ export class StateClient {
     return headers;
   }
 
-  /** One GET (or POST of `post`), the whole body as text, with the deadline and size limit. */
-  async #exchange(url: string, post: string | null): Promise<string> {
+  /** One GET (or POST of `post`), the whole body, with the deadline and size limit. */
+  async #exchange(url: string, post: string | null): Promise<Buffer> {
     const { timeoutMs, maxBytes } = this.#options;
     const deadline = AbortSignal.timeout(timeoutMs);
     try {
@@ -176,7 +177,7 @@ export class StateClient {
       }
       // With a Content-Length (Mesos sends one) the body is copied into one buffer of that size
       // as it arrives, so each chunk is garbage at once: collecting the chunks and concatenating
-      // them held the body twice (280 MB at 200,000 tasks) next to the string made from it.
+      // them held the body twice (280 MB at 200,000 tasks) next to what is parsed from it.
       const whole =
         Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
       const chunks: Buffer[] = [];
@@ -195,8 +196,8 @@ export class StateClient {
         }
         received += chunk.length;
       }
-      if (whole !== null && chunks.length === 0) return whole.toString('utf8', 0, received);
-      return Buffer.concat(chunks, received).toString('utf8');
+      if (whole !== null && chunks.length === 0) return whole.subarray(0, received);
+      return Buffer.concat(chunks, received);
     } catch (error) {
       throw this.#translate(error, url, deadline);
     }

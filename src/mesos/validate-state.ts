@@ -1,7 +1,7 @@
 // Checks that parsed JSON is a Mesos /master/state with the shape record generation relies
 // on. Extra fields are ignored; a missing or mistyped required field fails with its path.
 import { StateInvalidError } from './errors.ts';
-import type { MesosState } from '../state/types.ts';
+import type { MesosState, MesosTask } from '../state/types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -98,8 +98,22 @@ function checkShape(value: unknown): void {
  * offending field.
  */
 export function validateState(value: unknown, url: string): MesosState {
+  checked(() => checkShape(value), url);
+  return value as MesosState;
+}
+
+/**
+ * One task read on its own (mesos/state-split.ts), at `path` ("frameworks[3].tasks[500]"):
+ * the same checks and the same message as validateState gives it in a whole state.
+ */
+export function validateTask(value: unknown, path: string, url: string): MesosTask {
+  checked(() => checkTask(value, path), url);
+  return value as MesosTask;
+}
+
+function checked(check: () => void, url: string): void {
   try {
-    checkShape(value);
+    check();
   } catch (error) {
     if (error instanceof ShapeError) {
       throw new StateInvalidError(
@@ -109,5 +123,4 @@ export function validateState(value: unknown, url: string): MesosState {
     }
     throw error;
   }
-  return value as MesosState;
 }

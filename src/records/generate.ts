@@ -2,11 +2,11 @@
 // names exactly (records/generator.go, chains.go). Pure: no I/O, no clock, no lookups — host
 // names are resolved by the caller beforehand and passed in `resolvedHosts`.
 import type { IPSource } from '../config/types.ts';
-import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
+import type { LazyMesosFramework, LazyMesosState, MesosAgent, MesosTask } from '../state/types.ts';
 import { canonicalHostPort, splitHostPort } from '../net/host-port.ts';
 import { parseIp, type ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
-import { listOf } from './list-of.ts';
+import { iterableOf, listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
 import { RecordBuilder, type RecordSink } from './record-builder.ts';
 import type { EnumerationFramework, EnumerationTask, RecordSet, SrvRecord } from './recordset.ts';
@@ -48,7 +48,11 @@ export interface GenerateOptions {
 
 const NO_IPS: readonly ParsedIp[] = [];
 
-export function generate(state: MesosState, options: GenerateOptions): RecordSet {
+/**
+ * `state`'s frameworks may carry their tasks as lists read once, one task at a time (the load
+ * worker parses each from the body as it is reached): each is iterated once, in order.
+ */
+export function generate(state: LazyMesosState, options: GenerateOptions): RecordSet {
   const b = new RecordBuilder();
   const g = new Generation(options, b);
   // Entries that are not objects would only crash the passes below.
@@ -110,7 +114,7 @@ export class Generation {
    * `F.D` → the scheduler's address and `_framework._tcp.F.D` → its port, from the framework
    * pid (or its hostname, without SRV). Returns the framework's domain fragment.
    */
-  frameworkRecords(f: MesosFramework): string {
+  frameworkRecords(f: LazyMesosFramework): string {
     const fname = typeof f.name === 'string' ? domainFrag(f.name, this.#spec) : '';
     const { host, pid } = frameworkHost(f);
     if (host === '' || fname === '') return fname;
@@ -218,8 +222,8 @@ export class Generation {
   }
 
   /** Records for the framework's running tasks on known agents; returns how many. */
-  frameworkTasks(f: MesosFramework, fname: string, out: EnumerationTask[]): number {
-    const tasks = listOf(f.tasks);
+  frameworkTasks(f: LazyMesosFramework, fname: string, out: EnumerationTask[]): number {
+    const tasks = iterableOf(f.tasks);
     let count = 0;
     let warned = false;
     // Names shared by every instance of an app are built once per framework, not per task.

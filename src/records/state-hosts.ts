@@ -23,7 +23,7 @@ export function agentHost(agent: MesosAgent): StateHost {
   return pidHost(agent.pid, agent.hostname);
 }
 
-export function frameworkHost(framework: MesosFramework): StateHost {
+export function frameworkHost(framework: Pick<MesosFramework, 'pid' | 'hostname'>): StateHost {
   return pidHost(framework.pid, framework.hostname);
 }
 

@@ -96,3 +96,17 @@ export interface MesosState {
   frameworks?: MesosFramework[];
   slaves?: MesosAgent[];
 }
+
+/**
+ * A framework whose running tasks may be read one at a time: the load worker parses each task
+ * from the state's bytes only when generation reaches it (mesos/state-split.ts), so the
+ * state's whole tree never exists. Such a list can be iterated once. Every MesosFramework is one.
+ */
+export interface LazyMesosFramework extends Omit<MesosFramework, 'tasks'> {
+  tasks?: Iterable<MesosTask>;
+}
+
+/** A state whose frameworks' tasks may be read one at a time (LazyMesosFramework). */
+export interface LazyMesosState extends Omit<MesosState, 'frameworks'> {
+  frameworks?: LazyMesosFramework[];
+}

@@ -44,7 +44,7 @@ export function readState(bytes: Buffer, url: string): LazyMesosState {
   if (split !== null) {
     try {
       rest = JSON.parse(withCuts(bytes, split.cuts).toString('utf8'));
-      checkCuts(bytes, split.cuts);
+      checkUnread(bytes, split.unread);
     } catch {
       // Broken outside the tasks: the whole body's parse says where, as it always did.
       split = null;
@@ -63,13 +63,13 @@ export function readState(bytes: Buffer, url: string): LazyMesosState {
 }
 
 /**
- * Parses what was cut, element by element, each garbage at once: a body broken inside a list
- * nothing reads is still not JSON, and fails as it did when it was parsed whole. Throws where
- * one is broken.
+ * Parses the lists nothing reads, element by element, each garbage at once: a body broken
+ * inside one is still not JSON, and fails as it did when it was parsed whole. Throws where one
+ * is broken.
  */
-function checkCuts(bytes: Buffer, cuts: readonly number[]): void {
-  for (let k = 0; k < cuts.length; k += 2) {
-    const region = bytes.subarray(cuts[k], cuts[k + 1]);
+function checkUnread(bytes: Buffer, ranges: readonly number[]): void {
+  for (let k = 0; k < ranges.length; k += 2) {
+    const region = bytes.subarray(ranges[k], ranges[k + 1]);
     if (region[0] !== OPEN_ARRAY) {
       JSON.parse(region.toString('utf8'));
       continue;
@@ -91,8 +91,10 @@ export function wholeState(state: LazyMesosState): MesosState {
 }
 
 interface Split {
-  /** Ranges replaced by an empty list or object in the parsed rest (Scanner.cut). */
+  /** Ranges replaced by an empty list or object in the parsed rest (Scanner.cut), in order. */
   readonly cuts: number[];
+  /** Those of them that nothing reads (the rest are task lists, parsed as they are read). */
+  readonly unread: number[];
   /** Per framework (by index in the last `frameworks` list), its tasks' byte ranges in pairs. */
   readonly tasks: (number[] | undefined)[];
 }
@@ -100,10 +102,16 @@ interface Split {
 function scan(bytes: Buffer): Split | null {
   const s = new Scanner(bytes);
   const cuts: number[] = [];
+  const unread: number[] = [];
+  const skip = (): void => {
+    const at = cuts.length;
+    s.cut(cuts);
+    unread.push(...cuts.slice(at));
+  };
   let tasks: (number[] | undefined)[] = [];
   if (s.peek() !== OPEN_OBJECT) return null;
   s.object((key) => {
-    if (UNREAD_TOP.has(key)) return s.cut(cuts);
+    if (UNREAD_TOP.has(key)) return skip();
     if (key !== 'frameworks') return s.skipValue();
     // JSON.parse keeps the last of repeated keys; so does this, here and for `tasks` below.
     tasks = [];
@@ -112,7 +120,7 @@ function scan(bytes: Buffer): Split | null {
     s.array((index) => {
       if (s.peek() !== OPEN_OBJECT) return s.skipValue();
       s.object((key) => {
-        if (UNREAD_FRAMEWORK.has(key)) return s.cut(cuts);
+        if (UNREAD_FRAMEWORK.has(key)) return skip();
         if (key !== 'tasks') return s.skipValue();
         // Anything but a list stays in the rest, for validation to report (or read as none).
         if (s.peek() !== OPEN_ARRAY) {
@@ -125,7 +133,7 @@ function scan(bytes: Buffer): Split | null {
       });
     });
   });
-  return s.atEnd() ? { cuts, tasks } : null;
+  return s.atEnd() ? { cuts, unread, tasks } : null;
 }
 
 /** Reads framework `i`'s task number `j` from its text. */

@@ -10,11 +10,11 @@
 // A separate child measures what the state body, its string, the parsed tree and the record set
 // occupy on a V8 heap (heap used after a full collection, before and after each step).
 //   node bench/scale.ts [--sizes 10000,50000,200000] [--window 40] [--steady 20] [--rate 5000]
-//                       [--no-oracle] [--no-stream] [--settle 10] [--source]
+//                       [--no-oracle] [--no-stream] [--settle 10] [--source] [--tag NAME]
 // The server runs as the image runs it, dist/cli.js (built first); --source runs src/cli.ts.
 //   (or npm run bench -- --scale [--sizes ...])
-// Each size writes its own section of bench/results.md (scale-10000, ...), so sizes can run in
-// separate parts.
+// Each size writes its own section of bench/results.md (scale-10000, ...; with --tag NAME,
+// scale-10000-NAME, beside the plain one), so sizes can run in separate parts.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -68,6 +68,8 @@ export interface ScaleOptions {
   readonly stream: boolean;
   /** Run src/cli.ts (type stripping in every isolate) instead of the built dist/cli.js. */
   readonly source: boolean;
+  /** Written to section scale-<size>-<tag> instead of scale-<size>. */
+  readonly tag?: string;
 }
 
 const GENERATE_OPTIONS = {
@@ -703,7 +705,7 @@ async function runSize(
     );
     const m = machineInfo('n/a');
     const body = [
-      `## Scale: ${tasks} tasks (\`node bench/scale.ts --sizes ${tasks}\`)`,
+      `## Scale: ${tasks} tasks (\`node bench/scale.ts --sizes ${tasks}${o.oracle ? '' : ' --no-oracle'}${o.stream ? '' : ' --no-stream'}${o.tag === undefined ? '' : ` --tag ${o.tag}`}\`)`,
       '',
       ...machineLines(m).filter((l) => !l.includes('dnsperf')),
       `- cluster: ${tasks} tasks, ${Math.ceil(tasks / 4)} apps × 4 on ${agents} agents (sim/serve.ts; DiscoveryInfo on every 4th app, container IPs on every 3rd task, staging every 50th); state body ${mb(sizes.bodyBytes)} MB; ${aNames} task A names`,
@@ -757,8 +759,9 @@ async function runSize(
       '```',
     ].join('\n');
     process.stdout.write(`\n${summary}\n`);
-    writeSection(`scale-${tasks}`, body);
-    process.stderr.write(`wrote bench/results.md (section scale-${tasks})\n`);
+    const section = o.tag === undefined ? `scale-${tasks}` : `scale-${tasks}-${o.tag}`;
+    writeSection(section, body);
+    process.stderr.write(`wrote bench/results.md (section ${section})\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -796,6 +799,7 @@ if (import.meta.main) {
       'no-oracle': { type: 'boolean', default: false },
       'no-stream': { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
+      tag: { type: 'string' },
     },
   });
   if (values['sizes-child'] !== undefined) {
@@ -818,6 +822,7 @@ if (import.meta.main) {
       oracle: !values['no-oracle'],
       stream: !values['no-stream'],
       source: values.source,
+      ...(values.tag !== undefined ? { tag: values.tag } : {}),
     })
       // A server that never became ready leaves startServerProcess polling /ready until its
       // timeout; the results are written, so do not wait for it.

@@ -121,4 +121,16 @@ describe('RecordIoDecoder', () => {
     assert.deepEqual(d.push(Buffer.from('cde2\n{}')).map(String), ['abcde', '{}']);
     assert.equal(d.atBoundary, true);
   });
+
+  it('keeps no chunk of a record split across chunks: each is copied in as it comes', () => {
+    const d = new RecordIoDecoder(100);
+    const first = Buffer.from('10\nabc');
+    const second = Buffer.from('defg');
+    assert.deepEqual(d.push(first), []);
+    assert.deepEqual(d.push(second), []);
+    // The chunks' memory is the caller's again (a socket's buffer is reused or freed).
+    first.fill(0x2e);
+    second.fill(0x2e);
+    assert.deepEqual(d.push(Buffer.from('hij1\nk')).map(String), ['abcdefghij', 'k']);
+  });
 });

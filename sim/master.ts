@@ -25,8 +25,8 @@ import {
   statusToV1,
   taskJson,
   taskToV1,
-  Utf8Pieces,
 } from './v1.ts';
+import { Utf8Pieces } from '../src/records/utf8-pieces.ts';
 
 export type FailureMode =
   | null
@@ -550,13 +550,13 @@ export class SimMaster {
   }
 
   /**
-   * The SUBSCRIBED record as the master sends it: RecordIO bytes in pieces of up to 4 MiB,
+   * The SUBSCRIBED record as the master sends it: RecordIO bytes in pieces of up to 33 MiB (records/utf8-pieces.ts),
    * `recordIo(subscribedEvent())` byte for byte. Each task is rendered to JSON on its own and
    * written out as UTF-8 at once, so at 200,000 tasks neither a tree of the whole state nor a
    * 274 MB string (nor its copies) is built: ~2 s of CPU instead of ~11. `onTask` is given each
    * task listed with its JSON.
    */
-  subscribedRecord(onTask?: (task: SimTask, json: string) => void): Buffer[] {
+  subscribedRecord(onTask?: (task: SimTask, json: string) => void): Uint8Array[] {
     // The record around the tasks: the same object, with no tasks, split where they go.
     const shell = JSON.stringify(this.#subscribedOf(this.#v1StateOf([])));
     if (!shell.startsWith(`${SUBSCRIBED_HEAD}]`)) {

@@ -45,7 +45,7 @@ export class SimStreams {
    * Starts a stream whose first record is `subscribed`: the SUBSCRIBED record's RecordIO bytes
    * in pieces (built by the caller), all written before anything else goes out on the stream.
    */
-  start(res: http.ServerResponse, subscribed: readonly Buffer[]): void {
+  start(res: http.ServerResponse, subscribed: readonly Uint8Array[]): void {
     this.#subscriptions++;
     res.writeHead(200, { 'content-type': 'application/json' });
     const stream: Stream = {
@@ -104,7 +104,7 @@ export class SimStreams {
     for (const stream of [...this.#streams]) stream.res.destroy();
   }
 
-  #write(stream: Stream, bytes: Buffer): void {
+  #write(stream: Stream, bytes: Uint8Array): void {
     if (stream.res.destroyed || stream.res.writableEnded) return;
     this.#bytes += bytes.length;
     stream.res.write(bytes);

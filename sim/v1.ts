@@ -176,46 +176,8 @@ export function recordIo(event: unknown): Buffer {
  * One RecordIO record from its JSON text in pieces (UTF-8, split only between characters): the
  * length line, then the pieces themselves, not copied into one buffer.
  */
-export function recordIoPieces(pieces: readonly Buffer[]): Buffer[] {
+export function recordIoPieces(pieces: readonly Uint8Array[]): Uint8Array[] {
   let length = 0;
   for (const piece of pieces) length += piece.length;
   return [Buffer.from(`${length}\n`), ...pieces];
-}
-
-/**
- * Text written out as UTF-8 into buffers of `size` bytes, each cut to what it holds: a long
- * text made of many short ones without joining them into one string first. A text is never
- * split between two buffers.
- */
-export class Utf8Pieces {
-  readonly #pieces: Buffer[] = [];
-  readonly #size: number;
-  #buffer: Buffer;
-  #used = 0;
-
-  constructor(size = 4 * 1024 * 1024) {
-    this.#size = size;
-    this.#buffer = Buffer.allocUnsafe(size);
-  }
-
-  write(text: string): void {
-    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
-    const most = text.length * 3;
-    if (this.#used + most > this.#buffer.length) {
-      this.#cut();
-      this.#buffer = Buffer.allocUnsafe(Math.max(this.#size, most));
-    }
-    this.#used += this.#buffer.write(text, this.#used);
-  }
-
-  /** The buffers written, in order; the writer is not used after. */
-  finish(): Buffer[] {
-    this.#cut();
-    return this.#pieces;
-  }
-
-  #cut(): void {
-    if (this.#used > 0) this.#pieces.push(this.#buffer.subarray(0, this.#used));
-    this.#used = 0;
-  }
 }

@@ -155,46 +155,110 @@ export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
   for (const map of MAP_KINDS) {
     const before = base[map] as ReadonlyMap<string, readonly unknown[]>;
     const after = set[map] as ReadonlyMap<string, readonly unknown[]>;
-    const packedBefore = isPacked(before) ? before : null;
-    const packedAfter = isPacked(after) ? after : null;
-    if (packedBefore !== null && packedAfter !== null) {
-      size += packedDelta(packedBefore, packedAfter, changed[map], removed[map]);
-      continue;
-    }
-    for (const entry of after) {
-      if (sameValues(before.get(entry[0]), entry[1])) continue;
-      changed[map].push(entry);
-      size++;
-    }
-    for (const name of before.keys()) {
-      if (after.has(name)) continue;
-      removed[map].push(name);
-      size++;
-    }
+    size += mapDelta(before, after, changed[map], removed[map]);
   }
   return { changed, removed, size };
 }
 
+type AnyPacked = PackedRecordMap<readonly string[] | readonly SrvRecord[]>;
+
 /**
- * recordDelta of two packed maps: names found and values compared as bytes, only what differs
- * decoded. Returns the number of names changed, added or removed.
+ * The names whose values differ between two versions of one record map, pushed to `changed` (with
+ * their values in `after`) or to `removed`; returns how many. Costs what the maps allow: nothing
+ * for one map; for versions over the same base (overlay-map.ts), the names their overlays touch;
+ * for versions over two packed maps, those names plus the packed maps compared as bytes, decoding
+ * only what differs; otherwise every name of both, decoded. Names come in the maps' order (the
+ * overlays': `before`'s, then `after`'s).
  */
-function packedDelta(
-  before: PackedRecordMap<readonly string[] | readonly SrvRecord[]>,
-  after: PackedRecordMap<readonly string[] | readonly SrvRecord[]>,
+export function mapDelta(
+  before: ReadonlyMap<string, readonly unknown[]>,
+  after: ReadonlyMap<string, readonly unknown[]>,
   changed: [string, readonly unknown[]][],
   removed: string[],
+): number {
+  if (before === after) return 0;
+  const was = asOverlay(before);
+  const now = asOverlay(after);
+  const baseBefore = was?.base ?? before;
+  const baseAfter = now?.base ?? after;
+  let size = 0;
+  // The names an overlay holds otherwise than its base: compared as the two versions show them.
+  const touched = new Set<string>();
+  if (baseBefore === baseAfter || (isPacked(baseBefore) && isPacked(baseAfter))) {
+    for (const over of [was, now]) {
+      if (over === null) continue;
+      for (const name of over.changed.keys()) touched.add(name);
+      for (const name of over.removed) touched.add(name);
+    }
+  }
+  if (baseBefore !== baseAfter) {
+    if (!isPacked(baseBefore) || !isPacked(baseAfter)) {
+      return plainDelta(before, after, changed, removed);
+    }
+    size += packedDelta(baseBefore, baseAfter, changed, removed, touched);
+  }
+  for (const name of touched) {
+    const values = after.get(name);
+    if (values === undefined) {
+      if (!before.has(name)) continue;
+      removed.push(name);
+    } else if (sameValues(before.get(name), values)) {
+      continue;
+    } else {
+      changed.push([name, values]);
+    }
+    size++;
+  }
+  return size;
+}
+
+/** mapDelta of two maps with nothing in common to go by: every name of both, values decoded. */
+function plainDelta(
+  before: ReadonlyMap<string, readonly unknown[]>,
+  after: ReadonlyMap<string, readonly unknown[]>,
+  changed: [string, readonly unknown[]][],
+  removed: string[],
+): number {
+  let size = 0;
+  for (const entry of after) {
+    if (sameValues(before.get(entry[0]), entry[1])) continue;
+    changed.push(entry);
+    size++;
+  }
+  for (const name of before.keys()) {
+    if (after.has(name)) continue;
+    removed.push(name);
+    size++;
+  }
+  return size;
+}
+
+/**
+ * mapDelta of two packed maps: names found and values compared as bytes, only what differs
+ * decoded. Names in `skip` are left out (the caller compares them itself). Returns the number
+ * of names changed, added or removed.
+ */
+function packedDelta(
+  before: AnyPacked,
+  after: AnyPacked,
+  changed: [string, readonly unknown[]][],
+  removed: string[],
+  skip: ReadonlySet<string>,
 ): number {
   let size = 0;
   for (let e = 0; e < after.size; e++) {
     const f = before.indexOfEntry(after, e);
     if (f >= 0 && after.sameValues(e, before, f)) continue;
-    changed.push([after.keyAt(e), after.valuesAt(e)]);
+    const name = after.keyAt(e);
+    if (skip.has(name)) continue;
+    changed.push([name, after.valuesAt(e)]);
     size++;
   }
   for (let f = 0; f < before.size; f++) {
     if (after.indexOfEntry(before, f) >= 0) continue;
-    removed.push(before.keyAt(f));
+    const name = before.keyAt(f);
+    if (skip.has(name)) continue;
+    removed.push(name);
     size++;
   }
   return size;
@@ -222,23 +286,7 @@ export function overlayDelta(base: RecordSet, set: RecordSet): RecordDelta | nul
     const was = asOverlay(before);
     const now = asOverlay(after);
     if (now === null || now.base !== (was?.base ?? before)) return null;
-    const touched = new Set<string>();
-    for (const m of was === null ? [now] : [was, now]) {
-      for (const name of m.changed.keys()) touched.add(name);
-      for (const name of m.removed) touched.add(name);
-    }
-    for (const name of touched) {
-      const values = after.get(name);
-      if (values === undefined) {
-        if (!before.has(name)) continue;
-        removed[map].push(name);
-      } else if (sameValues(before.get(name), values)) {
-        continue;
-      } else {
-        changed[map].push([name, values]);
-      }
-      size++;
-    }
+    size += mapDelta(before, after, changed[map], removed[map]);
   }
   return { changed, removed, size };
 }

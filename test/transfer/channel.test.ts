@@ -14,7 +14,12 @@ import {
   type TransferMessage,
   type TransferPull,
 } from '../../src/transfer/channel.ts';
-import { overlayDelta, recordDelta, recordSetDigest } from '../../src/transfer/record-transfer.ts';
+import {
+  mapDelta,
+  overlayDelta,
+  recordDelta,
+  recordSetDigest,
+} from '../../src/transfer/record-transfer.ts';
 import { makeSet, srv } from '../dns/fixtures.ts';
 
 type Meta = { readonly note: string };
@@ -273,5 +278,93 @@ describe('overlayDelta', () => {
     const b = bigSet(5, '10.0.0.2');
     assert.equal(overlayDelta(a, b), null);
     assert.equal(overlayDelta(a, withChanges(b, [])), null);
+  });
+});
+
+describe('mapDelta', () => {
+  type Values = readonly string[];
+  const text = (entries: [string, string[]][]) => new Map<string, Values>(entries);
+  const names = Array.from({ length: 200 }, (_, i) => `app${i}.marathon.mesos.`);
+  const m1 = text(names.map((n, i) => [n, [`10.0.${i % 250}.1`]]));
+  // Another full set: one name's values changed, one's order swapped, one gone, one new.
+  const m2 = new Map(m1);
+  m2.set('app3.marathon.mesos.', ['10.9.9.9']);
+  m2.set('app4.marathon.mesos.', ['10.0.4.2', '10.0.4.1']);
+  m2.delete('app5.marathon.mesos.');
+  m2.set('fresh.marathon.mesos.', ['10.3.3.3']);
+  const p1 = PackedRecordMap.packText(m1);
+  const p2 = PackedRecordMap.packText(m2);
+  // Versions built from deltas: overlays on either packed set.
+  const o1 = overlay<Values>(
+    p1,
+    [['app7.marathon.mesos.', ['10.7.7.7']]],
+    ['app8.marathon.mesos.'],
+  );
+  const o1b = overlay<Values>(
+    p1,
+    [['app3.marathon.mesos.', ['10.9.9.9']]],
+    ['app9.marathon.mesos.'],
+  );
+  const o2 = overlay<Values>(
+    p2,
+    [['app5.marathon.mesos.', ['10.0.5.1']]],
+    ['fresh.marathon.mesos.'],
+  );
+
+  /** Every name of both, values compared decoded: what any shortcut must agree with. */
+  function reference(before: ReadonlyMap<string, Values>, after: ReadonlyMap<string, Values>) {
+    const changed = [...after]
+      .filter(([name, v]) => JSON.stringify(before.get(name)) !== JSON.stringify(v))
+      .map(([name, v]) => `${name} ${v.join(',')}`);
+    const removed = [...before.keys()].filter((name) => !after.has(name));
+    return { changed: changed.sort(), removed: removed.sort() };
+  }
+
+  function delta(before: ReadonlyMap<string, Values>, after: ReadonlyMap<string, Values>) {
+    const changed: [string, readonly unknown[]][] = [];
+    const removed: string[] = [];
+    const size = mapDelta(before, after, changed, removed);
+    assert.equal(size, changed.length + removed.length);
+    return {
+      changed: changed.map(([name, v]) => `${name} ${(v as Values).join(',')}`).sort(),
+      removed: removed.sort(),
+    };
+  }
+
+  it('agrees with comparing every name, whatever the two versions are made of', () => {
+    const versions: Record<string, ReadonlyMap<string, Values>> = { m1, m2, p1, p2, o1, o1b, o2 };
+    for (const [x, before] of Object.entries(versions)) {
+      for (const [y, after] of Object.entries(versions)) {
+        assert.deepEqual(delta(before, after), reference(before, after), `${x} → ${y}`);
+      }
+    }
+    assert.equal(delta(p1, p2).changed.length, 3);
+    assert.deepEqual(delta(o1, o1), { changed: [], removed: [] });
+  });
+
+  it('decodes only the names that differ when packed maps are compared', () => {
+    const before = PackedRecordMap.packText(m1);
+    const after = PackedRecordMap.packText(m2);
+    let decoded = 0;
+    for (const map of [before, after]) {
+      const valuesAt = map.valuesAt.bind(map);
+      const keyAt = map.keyAt.bind(map);
+      map.valuesAt = (e) => (decoded++, valuesAt(e));
+      map.keyAt = (e) => (decoded++, keyAt(e));
+    }
+    const changed: [string, readonly unknown[]][] = [];
+    const removed: string[] = [];
+    // Over an overlay (the set in service after some deltas) as over the packed map itself.
+    mapDelta(
+      overlay<Values>(before, [['app7.marathon.mesos.', ['10.7.7.7']]], []),
+      after,
+      changed,
+      removed,
+    );
+    // Three changed (name and values) and one removed (name) between the packed maps; app7,
+    // which the overlay holds otherwise, read from the new set to compare.
+    assert.equal(changed.length, 4);
+    assert.equal(removed.length, 1);
+    assert.equal(decoded, 3 * 2 + 1 + 1);
   });
 });

@@ -25,7 +25,14 @@ import { TransferService, TransferStream } from '../../src/dns/transfer/service.
 import { Zone } from '../../src/dns/authority.ts';
 import { ParsedQuery, parseQuery } from '../../src/dns/wire.ts';
 import { createLogger } from '../../src/log.ts';
-import { clusterContent, diffSets, zoneRecords } from '../../src/dns/transfer/zone-records.ts';
+import {
+  clusterContent,
+  diffSets,
+  reverseContent,
+  zoneRecords,
+  type ZoneDiff,
+} from '../../src/dns/transfer/zone-records.ts';
+import { packRecordSet } from '../../src/records/packed-map.ts';
 import { overlay } from '../../src/records/overlay-map.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { encodeQuery, makeSet, srv } from './fixtures.ts';
@@ -127,6 +134,52 @@ test('diffSets: per record, on plain sets and on overlays of the same base', () 
   assert.deepEqual(show(d12.deleted), ['a.mesos. 10.0.0.2', 'b.mesos. 10.0.0.3']);
   assert.deepEqual(show(d12.added), []);
   assert.deepEqual(diffSets(v2, v2), { deleted: [], added: [] });
+});
+
+test('diffs of packed sets (a full set replacing another) are those of the same sets unpacked', () => {
+  // Past 16 values an RRset is compared through sets of keys, not pairwise.
+  const big = (from: number) => Array.from({ length: 20 }, (_, i) => `10.1.0.${from + i}`);
+  const one = makeSet({
+    a: {
+      'a.mesos.': ['10.0.0.1', '10.0.0.2'],
+      'b.mesos.': ['10.0.0.3'],
+      'k.mesos.': ['10.0.0.9'],
+      'big.mesos.': big(0),
+    },
+    aaaa: { 'a.mesos.': ['fd00::1'] },
+    srv: { '_a._tcp.mesos.': [srv('a.mesos.', 80), srv('b.mesos.', 81)] },
+    ptr: { '1.0.0.10.in-addr.arpa.': ['a.mesos.'], '1.0.0.0.ip6.arpa.': ['a.mesos.'] },
+  });
+  const two = makeSet({
+    a: {
+      // A value twice is one record.
+      'a.mesos.': ['10.0.0.2', '10.0.0.4', '10.0.0.4'],
+      'c.mesos.': ['10.0.0.5'],
+      'k.mesos.': ['10.0.0.9'],
+      'big.mesos.': [...big(3), '10.1.0.3'],
+    },
+    aaaa: {},
+    srv: { '_a._tcp.mesos.': [srv('a.mesos.', 80), srv('c.mesos.', 81, 0, 2)] },
+    ptr: { '1.0.0.10.in-addr.arpa.': ['c.mesos.'], '1.0.0.0.ip6.arpa.': ['a.mesos.'] },
+  });
+  const show = (d: ZoneDiff) =>
+    (['deleted', 'added'] as const).map((k) =>
+      d[k].map((r) => `${r.name} ${r.type} ${JSON.stringify({ ...r, name: undefined })}`).sort(),
+    );
+  const zones = [clusterContent, reverseContent('in-addr.arpa.'), reverseContent('ip6.arpa.')];
+  // The set in service is often an overlay on the last full set (deltas since).
+  const packedOne = packRecordSet(one);
+  const overOne = { ...packedOne, a: overlay(packedOne.a, [['b.mesos.', ['10.0.0.6']]], []) };
+  const plainOver = { ...one, a: new Map([...one.a, ['b.mesos.', ['10.0.0.6']]]) };
+  for (const zone of zones) {
+    const plain = show(zone.diff(one, two));
+    assert.deepEqual(show(zone.diff(packedOne, packRecordSet(two))), plain);
+    assert.deepEqual(show(zone.diff(overOne, packRecordSet(two))), show(zone.diff(plainOver, two)));
+  }
+  assert.deepEqual(
+    show(clusterContent.diff(one, two)).map((records) => records.length),
+    [4 + 3, 3 + 3],
+  );
 });
 
 test('zoneRecords: every A, AAAA and SRV once, duplicates in an RRset dropped', () => {

@@ -2,8 +2,8 @@
 // domain is one (the A, AAAA and SRV maps of its RecordSet); with ptron the reverse trees
 // in-addr.arpa. and ip6.arpa. are others (the PTR map's names under each). The journal's versions
 // are the differences between successive record sets.
-import { OverlayMap } from '../../records/overlay-map.ts';
 import type { RecordSet, SrvRecord } from '../../records/recordset.ts';
+import { mapDelta } from '../../transfer/record-transfer.ts';
 import { TYPE_A, TYPE_AAAA, TYPE_PTR, TYPE_SRV } from '../wire.ts';
 
 /** One resource record of the zone other than its SOA and NS. */
@@ -51,59 +51,85 @@ export function* zoneRecords(set: RecordSet): Generator<ZoneRecord> {
   }
 }
 
-/**
- * Names whose values may differ between `before` and `after`. When `after` was laid over
- * `before` (or both over the same base) only the overlay's names can differ; otherwise every
- * name of both.
- */
-function candidates<V>(
-  before: ReadonlyMap<string, V>,
-  after: ReadonlyMap<string, V>,
-): Iterable<string> {
-  if (before === after) return [];
-  const overlayNames = (m: OverlayMap<unknown>): string[] => [...m.changed.keys(), ...m.removed];
-  const a: unknown = after;
-  const b: unknown = before;
-  if (a instanceof OverlayMap) {
-    if (a.base === before) return overlayNames(a);
-    if (b instanceof OverlayMap && b.base === a.base) {
-      return new Set([...overlayNames(a), ...overlayNames(b)]);
-    }
-  }
-  if (b instanceof OverlayMap && b.base === after) return overlayNames(b);
-  return new Set([...before.keys(), ...after.keys()]);
+/** How two values of an RRset are told apart: a key for sets of them, and a direct comparison. */
+interface ValueIdentity<V> {
+  readonly keyOf: (v: V) => string;
+  readonly same: (x: V, y: V) => boolean;
 }
 
+const ipIdentity: ValueIdentity<string> = { keyOf: ipKey, same: (x, y) => x === y };
+const srvIdentity: ValueIdentity<SrvRecord> = {
+  keyOf: srvKey,
+  same: (x, y) =>
+    x.port === y.port &&
+    x.priority === y.priority &&
+    x.weight === y.weight &&
+    x.target === y.target,
+};
+
+/** RRsets up to this many values (nearly all) are compared pairwise, allocating nothing. */
+const PAIRWISE = 16;
+
+/** The values of `from` (each once) that `other` lacks, as records of `name`, onto `out`. */
+function pushMissing<V>(
+  name: string,
+  from: readonly V[],
+  other: readonly V[],
+  id: ValueIdentity<V>,
+  record: (name: string, v: V) => ZoneRecord,
+  out: ZoneRecord[],
+): void {
+  if (from.length + other.length <= PAIRWISE) {
+    next: for (let i = 0; i < from.length; i++) {
+      const v = from[i]!;
+      for (let j = 0; j < i; j++) if (id.same(from[j]!, v)) continue next;
+      for (const w of other) if (id.same(w, v)) continue next;
+      out.push(record(name, v));
+    }
+    return;
+  }
+  const otherKeys = new Set(other.map(id.keyOf));
+  for (const v of distinct(from, id.keyOf)) {
+    if (!otherKeys.has(id.keyOf(v))) out.push(record(name, v));
+  }
+}
+
+/**
+ * The records of one map that differ between two versions. The names to look at come from
+ * mapDelta (transfer/record-transfer.ts): for a full set replacing another, two packed maps are
+ * compared as bytes and only the names that differ are decoded; for a set built as a delta, only
+ * the overlay's names. Each such name's values are then compared record by record.
+ */
 function diffMap<V>(
   before: ReadonlyMap<string, readonly V[]>,
   after: ReadonlyMap<string, readonly V[]>,
-  keyOf: (v: V) => string,
+  id: ValueIdentity<V>,
   record: (name: string, v: V) => ZoneRecord,
   out: { deleted: ZoneRecord[]; added: ZoneRecord[] },
   inZone: (name: string) => boolean = () => true,
 ): void {
-  for (const name of candidates(before, after)) {
+  const changed: [string, readonly unknown[]][] = [];
+  const removed: string[] = [];
+  mapDelta(before, after, changed, removed);
+  for (const [name, values] of changed) {
     if (!inZone(name)) continue;
+    const now = values as readonly V[];
     const old = before.get(name) ?? [];
-    const now = after.get(name) ?? [];
-    if (old === now) continue;
-    const oldKeys = new Set(old.map(keyOf));
-    const nowKeys = new Set(now.map(keyOf));
-    for (const v of distinct(old, keyOf)) {
-      if (!nowKeys.has(keyOf(v))) out.deleted.push(record(name, v));
-    }
-    for (const v of distinct(now, keyOf)) {
-      if (!oldKeys.has(keyOf(v))) out.added.push(record(name, v));
-    }
+    pushMissing(name, old, now, id, record, out.deleted);
+    pushMissing(name, now, old, id, record, out.added);
+  }
+  for (const name of removed) {
+    if (!inZone(name)) continue;
+    pushMissing(name, before.get(name) ?? [], [], id, record, out.deleted);
   }
 }
 
 /** What changed from `before` to `after`, record by record. */
 export function diffSets(before: RecordSet, after: RecordSet): ZoneDiff {
   const out = { deleted: [] as ZoneRecord[], added: [] as ZoneRecord[] };
-  diffMap(before.a, after.a, ipKey, (name, ip) => ({ name, type: TYPE_A, ip }), out);
-  diffMap(before.aaaa, after.aaaa, ipKey, (name, ip) => ({ name, type: TYPE_AAAA, ip }), out);
-  diffMap(before.srv, after.srv, srvKey, (name, srv) => ({ name, type: TYPE_SRV, srv }), out);
+  diffMap(before.a, after.a, ipIdentity, (name, ip) => ({ name, type: TYPE_A, ip }), out);
+  diffMap(before.aaaa, after.aaaa, ipIdentity, (name, ip) => ({ name, type: TYPE_AAAA, ip }), out);
+  diffMap(before.srv, after.srv, srvIdentity, (name, srv) => ({ name, type: TYPE_SRV, srv }), out);
   return out;
 }
 
@@ -136,7 +162,7 @@ export function reverseContent(apexKey: string): ZoneContent {
     },
     diff(before, after) {
       const out = { deleted: [] as ZoneRecord[], added: [] as ZoneRecord[] };
-      diffMap(before.ptr, after.ptr, ipKey, ptr, out, inZone);
+      diffMap(before.ptr, after.ptr, ipIdentity, ptr, out, inZone);
       return out;
     },
     names(set) {

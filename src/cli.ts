@@ -7,7 +7,11 @@ import yargs from 'yargs';
 import { CONFIG_SCHEMA, findFlag } from './config/schema.ts';
 import { ConfigError, loadConfig, parseFlagValue, type ConfigOverrides } from './config/load.ts';
 import { flagUsage, formatDefault } from './config/reference.ts';
-import { lowerBackgroundThreads, restartSingleThreaded } from './thread-priority.ts';
+import {
+  lowerBackgroundThreads,
+  restartWithServerFlags,
+  SERVER_V8_FLAGS,
+} from './thread-priority.ts';
 import { createLogger } from './log.ts';
 import { VERSION } from './version.ts';
 
@@ -264,11 +268,12 @@ export async function main(
 }
 
 if (import.meta.main) {
-  // Before anything else: the server runs under node --single-threaded (thread-priority.ts).
-  const notRestarted = restartSingleThreaded();
+  // Before anything else: the server runs under node --single-threaded --liftoff-only
+  // (thread-priority.ts).
+  const notRestarted = restartWithServerFlags();
   if (notRestarted !== null) {
     process.stderr.write(
-      `mesos-dns-ts: could not run again under node --single-threaded (${notRestarted.message}); serving without it\n`,
+      `mesos-dns-ts: could not run again under node ${SERVER_V8_FLAGS.join(' ')} (${notRestarted.message}); serving without them\n`,
     );
   }
   main(process.argv.slice(2)).then(

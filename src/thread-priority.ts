@@ -27,26 +27,49 @@ export function lowerBackgroundThreads(nice = 19): number {
   return changed;
 }
 
-/** The V8 flag the server runs under (see restartSingleThreaded). */
-export const SINGLE_THREADED = '--single-threaded';
+/**
+ * The V8 flags the server runs under (see restartWithServerFlags):
+ * - `--single-threaded`: every isolate compiles and collects on its own thread (why: below).
+ * - `--liftoff-only`: WebAssembly stays on V8's baseline compiler. The only WebAssembly is
+ *   undici's HTTP parser (llhttp) in the load worker, and its hot function was recompiled by
+ *   TurboFan on a V8 platform thread even under `--single-threaded`; that compile grew the
+ *   thread's malloc arena by 16 MB, which glibc kept after the compile freed it (a third of the
+ *   process's anonymous memory at 10,000 tasks besides the two heaps; bench/results.md,
+ *   small-rss). The parser then reads only headers and chunk sizes, which Liftoff's code does as
+ *   fast as a state body arrives.
+ */
+export const SERVER_V8_FLAGS: readonly string[] = ['--single-threaded', '--liftoff-only'];
+
+/** A V8 flag as V8 reads it: "--liftoff_only" and "--liftoff-only" are one flag. */
+function flagName(arg: string): string {
+  const eq = arg.indexOf('=');
+  return (eq < 0 ? arg : arg.slice(0, eq)).replace(/^--?/, '').replaceAll('_', '-');
+}
 
 /**
- * The argument vector that runs this process again under `--single-threaded`, or null when it
- * already runs so. `argv` is process.argv: the script and its arguments follow the Node flags.
+ * The argument vector that runs this process again with the SERVER_V8_FLAGS it lacks, or null when
+ * it has them all. A flag counts as there when set either way: a `--no-liftoff-only` given on the
+ * command line is the operator's choice and stays. `argv` is process.argv: the script and its
+ * arguments follow the Node flags.
  */
-export function singleThreadedArgs(
+export function serverFlagArgs(
   execPath: string,
   execArgv: readonly string[],
   argv: readonly string[],
 ): string[] | null {
-  if (execArgv.includes(SINGLE_THREADED)) return null;
-  return [execPath, SINGLE_THREADED, ...execArgv, ...argv.slice(1)];
+  const given = new Set(
+    execArgv.filter((a) => a.startsWith('-')).map((a) => flagName(a).replace(/^no-?/, '')),
+  );
+  const missing = SERVER_V8_FLAGS.filter((flag) => !given.has(flagName(flag)));
+  if (missing.length === 0) return null;
+  return [execPath, ...missing, ...execArgv, ...argv.slice(1)];
 }
 
 /**
- * Replaces this process with itself under `node --single-threaded` (process.execve: the same pid,
- * so Docker, systemd and Marathon see one process and signal it as before); returns only when it
- * runs so already or where execve does not exist (null), or when execve fails (the error). Why: V8
+ * Replaces this process with itself under `node --single-threaded --liftoff-only`
+ * (process.execve: the same pid, so Docker, systemd and Marathon see one process and signal it as
+ * before); returns only when it runs so already or where execve does not exist (null), or when
+ * execve fails (the error). Why --single-threaded: V8
  * compiles hot functions and runs parts of every collection on its platform threads, which
  * lowerBackgroundThreads puts at nice 19, and a collection on the serving thread waits for a
  * running compile job to stop. On a busy node a nice-19 thread gets ~1.5 % of a core: with 4
@@ -54,15 +77,15 @@ export function singleThreadedArgs(
  * of queries were lost; under `--single-threaded` the longest pause was 9-13 ms and none were lost
  * (bench/results.md, section gc-priority). Set at run time (v8.setFlagsFromString) the flags do
  * not reach the compiler, so only the command line works. The load and stream workers then collect
- * their own heaps on their own (nice 19) threads.
+ * their own heaps on their own (nice 19) threads. Why --liftoff-only: SERVER_V8_FLAGS.
  */
-export function restartSingleThreaded(): Error | null {
-  const args = singleThreadedArgs(process.execPath, process.execArgv, process.argv);
+export function restartWithServerFlags(): Error | null {
+  const args = serverFlagArgs(process.execPath, process.execArgv, process.argv);
   if (args === null || typeof process.execve !== 'function') return null;
   try {
     process.execve(process.execPath, args, process.env);
   } catch (err) {
-    // A sandbox that forbids execve (a seccomp filter, say): serve anyway, without the flag.
+    // A sandbox that forbids execve (a seccomp filter, say): serve anyway, without the flags.
     return err instanceof Error ? err : new Error(String(err));
   }
   return null;

@@ -38,22 +38,40 @@ it('renices every thread but the main one', () => {
   );
 });
 
-it('runs the server again under --single-threaded, keeping Node flags and arguments', async () => {
-  const { singleThreadedArgs } = (await import(
+it('runs the server again under its V8 flags, keeping Node flags and arguments', async () => {
+  const { serverFlagArgs } = (await import(
     MODULE
   )) as typeof import('../../src/thread-priority.ts');
   assert.deepEqual(
-    singleThreadedArgs('/usr/bin/node', ['--cpu-prof'], ['/usr/bin/node', 'cli.js', '-config=c']),
-    ['/usr/bin/node', '--single-threaded', '--cpu-prof', 'cli.js', '-config=c'],
+    serverFlagArgs('/usr/bin/node', ['--cpu-prof'], ['/usr/bin/node', 'cli.js', '-config=c']),
+    ['/usr/bin/node', '--single-threaded', '--liftoff-only', '--cpu-prof', 'cli.js', '-config=c'],
   );
   // Once it runs so, it is not restarted again.
   assert.equal(
-    singleThreadedArgs('/usr/bin/node', ['--single-threaded'], ['/usr/bin/node', 'cli.js']),
+    serverFlagArgs(
+      '/usr/bin/node',
+      ['--single-threaded', '--liftoff-only'],
+      ['/usr/bin/node', 'cli.js'],
+    ),
+    null,
+  );
+  // Only what is missing is added; V8 spells a flag with "_" or "-".
+  assert.deepEqual(
+    serverFlagArgs('/usr/bin/node', ['--single_threaded'], ['/usr/bin/node', 'cli.js']),
+    ['/usr/bin/node', '--liftoff-only', '--single_threaded', 'cli.js'],
+  );
+  // A flag the operator turned off stays off.
+  assert.equal(
+    serverFlagArgs(
+      '/usr/bin/node',
+      ['--no-liftoff-only', '--single-threaded'],
+      ['/usr/bin/node', 'cli.js'],
+    ),
     null,
   );
 });
 
-it('serves without the flag, saying so, when execve is refused', () => {
+it('serves without the flags, saying so, when execve is refused', () => {
   const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
   // Stands in for a sandbox whose seccomp filter refuses execve.
   const refuse = 'data:text/javascript,process.execve=()=>{throw new Error("execve denied")}';
@@ -62,5 +80,8 @@ it('serves without the flag, saying so, when execve is refused', () => {
   });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /\d+\.\d+\.\d+/);
-  assert.match(result.stderr, /could not run again under node --single-threaded \(execve denied\)/);
+  assert.match(
+    result.stderr,
+    /could not run again under node --single-threaded --liftoff-only \(execve denied\)/,
+  );
 });

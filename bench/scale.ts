@@ -22,7 +22,7 @@ import { writeFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generate } from '../src/records/generate.ts';
@@ -42,8 +42,29 @@ import type { LoadReport } from './udp-load.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = fileURLToPath(import.meta.url);
 const PROBE = fileURLToPath(new URL('scale-probe.ts', import.meta.url));
-export const ORACLE =
-  process.env['MESOS_DNS_ORACLE'] ?? join(ROOT, '..', '..', 'shared', 'oracle', 'mesos-dns');
+/**
+ * The built mesos-dns: $MESOS_DNS_ORACLE, else shared/oracle/mesos-dns in the nearest directory
+ * above this checkout that has one (a checkout beside shared/, or a worktree further down).
+ */
+export const ORACLE = process.env['MESOS_DNS_ORACLE'] ?? findOracle(ROOT);
+
+/** Whether the mesos-dns binary is there; says so on stderr when it is not (it is then not run). */
+export function oracleFound(): boolean {
+  if (existsSync(ORACLE)) return true;
+  process.stderr.write(`mesos-dns not found at ${ORACLE} (set MESOS_DNS_ORACLE); not run\n`);
+  return false;
+}
+
+function findOracle(from: string): string {
+  const wanted = join('shared', 'oracle', 'mesos-dns');
+  let dir = resolve(from);
+  for (;;) {
+    const parent = dirname(dir);
+    if (parent === dir) return join(resolve(from), '..', wanted);
+    dir = parent;
+    if (existsSync(join(dir, wanted))) return join(dir, wanted);
+  }
+}
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 const TASKS_PER_AGENT = 20;
@@ -534,7 +555,7 @@ async function runSize(
     const stream = o.stream
       ? [oursTarget(children, sim.address, dir, probeDir, server, 'subscribe')]
       : [];
-    const withOracle = o.oracle && existsSync(ORACLE);
+    const withOracle = o.oracle && oracleFound();
     const oracle = withOracle ? [oracleTarget(children, sim.address, dir)] : [];
     const targets = [poll, ...stream, ...oracle];
     const reload = new Map<string, ReloadResult>();

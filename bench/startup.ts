@@ -11,7 +11,7 @@
 // machine's moment.
 // --write puts the table in bench/results.md, section startup-<tasks>.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { Children, jsonLine, LineTap } from './children.ts';
 import { machineInfo, machineLines } from './machine.ts';
 import { benchConfig, oracleConfig, startSim } from './processes.ts';
 import { writeSection } from './results-file.ts';
-import { exitWatch, firstAnswer, freePort, ORACLE } from './scale.ts';
+import { exitWatch, firstAnswer, freePort, ORACLE, oracleFound } from './scale.ts';
 import { markdownTable } from './table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   const tasks = Number(values.tasks);
   const runs = Number(values.runs);
   const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
-  const oracle = !values['no-oracle'] && existsSync(ORACLE);
+  const oracle = !values['no-oracle'] && oracleFound();
   const machine = machineInfo('not used');
   const scripts = values.script?.split(',') ?? [join(ROOT, 'dist', 'cli.js')];
   // Several builds: each row names its worktree (the directory above dist/).

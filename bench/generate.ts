@@ -10,6 +10,7 @@ import { buildCluster } from '../sim/cluster.ts';
 import { SimMaster } from '../sim/master.ts';
 import type { MesosState } from '../src/state/types.ts';
 import { generate } from '../src/records/generate.ts';
+import { benchGenerateOptions } from './generate-options.ts';
 import { Children, jsonLine, LineTap } from './children.ts';
 import { machineInfo, machineLines } from './machine.ts';
 import { writeSection } from './results-file.ts';
@@ -56,15 +57,7 @@ function measure(file: string, iterations: number): ChildReport {
     const t0 = performance.now();
     const state = JSON.parse(bytes.toString('utf8')) as MesosState;
     const t1 = performance.now();
-    const set = generate(state, {
-      domain: 'mesos',
-      ipSources: ['netinfo', 'mesos', 'host'],
-      enforceRFC952: false,
-      srvWeight: 1,
-      masters: ['127.0.0.1:5050'],
-      soaMname: 'ns1.mesos',
-      nameserverAddresses: ['127.0.0.1'],
-    });
+    const set = generate(state, benchGenerateOptions());
     const t2 = performance.now();
     tasks = set.counts.tasks;
     parseMs.push(t1 - t0);

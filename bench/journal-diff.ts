@@ -20,6 +20,7 @@ import { overlay } from '../src/records/overlay-map.ts';
 import { packRecordSet } from '../src/records/packed-map.ts';
 import type { RecordSet } from '../src/records/recordset.ts';
 import type { MesosState } from '../src/state/types.ts';
+import { benchGenerateOptions } from './generate-options.ts';
 import { stateJson } from './generate.ts';
 import { writeSection } from './results-file.ts';
 import { markdownTable } from './table.ts';
@@ -67,18 +68,7 @@ const here: Impl = {
 };
 
 function records(state: MesosState): RecordSet {
-  return packRecordSet(
-    generate(state, {
-      domain: 'mesos',
-      ipSources: ['netinfo', 'mesos', 'host'],
-      enforceRFC952: false,
-      srvWeight: 1,
-      masters: ['127.0.0.1:5050'],
-      soaMname: 'ns1.mesos',
-      nameserverAddresses: ['127.0.0.1'],
-      ptr: true,
-    }),
-  );
+  return packRecordSet(generate(state, benchGenerateOptions({ ptr: true })));
 }
 
 /** `state` with every fifth task under a new id: its task-id names go, new ones come. */

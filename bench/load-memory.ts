@@ -10,6 +10,7 @@ import { generate } from '../src/records/generate.ts';
 import { packRecordSet } from '../src/records/packed-map.ts';
 import type { RecordSet } from '../src/records/recordset.ts';
 import type { LazyMesosState } from '../src/state/types.ts';
+import { benchGenerateOptions } from './generate-options.ts';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '200000' } } });
 const tasks = Number(values.tasks);
@@ -52,15 +53,7 @@ hold.state = readState(hold.body, 'bench');
 delete hold.body;
 sample('read (rest + task ranges + body)', t0);
 t0 = performance.now();
-hold.set = generate(hold.state, {
-  domain: 'mesos',
-  ipSources: ['netinfo', 'mesos', 'host'],
-  enforceRFC952: false,
-  srvWeight: 1,
-  masters: ['127.0.0.1:5050'],
-  soaMname: 'ns1.mesos',
-  nameserverAddresses: ['127.0.0.1'],
-});
+hold.set = generate(hold.state, benchGenerateOptions());
 delete hold.state;
 sample('generated (maps + enumeration)', t0);
 t0 = performance.now();

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { generate } from '../src/records/generate.ts';
 import type { RecordSet } from '../src/records/recordset.ts';
 import type { MesosState } from '../src/state/types.ts';
+import { benchGenerateOptions } from './generate-options.ts';
 import { jsonLine, LineTap, type Children } from './children.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -256,13 +257,5 @@ export async function fetchState(address: string): Promise<unknown> {
  */
 export async function benchRecordSet(address: string): Promise<RecordSet> {
   const state = (await fetchState(address)) as MesosState;
-  return generate(state, {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: [address],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: ['127.0.0.1'],
-  });
+  return generate(state, benchGenerateOptions({ masters: [address] }));
 }

@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { generate } from '../src/records/generate.ts';
 import type { RecordSet } from '../src/records/recordset.ts';
 import type { MesosState } from '../src/state/types.ts';
+import { benchGenerateOptions } from './generate-options.ts';
 import { Children, jsonLine, LineTap, peakRssMb } from './children.ts';
 import { encodeQuery, readReply } from './dns-query.ts';
 import { machineInfo, machineLines } from './machine.ts';
@@ -92,15 +93,6 @@ export interface ScaleOptions {
   /** Written to section scale-<size>-<tag> instead of scale-<size>. */
   readonly tag?: string;
 }
-
-const GENERATE_OPTIONS = {
-  domain: 'mesos',
-  ipSources: ['netinfo', 'mesos', 'host'] as ('netinfo' | 'mesos' | 'host')[],
-  enforceRFC952: false,
-  srvWeight: 1,
-  soaMname: 'ns1.mesos',
-  nameserverAddresses: ['127.0.0.1'],
-};
 
 /** Current resident set (VmRSS) of a live process in MB; NaN when unreadable. */
 export function rssMb(pid: number | undefined): number {
@@ -209,7 +201,7 @@ function heapSizesChild(file: string): HeapSizes {
   hold.state = JSON.parse(hold.text) as MesosState;
   delete hold.text;
   const h2 = used();
-  hold.set = generate(hold.state, { ...GENERATE_OPTIONS, masters: ['127.0.0.1:5050'] });
+  hold.set = generate(hold.state, benchGenerateOptions());
   const h3 = used();
   hold.served = { ...hold.set, enumeration: [] };
   const names = hold.set.a.size + hold.set.aaaa.size + hold.set.srv.size;
@@ -537,7 +529,7 @@ async function runSize(
     let aNames: number;
     {
       const state = JSON.parse(stateBody.toString('utf8')) as MesosState;
-      const set = generate(state, { ...GENERATE_OPTIONS, masters: [sim.address] });
+      const set = generate(state, benchGenerateOptions({ masters: [sim.address] }));
       const sets = buildQuerySets(set, { mixedLines: 1 });
       writeQueryFile(queryFile, sets.a);
       aNames = sets.a.length;

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generate } from '../src/records/generate.ts';
 import type { MesosState } from '../src/state/types.ts';
+import { benchGenerateOptions } from './generate-options.ts';
 import { Children } from './children.ts';
 import { machineInfo } from './machine.ts';
 import { oracleConfig, startServerProcess, startSim } from './processes.ts';
@@ -101,15 +102,10 @@ try {
   const agents = Math.max(1, Math.round(tasks / 20));
   const sim = await startSim(children, { tasks, instances: 4, agents }, 1);
   const body = await (await fetch(`http://${sim.address}/master/state`)).text();
-  const set = generate(JSON.parse(body) as MesosState, {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: ['127.0.0.1'],
-    masters: [sim.address],
-  });
+  const set = generate(
+    JSON.parse(body) as MesosState,
+    benchGenerateOptions({ masters: [sim.address] }),
+  );
   const queryFile = join(dir, 'a.txt');
   const names = buildQuerySets(set, { mixedLines: 1 }).a;
   writeQueryFile(queryFile, names);

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { buildCluster } from '../../sim/cluster.ts';
 import type { MesosState } from '../../src/state/types.ts';
 import { generate } from '../../src/records/generate.ts';
+import { benchGenerateOptions } from '../../bench/generate-options.ts';
 import { dnsperfArgs, parseDnsperfSummary, parseVerboseLine } from '../../bench/dnsperf.ts';
 import { LatencySamples } from '../../bench/latency.ts';
 import { cpuModel } from '../../bench/machine.ts';
@@ -43,15 +44,7 @@ function smallSet() {
     slaves: cluster.slaves,
     leader: 'master@127.0.0.1:5050',
   } as unknown as MesosState;
-  return generate(state, {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: ['127.0.0.1:5050'],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: ['127.0.0.1'],
-  });
+  return generate(state, benchGenerateOptions());
 }
 
 describe('query files', () => {

@@ -18,8 +18,8 @@ export function clusterOptions(over: Partial<GenerateOptions> = {}): GenerateOpt
   };
 }
 
-/** For simulated clusters (sim/cluster.ts): one master, onlyHealthy and ptr on. */
-export function healthPtrOptions(over: Partial<GenerateOptions> = {}): GenerateOptions {
+/** For small hand-built states and simulated clusters (sim/cluster.ts): one master. */
+export function simOptions(over: Partial<GenerateOptions> = {}): GenerateOptions {
   return {
     domain: 'mesos',
     ipSources: ['netinfo', 'mesos', 'host'],
@@ -28,8 +28,11 @@ export function healthPtrOptions(over: Partial<GenerateOptions> = {}): GenerateO
     masters: ['10.0.0.1:5050'],
     soaMname: 'ns1.mesos',
     nameserverAddresses: [],
-    onlyHealthy: true,
-    ptr: true,
     ...over,
   };
+}
+
+/** simOptions with onlyHealthy and ptr on. */
+export function healthPtrOptions(over: Partial<GenerateOptions> = {}): GenerateOptions {
+  return simOptions({ onlyHealthy: true, ptr: true, ...over });
 }

@@ -9,7 +9,7 @@ import { taskHash } from '../../src/records/task-hash.ts';
 import { reverseName } from '../../src/net/reverse-name.ts';
 import type { MesosState } from '../../src/state/types.ts';
 import { makeFramework, makeTask, type TaskSpec } from '../../sim/cluster.ts';
-import { healthPtrOptions } from '../helpers/generate-options.ts';
+import { healthPtrOptions, simOptions } from '../helpers/generate-options.ts';
 
 const AGENTS = [
   { id: 'c1-S0', hostname: '10.0.2.1', pid: 'slave(1)@10.0.2.1:5051' },
@@ -30,16 +30,7 @@ function state(tasks: Spec[]): MesosState {
 }
 
 function gen(tasks: Spec[], over: Partial<GenerateOptions> = {}): RecordSet {
-  return generate(state(tasks), {
-    domain: 'mesos',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    enforceRFC952: false,
-    srvWeight: 1,
-    masters: ['10.0.0.1:5050'],
-    soaMname: 'ns1.mesos',
-    nameserverAddresses: [],
-    ...over,
-  });
+  return generate(state(tasks), simOptions(over));
 }
 
 function canonical(id: string, agent: string, slave = false): string {
@@ -145,16 +136,10 @@ describe('generate: onlyHealthy', () => {
     ]);
     const task = s.frameworks![0]!.tasks![0]!;
     task.statuses!.push({ state: 'TASK_RUNNING', timestamp: 200, healthy: true });
-    const set = generate(s, {
-      domain: 'mesos',
-      ipSources: ['netinfo', 'host'],
-      enforceRFC952: false,
-      srvWeight: 1,
-      masters: [],
-      soaMname: 'ns1.mesos',
-      nameserverAddresses: [],
-      onlyHealthy: true,
-    });
+    const set = generate(
+      s,
+      simOptions({ ipSources: ['netinfo', 'host'], masters: [], onlyHealthy: true }),
+    );
     assert.equal(set.a.get('web.marathon.mesos.')?.length, 2);
   });
 });

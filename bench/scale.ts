@@ -27,7 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generate } from '../src/records/generate.ts';
 import type { RecordSet } from '../src/records/recordset.ts';
-import type { MesosState } from '../src/state/types.ts';
+import { readState } from '../src/mesos/state-split.ts';
+import type { LazyMesosState, MesosState } from '../src/state/types.ts';
 import { benchGenerateOptions } from './generate-options.ts';
 import { Children, jsonLine, LineTap, peakRssMb } from './children.ts';
 import { encodeQuery, readReply } from './dns-query.ts';
@@ -175,8 +176,13 @@ export interface HeapSizes {
   readonly bodyBytes: number;
   /** The body decoded to one JS string. */
   readonly stringBytes: number;
-  /** JSON.parse's object tree (string dropped). */
+  /** JSON.parse's object tree (string dropped): what a whole parse would hold. */
   readonly parsedBytes: number;
+  /**
+   * What the load worker holds instead: the state read task by task (state-split.ts readState),
+   * the body's bytes kept and each framework's tasks unparsed until generate() reaches them.
+   */
+  readonly lazyBytes: number;
   /** generate()'s RecordSet with its enumeration, while the parsed state is still held. */
   readonly setBytes: number;
   /** The same set without the enumeration (what the serving thread holds). */
@@ -201,20 +207,36 @@ function heapSizesChild(file: string): HeapSizes {
   hold.state = JSON.parse(hold.text) as MesosState;
   delete hold.text;
   const h2 = used();
+  delete hold.state;
+  const h2a = used();
+  const lazy: { state?: LazyMesosState } = { state: readState(body, file) };
+  const h2b = used();
+  delete lazy.state;
+  hold.state = JSON.parse(body.toString('utf8')) as MesosState;
+  const h2c = used();
   hold.set = generate(hold.state, benchGenerateOptions());
   const h3 = used();
-  hold.served = { ...hold.set, enumeration: [] };
   const names = hold.set.a.size + hold.set.aaaa.size + hold.set.srv.size;
-  delete hold.set;
+  // In a function of its own: a copy made in this frame left the whole set (enumeration
+  // included) in one of its registers, alive through the collection below.
+  swapServed(hold);
   const h4 = used();
   return {
     bodyBytes: body.length,
     stringBytes: h1 - h0,
     parsedBytes: h2 - h0,
-    setBytes: h3 - h2,
-    setServedBytes: h4 - h2,
+    // The body buffer is outside the heap in both: this is the heap the split adds.
+    lazyBytes: h2b - h2a,
+    setBytes: h3 - h2c,
+    setServedBytes: h4 - h2c,
     names,
   };
+}
+
+/** Replaces hold.set by hold.served: the same set without its enumeration. */
+function swapServed(hold: { set?: RecordSet; served?: RecordSet }): void {
+  hold.served = { ...hold.set!, enumeration: [] };
+  delete hold.set;
 }
 
 async function measureHeapSizes(children: Children, file: string): Promise<HeapSizes> {
@@ -511,6 +533,8 @@ async function runSize(
   o: ScaleOptions,
   server: { script: string; probe: string },
 ): Promise<void> {
+  // Taken before the run: the section's "load average at the start" line reads it.
+  const m = machineInfo('n/a');
   const dir = mkdtempSync(join(tmpdir(), 'mesos-dns-scale-'));
   const probeDir = join(dir, 'probe');
   mkdirSync(probeDir);
@@ -695,9 +719,14 @@ async function runSize(
           'heap used after gc, before/after `toString()` (one-byte string when ASCII)',
         ],
         [
-          'parsed state (object tree)',
+          'parsed state, whole (object tree)',
           mb(sizes.parsedBytes),
-          'heap used after gc, before reading / after `JSON.parse` with the string dropped',
+          'heap used after gc, before reading / after `JSON.parse` with the string dropped (the server no longer parses it whole; for comparison)',
+        ],
+        [
+          'state read task by task (what the load worker holds)',
+          mb(sizes.lazyBytes),
+          'heap used after gc, around `readState()` of state-split.ts (the body bytes are kept outside the heap, counted above)',
         ],
         [
           `record set with enumeration (${sizes.names} names)`,
@@ -716,7 +745,6 @@ async function runSize(
         ],
       ],
     );
-    const m = machineInfo('n/a');
     const body = [
       `## Scale: ${tasks} tasks (\`node bench/scale.ts --sizes ${tasks}${o.oracle ? '' : ' --no-oracle'}${o.stream ? '' : ' --no-stream'}${o.tag === undefined ? '' : ` --tag ${o.tag}`}\`)`,
       '',

@@ -1,6 +1,7 @@
 // What the load worker holds at each step of one load, on the V8 heap (used after a full
 // collection) and outside it (array buffers): the state read task by task, the records as JS
-// maps plus the enumeration, the packed set. For finding the peak of a reload.
+// maps plus the enumeration, the packed set (its enumeration compact: records/enumeration.ts).
+// For finding the peak of a reload.
 //   node --expose-gc --single-threaded bench/load-memory.ts [--tasks 200000]
 import { parseArgs } from 'node:util';
 import { buildCluster } from '../sim/cluster.ts';
@@ -8,7 +9,7 @@ import { SimMaster } from '../sim/master.ts';
 import { readState } from '../src/mesos/state-split.ts';
 import { generate } from '../src/records/generate.ts';
 import { packRecordSet } from '../src/records/packed-map.ts';
-import type { RecordSet } from '../src/records/recordset.ts';
+import type { Enumeration, RecordSet } from '../src/records/recordset.ts';
 import type { LazyMesosState } from '../src/state/types.ts';
 import { benchGenerateOptions } from './generate-options.ts';
 
@@ -66,5 +67,19 @@ const sizes = (['a', 'aaaa', 'srv', 'ptr'] as const).map((k) => {
 console.log(`packed: ${sizes.join(', ')}`);
 delete hold.set;
 sample('packed only (+ enumeration)', performance.now());
-hold.packed = { ...hold.packed, enumeration: [] };
+describeEnumeration(hold.packed.enumeration);
+hold.packed = { ...hold.packed, enumeration: undefined };
 sample('packed, no enumeration', performance.now());
+
+/** The compact enumeration's parts (records/enumeration.ts). */
+function describeEnumeration(en: Enumeration | undefined): void {
+  if (en === undefined) return;
+  const arrays = [en.frameworkTasks, en.textAt, en.taskRecords, en.records];
+  const typed = arrays.reduce((n, a) => n + a.byteLength, 0);
+  const names = en.names instanceof Uint32Array ? en.names.byteLength : 0;
+  console.log(
+    `enumeration: ${en.textAt.length >> 1} tasks, ${en.records.length} records; ` +
+      `typed arrays ${((typed + names) / MB).toFixed(1)} MB, text ${(en.text.length / MB).toFixed(1)} M chars` +
+      (en.names instanceof Uint32Array ? '' : `, names as ${en.names.length} strings (not packed)`),
+  );
+}

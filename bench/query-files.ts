@@ -1,6 +1,6 @@
 // Builds dnsperf query files ("name TYPE" lines) from the RecordSet the server will answer
 // from: task A names, task SRV names, and a mix with NXDOMAIN and infrastructure names.
-import { enumerationRecords } from '../src/records/enumeration-json.ts';
+import { enumerationFrameworks } from '../src/records/enumeration-json.ts';
 import { writeFileSync } from 'node:fs';
 import type { RecordSet } from '../src/records/recordset.ts';
 
@@ -73,9 +73,9 @@ export function buildQuerySets(set: RecordSet, options: QuerySetOptions = {}): Q
   const random = seededRandom(options.seed ?? 1);
   const aNames = new Set<string>();
   const srvNames = new Set<string>();
-  for (const framework of set.enumeration) {
+  for (const framework of enumerationFrameworks(set)) {
     for (const task of framework.tasks) {
-      for (const record of enumerationRecords(task)) {
+      for (const record of task.records) {
         if (record.rtype === 'A') aNames.add(bare(record.name));
         else if (record.rtype === 'SRV' && record.name.includes('._tcp.')) {
           srvNames.add(bare(record.name));

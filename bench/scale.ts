@@ -235,7 +235,7 @@ function heapSizesChild(file: string): HeapSizes {
 
 /** Replaces hold.set by hold.served: the same set without its enumeration. */
 function swapServed(hold: { set?: RecordSet; served?: RecordSet }): void {
-  hold.served = { ...hold.set!, enumeration: [] };
+  hold.served = { ...hold.set!, enumeration: undefined };
   delete hold.set;
 }
 

@@ -135,7 +135,7 @@ function unavailable(code: string, what: string): Reply {
 function rendered(ctx: ApiContext, set: RecordSet, body: ApiBody) {
   const keeper = ctx.render;
   // Sets from the load worker come without their enumeration: it renders it when asked.
-  const here = keeper === undefined || (body === 'enumerate' && set.enumeration.length > 0);
+  const here = keeper === undefined || (body === 'enumerate' && set.enumeration !== undefined);
   return () => (here ? Promise.resolve(renderApiBody(set, body)) : keeper(body));
 }
 

@@ -890,7 +890,6 @@ export class StreamFollower {
       srv: engine.srv,
       ptr: engine.ptr,
       leader: engine.leader,
-      enumeration: [],
       counts: engine.counts,
       recordCounts: engine.recordCounts,
       ...(failOpen.length > 0 ? { failOpen } : {}),

@@ -9,6 +9,6 @@ export type ApiBody = 'enumerate' | 'axfr' | 'axfr-ptr';
 
 export function renderApiBody(set: RecordSet, body: ApiBody): Uint8Array[] {
   return body === 'enumerate'
-    ? enumerationBytes(set.enumeration)
+    ? enumerationBytes(set)
     : axfrRecordsBytes(set, { ptr: body === 'axfr-ptr' });
 }

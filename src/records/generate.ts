@@ -9,7 +9,8 @@ import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { iterableOf, listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
 import { RecordBuilder, type RecordSink } from './record-builder.ts';
-import type { EnumerationFramework, EnumerationTask, RecordSet, SrvRecord } from './recordset.ts';
+import { ENUM_A, ENUM_AAAA, ENUM_SRV, EnumerationBuilder } from './enumeration.ts';
+import type { RecordSet, SrvRecord } from './recordset.ts';
 import { agentHost, frameworkHost, leaderAddress } from './state-hosts.ts';
 import { reverseName } from '../net/reverse-name.ts';
 import { taskHash } from './task-hash.ts';
@@ -63,13 +64,13 @@ export function generate(state: LazyMesosState, options: GenerateOptions): Recor
   for (const agent of agents) g.agentRecords(agent);
   g.nameserverRecords();
   const leader = g.masterRecords(state?.leader);
-  const enumeration: EnumerationFramework[] = [];
+  const enumeration = new EnumerationBuilder();
   let tasks = 0;
   frameworks.forEach((f, i) => {
-    const enumTasks: EnumerationTask[] = [];
-    enumeration.push({ frameworkname: typeof f.name === 'string' ? f.name : '', tasks: enumTasks });
-    tasks += g.frameworkTasks(f, frameworkNames[i] ?? '', enumTasks);
+    enumeration.framework(typeof f.name === 'string' ? f.name : '');
+    tasks += g.frameworkTasks(f, frameworkNames[i] ?? '', enumeration);
   });
+  // Held records released here are listed in their tasks' enumeration (after their others).
   const failOpen = b.releaseHeld();
   return {
     domain: options.domain,
@@ -78,7 +79,7 @@ export function generate(state: LazyMesosState, options: GenerateOptions): Recor
     srv: b.srv,
     ptr: b.ptr,
     leader,
-    enumeration,
+    enumeration: enumeration.finish(),
     ...(failOpen.length > 0 ? { failOpen } : {}),
     counts: { tasks, frameworks: frameworks.length, agents: agents.length },
   };
@@ -201,7 +202,7 @@ export class Generation {
       if (mips.length === 0) continue;
       if (!isLeader) {
         let added = false;
-        for (const ip of mips) added = this.b.addAddress(allMasters, ip) || added;
+        for (const ip of mips) added = this.b.addAddress(allMasters, ip) > 0 || added;
         if (!added) continue; // listed twice
       } else if (addedLeader) {
         continue;
@@ -222,7 +223,7 @@ export class Generation {
   }
 
   /** Records for the framework's running tasks on known agents; returns how many. */
-  frameworkTasks(f: LazyMesosFramework, fname: string, out: EnumerationTask[]): number {
+  frameworkTasks(f: LazyMesosFramework, fname: string, out: EnumerationBuilder): number {
     const tasks = iterableOf(f.tasks);
     let count = 0;
     let warned = false;
@@ -232,8 +233,7 @@ export class Generation {
       const agentIps = this.servedOn(task);
       if (agentIps === null) continue;
       count++;
-      const records: string[] = [];
-      out.push({ name: typeof task.name === 'string' ? task.name : '', id: task.id, records });
+      const t = out.task(typeof task.name === 'string' ? task.name : '', task.id);
       if (fname === '') {
         if (!warned) {
           this.#warn(
@@ -243,7 +243,7 @@ export class Generation {
         }
         continue;
       }
-      this.taskRecords(task, fw, agentIps, records);
+      this.taskRecords(task, fw, agentIps, out, t);
     }
     return count;
   }
@@ -254,12 +254,16 @@ export class Generation {
     return this.#agentIps.get(task.slave_id) ?? null;
   }
 
-  /** One served task's records (mesos-dns's taskRecords); `records` gets its enumeration. */
+  /**
+   * One served task's records (mesos-dns's taskRecords); `enumeration` (when given) lists them
+   * under the task it started (`taskIndex`).
+   */
   taskRecords(
     task: MesosTask,
     fw: FrameworkNames,
     agentIps: readonly ParsedIp[],
-    records: string[],
+    enumeration: EnumerationBuilder | null,
+    taskIndex = -1,
   ): void {
     const discoveryName = task.discovery?.name;
     const discovery = typeof discoveryName === 'string' && discoveryName !== '';
@@ -309,7 +313,8 @@ export class Generation {
         (m) => this.#warn(`task ${task.id}: ${m}`),
       ),
       discovery: discovery ? task : null,
-      records,
+      enumeration,
+      taskIndex,
     };
     for (const app of apps) this.#taskNamed(app, ctx);
   }
@@ -339,11 +344,10 @@ export class Generation {
     const canonical = app.label + ctx.hashAgent;
     const canonicalName = canonical + tail;
     const canonicalSlave = canonical + this.#slaveTail;
-    const records = ctx.records;
 
     for (const ip of ctx.ips) {
-      this.#shared(ctx, app.aName, ip, records);
-      this.#address(canonicalName, ip, records);
+      this.#shared(ctx, app.aName, ip);
+      this.#address(ctx, canonicalName, ip);
     }
     for (const ip of ctx.reverseIps) {
       const reverse = reverseName(ip.address);
@@ -351,20 +355,19 @@ export class Generation {
       if (reverse !== null) this.b.addPtr(reverse, canonicalName);
     }
     for (const ip of ctx.agentIps) {
-      this.#shared(ctx, app.aSlave, ip, records);
-      this.#address(canonicalSlave, ip, records);
+      this.#shared(ctx, app.aSlave, ip);
+      this.#address(ctx, canonicalSlave, ip);
     }
 
+    // The enumeration's "host" of an SRV record is its value's "target:port".
     for (const port of ctx.ports) {
       const srv = this.#srv(canonicalSlave, port);
-      // One enumeration "host" string per record, shared by its names.
-      const host = `${canonicalSlave}:${port}`;
-      this.#sharedSrv(ctx, app.tcpSlave, srv, host, records);
-      this.#sharedSrv(ctx, app.udpSlave, srv, host, records);
+      this.#sharedSrv(ctx, app.tcpSlave, srv);
+      this.#sharedSrv(ctx, app.udpSlave, srv);
       // With DiscoveryInfo, the plain names come from the discovery ports instead.
       if (ctx.discovery === null) {
-        this.#sharedSrv(ctx, app.tcpName, srv, host, records);
-        this.#sharedSrv(ctx, app.udpName, srv, host, records);
+        this.#sharedSrv(ctx, app.tcpName, srv);
+        this.#sharedSrv(ctx, app.udpName, srv);
       }
     }
     if (ctx.discovery === null) return;
@@ -379,43 +382,56 @@ export class Generation {
         continue;
       }
       const srv = this.#srv(canonicalName, number);
-      const host = `${canonicalName}:${number}`;
       const protocol = this.#spec(typeof p.protocol === 'string' ? p.protocol : '');
       const portName = this.#spec(typeof p.name === 'string' ? p.name : '');
       if (protocol !== '') {
         const name = app.prefix + '._' + protocol + '.' + ctx.fname;
-        this.#sharedSrv(ctx, name + tail, srv, host, records);
-        if (portName !== '')
-          this.#sharedSrv(ctx, '_' + portName + '.' + name + tail, srv, host, records);
+        this.#sharedSrv(ctx, name + tail, srv);
+        if (portName !== '') this.#sharedSrv(ctx, '_' + portName + '.' + name + tail, srv);
       } else {
-        this.#sharedSrv(ctx, app.tcpName, srv, host, records);
-        this.#sharedSrv(ctx, app.udpName, srv, host, records);
+        this.#sharedSrv(ctx, app.tcpName, srv);
+        this.#sharedSrv(ctx, app.udpName, srv);
         if (portName !== '') {
-          this.#sharedSrv(ctx, '_' + portName + '.' + app.tcp + tail, srv, host, records);
-          this.#sharedSrv(ctx, '_' + portName + '.' + app.udp + tail, srv, host, records);
+          this.#sharedSrv(ctx, '_' + portName + '.' + app.tcp + tail, srv);
+          this.#sharedSrv(ctx, '_' + portName + '.' + app.udp + tail, srv);
         }
       }
     }
   }
 
-  #address(name: string, ip: ParsedIp, records: string[]): void {
-    if (this.b.addAddress(name, ip)) records.push(ip.family === 4 ? 'A' : 'AAAA', name, ip.address);
-  }
-
-  #srvRecord(name: string, srv: SrvRecord, host: string, records: string[]): void {
-    if (this.b.addSrv(name, srv)) records.push('SRV', name, host);
+  /** A task's address record, listed in its enumeration when it is new. */
+  #address(ctx: TaskContext, name: string, ip: ParsedIp): void {
+    const added = this.b.addAddress(name, ip);
+    if (added > 0) ctx.enumeration?.add(ip.family === 4 ? ENUM_A : ENUM_AAAA, name, added - 1);
   }
 
   /** An address under a name the task shares with other instances (held back when unhealthy). */
-  #shared(ctx: TaskContext, name: string, ip: ParsedIp, records: string[]): void {
-    if (!ctx.unhealthy) this.#address(name, ip, records);
-    else
-      this.b.hold(name, ip, () => records.push(ip.family === 4 ? 'A' : 'AAAA', name, ip.address));
+  #shared(ctx: TaskContext, name: string, ip: ParsedIp): void {
+    if (!ctx.unhealthy) {
+      this.#address(ctx, name, ip);
+      return;
+    }
+    const { enumeration, taskIndex } = ctx;
+    const type = ip.family === 4 ? ENUM_A : ENUM_AAAA;
+    this.b.hold(
+      name,
+      ip,
+      enumeration === null ? noop : (at) => enumeration.addLate(taskIndex, type, name, at),
+    );
   }
 
-  #sharedSrv(ctx: TaskContext, name: string, srv: SrvRecord, host: string, records: string[]) {
-    if (!ctx.unhealthy) this.#srvRecord(name, srv, host, records);
-    else this.b.hold(name, srv, () => records.push('SRV', name, host));
+  #sharedSrv(ctx: TaskContext, name: string, srv: SrvRecord): void {
+    const { enumeration, taskIndex } = ctx;
+    if (!ctx.unhealthy) {
+      const added = this.b.addSrv(name, srv);
+      if (added > 0) enumeration?.add(ENUM_SRV, name, added - 1);
+      return;
+    }
+    this.b.hold(
+      name,
+      srv,
+      enumeration === null ? noop : (at) => enumeration.addLate(taskIndex, ENUM_SRV, name, at),
+    );
   }
 
   #srv(target: string, port: number): SrvRecord {
@@ -497,7 +513,9 @@ interface TaskContext {
   readonly ports: readonly number[];
   /** The task, when it has DiscoveryInfo with a name. */
   readonly discovery: MesosTask | null;
-  readonly records: string[];
+  /** Where the task's records are listed (none for records/incremental.ts), under taskIndex. */
+  readonly enumeration: EnumerationBuilder | null;
+  readonly taskIndex: number;
 }
 
 /** Lower-case with exactly one trailing dot. */

@@ -143,12 +143,13 @@ class EntrySink implements RecordSink {
   #entries: Entries = [];
   readonly #seen = new Set<string>();
 
-  addAddress(name: string, ip: ParsedIp): boolean {
-    return this.#add(ip.family === 4 ? 0 : 1, name, ip.address, ip.address);
+  // 1 for a new record: this sink keeps no positions (the model lists no enumeration).
+  addAddress(name: string, ip: ParsedIp): number {
+    return this.#add(ip.family === 4 ? 0 : 1, name, ip.address, ip.address) ? 1 : 0;
   }
 
-  addSrv(name: string, record: SrvRecord): boolean {
-    return this.#add(2, name, srvKey(record), record);
+  addSrv(name: string, record: SrvRecord): number {
+    return this.#add(2, name, srvKey(record), record) ? 1 : 0;
   }
 
   addPtr(reverse: string, target: string): boolean {
@@ -488,7 +489,7 @@ export class IncrementalRecords {
     if (fw.names.fname === '') return NO_ENTRIES;
     this.#quiet = again;
     try {
-      this.#g.taskRecords(task, fw.names, agentIps, []);
+      this.#g.taskRecords(task, fw.names, agentIps, null);
     } finally {
       this.#quiet = false;
     }

@@ -6,22 +6,27 @@ import type { SrvRecord } from './recordset.ts';
 /** Up to this many values a name is deduplicated by scanning; past it, by a Set. */
 const SCAN_LIMIT = 64;
 
-/** Where generation puts records; true when the record was new to the sink. */
+/**
+ * Where generation puts records. The add methods return 0 when the record was already there,
+ * else 1 + the position of its value under its name (a sink that does not keep positions, 1):
+ * the enumeration refers to records by name and position (enumeration.ts).
+ */
 export interface RecordSink {
-  addAddress(name: string, ip: ParsedIp): boolean;
-  addSrv(name: string, record: SrvRecord): boolean;
+  addAddress(name: string, ip: ParsedIp): number;
+  addSrv(name: string, record: SrvRecord): number;
   addPtr(reverse: string, target: string): boolean;
   /**
    * onlyHealthy: a record an unhealthy task gives a name it shares with other instances. The
    * sink serves it only while no healthy task gives the name a record of that type (fail open);
-   * `served` runs when it does (generate() lists it in the task's enumeration then).
+   * `served` runs when it does, with its value's position (generate() lists it in the task's
+   * enumeration then).
    */
-  hold(name: string, record: ParsedIp | SrvRecord, served: () => void): void;
+  hold(name: string, record: ParsedIp | SrvRecord, served: (at: number) => void): void;
 }
 
 interface Held {
   readonly record: ParsedIp | SrvRecord;
-  readonly served: () => void;
+  readonly served: (at: number) => void;
 }
 
 export function isSrv(record: ParsedIp | SrvRecord): record is SrvRecord {
@@ -41,7 +46,7 @@ export class RecordBuilder implements RecordSink {
   /** onlyHealthy: the held records of unhealthy tasks, by name. */
   readonly #held = new Map<string, Held[]>();
 
-  hold(name: string, record: ParsedIp | SrvRecord, served: () => void): void {
+  hold(name: string, record: ParsedIp | SrvRecord, served: (at: number) => void): void {
     const held = this.#held.get(name);
     if (held === undefined) this.#held.set(name, [{ record, served }]);
     else held.push({ record, served });
@@ -63,35 +68,35 @@ export class RecordBuilder implements RecordSink {
         const had = isSrv(r) ? hadSrv : r.family === 4 ? hadA : hadAAAA;
         if (had) continue;
         failOpen.add(name);
-        if (isSrv(r) ? this.addSrv(name, r) : this.addAddress(name, r)) h.served();
+        const added = isSrv(r) ? this.addSrv(name, r) : this.addAddress(name, r);
+        if (added > 0) h.served(added - 1);
       }
     }
     this.#held.clear();
     return [...failOpen].sort();
   }
 
-  /** Adds `ip` under `name` in the map of its family; false when it was already there. */
-  addAddress(name: string, ip: ParsedIp): boolean {
+  /** Adds `ip` under `name` in the map of its family; 0 when it was there, else 1 + its position. */
+  addAddress(name: string, ip: ParsedIp): number {
     const v4 = ip.family === 4;
     const map = v4 ? this.a : this.aaaa;
     const address = ip.address;
     const values = map.get(name);
     if (values === undefined) {
       map.set(name, [address]);
-      return true;
+      return 1;
     }
     const n = values.length;
     if (n < SCAN_LIMIT) {
-      for (let i = 0; i < n; i++) if (values[i] === address) return false;
+      for (let i = 0; i < n; i++) if (values[i] === address) return 0;
       if (n === SCAN_LIMIT - 1)
         (v4 ? this.#seenA : this.#seenAAAA).set(name, new Set(values).add(address));
     } else {
       const seen = (v4 ? this.#seenA : this.#seenAAAA).get(name)!;
-      if (seen.has(address)) return false;
+      if (seen.has(address)) return 0;
       seen.add(address);
     }
-    values.push(address);
-    return true;
+    return values.push(address);
   }
 
   /** Adds a PTR `reverse` → `target`; false when it was there. Few tasks share an address. */
@@ -106,19 +111,22 @@ export class RecordBuilder implements RecordSink {
     return true;
   }
 
-  /** Adds `record` under `name`; false when a record with its target and port was there. */
-  addSrv(name: string, record: SrvRecord): boolean {
+  /**
+   * Adds `record` under `name`; 0 when a record with its target and port was there, else 1 + its
+   * position.
+   */
+  addSrv(name: string, record: SrvRecord): number {
     const values = this.srv.get(name);
     if (values === undefined) {
       this.srv.set(name, [record]);
-      return true;
+      return 1;
     }
     const n = values.length;
     if (n < SCAN_LIMIT) {
       const { port, target } = record;
       for (let i = 0; i < n; i++) {
         const v = values[i]!;
-        if (v === record || (v.port === port && v.target === target)) return false;
+        if (v === record || (v.port === port && v.target === target)) return 0;
       }
       if (n === SCAN_LIMIT - 1) {
         const seen = new Set<string>();
@@ -128,11 +136,10 @@ export class RecordBuilder implements RecordSink {
     } else {
       const seen = this.#seenSrv.get(name)!;
       const key = srvKey(record);
-      if (seen.has(key)) return false;
+      if (seen.has(key)) return 0;
       seen.add(key);
     }
-    values.push(record);
-    return true;
+    return values.push(record);
   }
 }
 

@@ -9,27 +9,32 @@ export interface SrvRecord {
   readonly weight: number;
 }
 
-/** One record as mesos-dns's /v1/enumerate lists it. */
-export interface EnumerationRecord {
-  readonly name: string;
-  readonly host: string;
-  readonly rtype: 'A' | 'AAAA' | 'SRV';
-}
-
-export interface EnumerationTask {
-  readonly name: string;
-  readonly id: string;
+/**
+ * /v1/enumerate's content: every framework (raw name) with its served tasks, each with the A, AAAA
+ * and SRV records it added, in generation order. Compact: a record is a type, its name and the
+ * position of its value under that name, and its "host" is that value (an address, or an SRV
+ * value's "target:port"); once the set is packed its name is the entry index in the packed map
+ * of its type. So at 200,000 tasks it is a few typed arrays and one string (~35 MB) instead of
+ * ~190 MB of JS objects. Built by records/enumeration.ts, rendered by enumeration-json.ts.
+ */
+export interface Enumeration {
+  /** Framework names as the state gives them, in state order. */
+  readonly frameworks: readonly string[];
+  /** Framework f's tasks are [frameworkTasks[f], frameworkTasks[f + 1]). */
+  readonly frameworkTasks: Uint32Array;
+  /** Every task's name and id, one after the other. */
+  readonly text: string;
+  /** Task t's name is text [textAt[2t], textAt[2t + 1]), its id [textAt[2t + 1], textAt[2t + 2]). */
+  readonly textAt: Uint32Array;
+  /** Task t's records are [taskRecords[t], taskRecords[t + 1]). */
+  readonly taskRecords: Uint32Array;
+  /** Record r: its value's position under its name × 4 + its type (EnumerationType). */
+  readonly records: Uint32Array;
   /**
-   * The task's records as flat triples: rtype, name, host, rtype, name, host, ... One array per
-   * task instead of an object per record: at 50,000 tasks that is 550,000 fewer allocations per
-   * generation. `enumerationRecords` (enumeration-json.ts) gives them as EnumerationRecords.
+   * Record r's name: the name itself, or, once the set's A, AAAA and SRV maps are packed
+   * (packRecordSet), its entry index in the packed map of its type.
    */
-  readonly records: readonly string[];
-}
-
-export interface EnumerationFramework {
-  readonly frameworkname: string;
-  readonly tasks: readonly EnumerationTask[];
+  readonly names: readonly string[] | Uint32Array;
 }
 
 export interface RecordCounts {
@@ -70,8 +75,11 @@ export interface RecordSet {
   readonly ptr: ReadonlyMap<string, readonly string[]>;
   /** Leading master as "ip:port" ("" when unknown). */
   readonly leader: string;
-  /** Empty in sets from the load worker, which keeps it and renders /v1/enumerate when asked. */
-  readonly enumeration: readonly EnumerationFramework[];
+  /**
+   * Absent from sets that crossed from the load worker, which keeps it and renders /v1/enumerate
+   * when asked.
+   */
+  readonly enumeration?: Enumeration;
   /**
    * Empty non-terminals (records/empty-non-terminals.ts), found by the load worker. When absent
    * (sets built in code), the DNS layer finds them itself on first use.

@@ -6,6 +6,7 @@
 // channel.ts sends and receives these over a worker message port.
 import { createHash } from 'node:crypto';
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
+import { hashEnumeration } from '../records/enumeration.ts';
 import { overlay, OverlayMap } from '../records/overlay-map.ts';
 import { isPacked, PackedRecordMap, packedUnder } from '../records/packed-map.ts';
 import { recordCounts } from '../records/record-counts.ts';
@@ -394,7 +395,6 @@ export class RecordSetAssembler {
       counts: h.counts,
       ...this.#maps(),
       // The enumeration stays with the sender (the load worker renders it when asked).
-      enumeration: [],
       emptyNonTerminals: new Set(h.emptyNonTerminals),
       recordCounts: h.recordCounts,
       ...(h.serial !== undefined ? { serial: h.serial } : {}),
@@ -429,13 +429,6 @@ export function recordSetDigest(set: RecordSet): string {
     hash.update(`${line}\n`);
   }
   hash.update('#enum\n');
-  for (const framework of set.enumeration) {
-    hash.update(`F ${framework.frameworkname}\n`);
-    for (const task of framework.tasks) {
-      let line = `T ${task.id} ${task.name}`;
-      for (const field of task.records) line += ` ${field}`;
-      hash.update(`${line}\n`);
-    }
-  }
+  if (set.enumeration !== undefined) hashEnumeration(set.enumeration, (data) => hash.update(data));
   return hash.digest('hex');
 }

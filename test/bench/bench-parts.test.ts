@@ -92,7 +92,7 @@ describe('query files', () => {
   });
 
   it('refuses a record set without tasks', () => {
-    const empty = { ...set, enumeration: [] };
+    const empty = { ...set, enumeration: undefined };
     assert.throws(() => buildQuerySets(empty), /0 task A names/);
   });
 

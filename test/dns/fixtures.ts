@@ -38,7 +38,6 @@ export function makeSet(spec: SetSpec, domain = 'mesos'): RecordSet {
     srv: new Map(Object.entries(spec.srv ?? {})),
     ptr: new Map(Object.entries(spec.ptr ?? {})),
     leader: '127.0.0.1:5050',
-    enumeration: [],
     counts: { tasks: 0, frameworks: 0, agents: 0 },
   };
 }

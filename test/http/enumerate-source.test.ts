@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { it } from 'node:test';
-import { loadInfo, startHarness, testRecordSet } from './fixtures.ts';
+import { loadInfo, startHarness, testRecordSet, withoutEnumeration } from './fixtures.ts';
 
 const bytes = (text: string): Uint8Array[] => [new TextEncoder().encode(text)];
 
@@ -12,12 +12,12 @@ it('serves the enumeration from its keeper, and 503 with Retry-After when it is 
   let held: Uint8Array[] | null = bytes('{"frameworks":[{"tasks":[],"name":"kept"}]}\n');
   const h = await startHarness({ loaded: false, render: () => Promise.resolve(held) });
   try {
-    h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
+    h.store.swap(withoutEnumeration(testRecordSet()), loadInfo());
     const ok = await fetch(`${h.base}/v1/enumerate`);
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { frameworks: [{ tasks: [], name: 'kept' }] });
 
-    h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
+    h.store.swap(withoutEnumeration(testRecordSet()), loadInfo());
     held = null;
     const gone = await fetch(`${h.base}/v1/enumerate`);
     assert.equal(gone.status, 503);
@@ -40,7 +40,7 @@ it('renders the body once per record set however many clients ask at once', asyn
     },
   });
   try {
-    h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
+    h.store.swap(withoutEnumeration(testRecordSet()), loadInfo());
     const many = async () => {
       const replies = await Promise.all(
         Array.from({ length: 20 }, () => fetch(`${h.base}/v1/enumerate`)),
@@ -57,7 +57,7 @@ it('renders the body once per record set however many clients ask at once', asyn
     );
     assert.equal(renders, 1);
     // A new set: rendered once more, and only the new body is served.
-    h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
+    h.store.swap(withoutEnumeration(testRecordSet()), loadInfo());
     assert.deepEqual(
       await many(),
       new Set(['{"frameworks":[{"tasks":[],"name":"generation 2"}]}\n']),
@@ -77,7 +77,7 @@ it('sends a few bodies at once, queues a few more, and answers 503 with Retry-Af
     render: () => rendering,
   });
   try {
-    h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
+    h.store.swap(withoutEnumeration(testRecordSet()), loadInfo());
     // One holds the slot (waiting for the rendering), one waits in the queue: whichever comes
     // third is refused, and is the only one answered before the rendering ends.
     const asked = Array.from({ length: 3 }, () => fetch(`${h.base}/v1/enumerate`));
@@ -110,7 +110,7 @@ it('cuts off a client that stops reading, freeing its slot for the next', async 
     render: () => Promise.resolve(body),
   });
   try {
-    h.store.swap({ ...testRecordSet(), enumeration: [] }, loadInfo());
+    h.store.swap(withoutEnumeration(testRecordSet()), loadInfo());
     const { port, address } = h.server.address;
     const stalled = net.connect(port, address);
     stalled.on('error', () => {});

@@ -5,7 +5,8 @@ import type { Logger } from '../../src/log.ts';
 import { silentLogger } from '../../src/log.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
 import type { ApiBody } from '../../src/records/api-bodies.ts';
-import type { RecordSet } from '../../src/records/recordset.ts';
+import { ENUM_A, ENUM_SRV, EnumerationBuilder } from '../../src/records/enumeration.ts';
+import type { Enumeration, RecordSet } from '../../src/records/recordset.ts';
 import { RecordStore, type LoadInfo } from '../../src/records/store.ts';
 import { startHttpServer, type HttpLimits, type HttpServerHandle } from '../../src/http/server.ts';
 
@@ -61,27 +62,25 @@ export function testRecordSet(): RecordSet {
     ]),
     ptr: new Map([['1.0.0.10.in-addr.arpa.', ['web-abc12-s1.marathon.mesos.']]]),
     leader: '10.0.0.9:5050',
-    enumeration: [
-      {
-        frameworkname: 'marathon',
-        tasks: [
-          {
-            name: 'web',
-            id: 'web.abc12',
-            records: [
-              'A',
-              'web.marathon.mesos.',
-              '10.0.0.1',
-              'SRV',
-              '_web._tcp.marathon.mesos.',
-              `${SLAVE_TARGET}:31000`,
-            ],
-          },
-        ],
-      },
-    ],
+    enumeration: testEnumeration(),
     counts: { tasks: 1, frameworks: 1, agents: 1 },
   };
+}
+
+/** Task web.abc12 with web.marathon.mesos. A 10.0.0.1 and _web._tcp SRV `${SLAVE_TARGET}:31000`. */
+function testEnumeration(): Enumeration {
+  const e = new EnumerationBuilder();
+  e.framework('marathon');
+  e.task('web', 'web.abc12');
+  // Records are their values' positions under their names in the maps above.
+  e.add(ENUM_A, 'web.marathon.mesos.', 0);
+  e.add(ENUM_SRV, '_web._tcp.marathon.mesos.', 0);
+  return e.finish();
+}
+
+/** The set as it crosses from the load worker, which keeps the enumeration. */
+export function withoutEnumeration(set: RecordSet): RecordSet {
+  return { ...set, enumeration: undefined };
 }
 
 export function loadInfo(atMs = Date.now()): LoadInfo {

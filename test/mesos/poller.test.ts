@@ -23,7 +23,6 @@ function emptySet(leader: string): RecordSet {
     srv: new Map(),
     ptr: new Map(),
     leader,
-    enumeration: [],
     counts: { tasks: 0, frameworks: 0, agents: 0 },
   };
 }

@@ -1,34 +1,41 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { enumerationBytes } from '../../src/records/enumeration-json.ts';
-import type { EnumerationFramework } from '../../src/records/recordset.ts';
+import {
+  ENUM_A,
+  ENUM_SRV,
+  EnumerationBuilder,
+  emptyEnumeration,
+} from '../../src/records/enumeration.ts';
+import type { RecordSet, SrvRecord } from '../../src/records/recordset.ts';
 
 const text = (chunks: readonly Uint8Array[]): string => Buffer.concat(chunks).toString('utf8');
 
-const frameworks: EnumerationFramework[] = [
-  {
-    frameworkname: 'marathon',
-    tasks: [
-      {
-        name: 'web',
-        id: 'web.1',
-        records: [
-          'A',
-          'web.marathon.mesos.',
-          '10.0.0.1',
-          'SRV',
-          '_web._tcp.marathon.mesos.',
-          'web-x-s0.marathon.slave.mesos.:31000',
-        ],
-      },
-      { name: 'db', id: 'db.1', records: [] },
-    ],
-  },
-  { frameworkname: 'my "quoted" fw', tasks: [] },
-];
+const srv = (target: string, port: number): SrvRecord => ({ target, port, priority: 0, weight: 1 });
+
+function source(): Pick<RecordSet, 'a' | 'aaaa' | 'srv' | 'enumeration'> {
+  const e = new EnumerationBuilder();
+  e.framework('marathon');
+  e.task('web', 'web.1');
+  e.add(ENUM_A, 'web.marathon.mesos.', 0);
+  e.add(ENUM_SRV, '_web._tcp.marathon.mesos.', 1);
+  e.task('db', 'db.1');
+  e.framework('my "quoted" fw');
+  return {
+    a: new Map([['web.marathon.mesos.', ['10.0.0.1']]]),
+    aaaa: new Map(),
+    srv: new Map([
+      [
+        '_web._tcp.marathon.mesos.',
+        [srv('other.mesos.', 1), srv('web-x-s0.marathon.slave.mesos.', 31000)],
+      ],
+    ]),
+    enumeration: e.finish(),
+  };
+}
 
 it('renders mesos-dns enumerate JSON, split into fragments that join to the document', () => {
-  const whole = text(enumerationBytes(frameworks));
+  const whole = text(enumerationBytes(source()));
   // Byte for byte as Go's encoding/json orders the struct fields.
   assert.equal(
     whole,
@@ -38,10 +45,15 @@ it('renders mesos-dns enumerate JSON, split into fragments that join to the docu
       '{"name":"db","id":"db.1","records":[]}],"name":"marathon"},' +
       '{"tasks":[],"name":"my \\"quoted\\" fw"}]}\n',
   );
-  const small = enumerationBytes(frameworks, 16);
+  const small = enumerationBytes(source(), 16);
   // Each chunk owns its buffer (a worker transfers them), and no chunk splits a character.
   for (const c of small) assert.equal(c.byteOffset + c.byteLength, c.buffer.byteLength);
   assert.ok(small.length > 3, `expected several fragments, got ${small.length}`);
   assert.equal(text(small), whole);
-  assert.equal(text(enumerationBytes([])), '{"frameworks":[]}\n');
+  const none = { a: new Map(), aaaa: new Map(), srv: new Map() };
+  assert.equal(text(enumerationBytes(none)), '{"frameworks":[]}\n');
+  assert.equal(
+    text(enumerationBytes({ ...none, enumeration: emptyEnumeration() })),
+    '{"frameworks":[]}\n',
+  );
 });

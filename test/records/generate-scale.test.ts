@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MesosFramework, MesosState, MesosTask } from '../../src/state/types.ts';
+import { enumerationFrameworks } from '../../src/records/enumeration-json.ts';
 import { generate } from '../../src/records/generate.ts';
 import { taskHash } from '../../src/records/task-hash.ts';
 
@@ -84,7 +85,7 @@ describe('generate: 50,000 tasks', () => {
       '172.16.17.5',
     ]);
     assert.equal(
-      set.enumeration.reduce((n, f) => n + f.tasks.length, 0),
+      enumerationFrameworks(set).reduce((n, f) => n + f.tasks.length, 0),
       APPS * INSTANCES,
     );
   });

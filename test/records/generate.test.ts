@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { IP_SOURCES } from '../../src/config/schema.ts';
 import type { IPSource } from '../../src/config/types.ts';
 import type { MesosState } from '../../src/state/types.ts';
-import { enumerationRecords } from '../../src/records/enumeration-json.ts';
+import { enumerationFrameworks } from '../../src/records/enumeration-json.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
 import { taskHash } from '../../src/records/task-hash.ts';
@@ -439,7 +439,7 @@ describe('generate: enumeration', () => {
 
   it('lists every framework (raw name) and each running task with the records it added', () => {
     assert.deepEqual(
-      set.enumeration.map((f) => [f.frameworkname, f.tasks.length]),
+      enumerationFrameworks(set).map((f) => [f.frameworkname, f.tasks.length]),
       [
         ['marathon', 8],
         ['Chronos With Spaces 2.0.1', 2],
@@ -447,7 +447,7 @@ describe('generate: enumeration', () => {
         ['spark', 0],
       ],
     );
-    const web1 = set.enumeration[0]!.tasks[0]!;
+    const web1 = enumerationFrameworks(set)[0]!.tasks[0]!;
     assert.equal(web1.id, WEB1);
     assert.equal(web1.name, 'web');
     const c = canon('web', WEB1, 's0');
@@ -462,7 +462,7 @@ describe('generate: enumeration', () => {
         host: `${c}.marathon.slave.mesos.:${port}`,
         rtype: 'SRV' as const,
       }));
-    assert.deepEqual(enumerationRecords(web1), [
+    assert.deepEqual(web1.records, [
       { name: 'web.marathon.mesos.', host: '172.17.0.2', rtype: 'A' },
       { name: `${c}.marathon.mesos.`, host: '172.17.0.2', rtype: 'A' },
       { name: 'web.marathon.slave.mesos.', host: '10.0.1.10', rtype: 'A' },
@@ -470,17 +470,13 @@ describe('generate: enumeration', () => {
       ...srvFor(31000),
       ...srvFor(31001),
     ]);
-    const api = set.enumeration[0]!.tasks.find((t) => t.id === API)!;
+    const api = enumerationFrameworks(set)[0]!.tasks.find((t) => t.id === API)!;
     assert.equal(api.name, 'api-server');
-    const httpSrv = enumerationRecords(api).find(
-      (r) => r.name === '_http._api._tcp.marathon.mesos.',
-    );
+    const httpSrv = api.records.find((r) => r.name === '_http._api._tcp.marathon.mesos.');
     assert.equal(httpSrv?.rtype, 'SRV');
     assert.equal(httpSrv.host, `${canon('api', API, 's0')}.marathon.mesos.:8080`);
-    const toy = set.enumeration[0]!.tasks.find((t) => t.id === TOY)!;
-    assert.ok(
-      enumerationRecords(toy).some((r) => r.rtype === 'AAAA' && r.host === 'fd01:b::1:8000:2'),
-    );
+    const toy = enumerationFrameworks(set)[0]!.tasks.find((t) => t.id === TOY)!;
+    assert.ok(toy.records.some((r) => r.rtype === 'AAAA' && r.host === 'fd01:b::1:8000:2'));
   });
 
   it('a record another task already added is not listed again (mesos-dns insertTaskRR)', () => {
@@ -502,10 +498,10 @@ describe('generate: enumeration', () => {
       ],
     };
     const set2 = generate(s, options({ ipSources: ['host'] }));
-    const [t1, t2] = set2.enumeration[0]!.tasks;
-    assert.equal(enumerationRecords(t1!).length, 4);
+    const [t1, t2] = enumerationFrameworks(set2)[0]!.tasks;
+    assert.equal(t1!.records.length, 4);
     assert.deepEqual(
-      enumerationRecords(t2!).map((r) => r.name),
+      t2!.records.map((r) => r.name),
       [
         `db-${taskHash('db.2')}-s1.marathon.mesos.`,
         `db-${taskHash('db.2')}-s1.marathon.slave.mesos.`,
@@ -575,6 +571,6 @@ describe('generate: bad input', () => {
     assert.deepEqual([...set.aaaa.keys()], ['ns1.mesos.']);
     assert.equal(set.srv.size, 0);
     assert.deepEqual(set.counts, { tasks: 0, frameworks: 0, agents: 0 });
-    assert.deepEqual(set.enumeration, []);
+    assert.deepEqual(enumerationFrameworks(set), []);
   });
 });

@@ -16,7 +16,6 @@ function set(): RecordSet {
     srv: new Map(),
     ptr: new Map(),
     leader: '10.0.0.1:5050',
-    enumeration: [],
     counts: { tasks: 0, frameworks: 0, agents: 0 },
   };
 }

@@ -57,7 +57,7 @@ describe('stream mode: events', () => {
     const polled = await polledRecords(config, sim.address);
     const res = await fetch(`http://127.0.0.1:${server.http!.port}/v1/enumerate`);
     assert.equal(res.status, 200);
-    assert.equal(await res.text(), Buffer.concat(enumerationBytes(polled.enumeration)).toString());
+    assert.equal(await res.text(), Buffer.concat(enumerationBytes(polled)).toString());
   });
 
   it('TASK_ADDED and TASK_UPDATED (running → killed) reach the DNS answers', async () => {

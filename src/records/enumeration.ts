@@ -1,0 +1,221 @@
+// Builds the compact /v1/enumerate content (recordset.ts `Enumeration`) during generation: a
+// record is its type, its name and the position of its value under that name (what RecordSink's
+// add methods return), so no "host" string is made per record and no array per task. Once the
+// set is packed the names become entry indices (`indexEnumeration`), and the enumeration is typed
+// arrays and one string. enumeration-json.ts renders it against the set's maps.
+import type { Enumeration } from './recordset.ts';
+
+/** A record's type in `Enumeration.records`, also the index of its map in [a, aaaa, srv]. */
+export type EnumerationType = 0 | 1 | 2;
+export const ENUM_A = 0;
+export const ENUM_AAAA = 1;
+export const ENUM_SRV = 2;
+/** By EnumerationType: the rtype /v1/enumerate shows. */
+export const ENUM_RTYPES = ['A', 'AAAA', 'SRV'] as const;
+
+/** A Uint32Array that grows as values are pushed. */
+class Uint32List {
+  #a = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.#a.length) {
+      const grown = new Uint32Array(this.#a.length * 2);
+      grown.set(this.#a);
+      this.#a = grown;
+    }
+    this.#a[this.length++] = value;
+  }
+
+  at(i: number): number {
+    return this.#a[i]!;
+  }
+
+  /** The values, in an array of their exact size. */
+  finish(): Uint32Array {
+    return this.#a.slice(0, this.length);
+  }
+}
+
+/** Task names and ids are joined this many at a time (join makes one flat string of them). */
+const TEXT_BATCH = 4096;
+
+/**
+ * One generation's enumeration: `framework`, then `task` for each of its served tasks, each
+ * followed by `add` for its records; `addLate` for records of any task that come after all tasks
+ * (onlyHealthy's held records, released fail-open); then `finish`.
+ */
+export class EnumerationBuilder {
+  readonly #frameworks: string[] = [];
+  readonly #frameworkTasks = new Uint32List();
+  readonly #textParts: string[] = [];
+  #textBatch: string[] = [];
+  #textLength = 0;
+  readonly #textAt = new Uint32List();
+  readonly #taskRecords = new Uint32List();
+  readonly #records = new Uint32List();
+  readonly #names: string[] = [];
+  #tasks = 0;
+  // addLate's records, in the order they came: task, record code, name.
+  readonly #late: number[] = [];
+  readonly #lateNames: string[] = [];
+
+  constructor() {
+    this.#textAt.push(0);
+  }
+
+  framework(name: string): void {
+    this.#frameworks.push(name);
+    this.#frameworkTasks.push(this.#tasks);
+  }
+
+  /** Starts a task of the last framework; its records follow. Returns its index. */
+  task(name: string, id: string): number {
+    const batch = this.#textBatch;
+    batch.push(name, id);
+    this.#textLength += name.length;
+    this.#textAt.push(this.#textLength);
+    this.#textLength += id.length;
+    this.#textAt.push(this.#textLength);
+    if (batch.length >= TEXT_BATCH) {
+      this.#textParts.push(batch.join(''));
+      this.#textBatch = [];
+    }
+    this.#taskRecords.push(this.#records.length);
+    return this.#tasks++;
+  }
+
+  /** A record of the current task: `at` is its value's position under `name`. */
+  add(type: EnumerationType, name: string, at: number): void {
+    this.#records.push(at * 4 + type);
+    this.#names.push(name);
+  }
+
+  /** A record of task `task` that came after all tasks; listed after the task's others. */
+  addLate(task: number, type: EnumerationType, name: string, at: number): void {
+    this.#late.push(task, at * 4 + type);
+    this.#lateNames.push(name);
+  }
+
+  finish(): Enumeration {
+    this.#textParts.push(this.#textBatch.join(''));
+    this.#textBatch = [];
+    this.#taskRecords.push(this.#records.length);
+    this.#frameworkTasks.push(this.#tasks);
+    const text = this.#textParts.join('');
+    this.#textParts.length = 0;
+    const base = {
+      frameworks: this.#frameworks,
+      frameworkTasks: this.#frameworkTasks.finish(),
+      text,
+      textAt: this.#textAt.finish(),
+    };
+    if (this.#lateNames.length === 0) {
+      return {
+        ...base,
+        taskRecords: this.#taskRecords.finish(),
+        records: this.#records.finish(),
+        names: this.#names,
+      };
+    }
+    return { ...base, ...this.#withLate() };
+  }
+
+  /** Every task's records followed by its late ones (in the order they came). */
+  #withLate(): Pick<Enumeration, 'taskRecords' | 'records'> & { names: string[] } {
+    const tasks = this.#tasks;
+    const late = this.#late;
+    const lateCount = this.#lateNames.length;
+    // Late records grouped by task, stable: a counting sort.
+    const lateStart = new Uint32Array(tasks + 1);
+    for (let i = 0; i < lateCount; i++) lateStart[late[2 * i]! + 1]!++;
+    for (let t = 0; t < tasks; t++) lateStart[t + 1]! += lateStart[t]!;
+    const lateOrder = new Uint32Array(lateCount);
+    const fill = lateStart.slice(0, tasks);
+    for (let i = 0; i < lateCount; i++) lateOrder[fill[late[2 * i]!]!++] = i;
+
+    const total = this.#records.length + lateCount;
+    const taskRecords = new Uint32Array(tasks + 1);
+    const records = new Uint32Array(total);
+    const names: string[] = [];
+    let r = 0;
+    for (let t = 0; t < tasks; t++) {
+      taskRecords[t] = r;
+      for (let i = this.#taskRecords.at(t), end = this.#taskRecords.at(t + 1); i < end; i++) {
+        records[r++] = this.#records.at(i);
+        names.push(this.#names[i]!);
+      }
+      for (let k = lateStart[t]!; k < lateStart[t + 1]!; k++) {
+        const i = lateOrder[k]!;
+        records[r++] = late[2 * i + 1]!;
+        names.push(this.#lateNames[i]!);
+      }
+    }
+    taskRecords[tasks] = r;
+    return { taskRecords, records, names };
+  }
+}
+
+/** An enumeration of no frameworks. */
+export function emptyEnumeration(): Enumeration {
+  return new EnumerationBuilder().finish();
+}
+
+/** Record r's type. */
+export function recordType(en: Enumeration, r: number): EnumerationType {
+  return (en.records[r]! & 3) as EnumerationType;
+}
+
+/** Record r's value position under its name. */
+export function recordPosition(en: Enumeration, r: number): number {
+  return en.records[r]! >>> 2;
+}
+
+/**
+ * `en` with its record names as entry indices, given where each name is (`indexOf`: the entry
+ * index of `name` in the packed map of `type`, or -1). Unchanged when they already are.
+ */
+export function indexEnumeration(
+  en: Enumeration,
+  indexOf: (type: EnumerationType, name: string) => number,
+): Enumeration {
+  const names = en.names;
+  if (names instanceof Uint32Array) return en;
+  const entries = new Uint32Array(names.length);
+  for (let r = 0; r < names.length; r++) {
+    const e = indexOf(recordType(en, r), names[r]!);
+    if (e < 0) throw new Error(`enumeration record ${names[r]} is not in its map`);
+    entries[r] = e;
+  }
+  return { ...en, names: entries };
+}
+
+const bytesOf = (a: Uint32Array): Uint8Array =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/**
+ * Feeds everything `en` holds to a digest (`update`): the same enumeration, in the same form,
+ * gives the same sequence. Entry indices stand for names only together with the maps' bytes.
+ */
+export function hashEnumeration(
+  en: Enumeration,
+  update: (data: string | Uint8Array) => void,
+): void {
+  update(`F ${en.frameworks.length} ${JSON.stringify(en.frameworks)}\n`);
+  update(bytesOf(en.frameworkTasks));
+  update(`T ${en.textAt.length}\n`);
+  update(en.text);
+  update(bytesOf(en.textAt));
+  update(`R ${en.records.length}\n`);
+  update(bytesOf(en.taskRecords));
+  update(bytesOf(en.records));
+  if (en.names instanceof Uint32Array) {
+    update('E\n');
+    update(bytesOf(en.names));
+  } else {
+    update('N\n');
+    for (let i = 0; i < en.names.length; i += 4096) {
+      update(en.names.slice(i, i + 4096).join('\n') + '\n');
+    }
+  }
+}

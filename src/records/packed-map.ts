@@ -20,11 +20,10 @@
 // with anything else is refused (PackError) and stays a JS Map.
 import { hashBytes, hashString } from '../hash.ts';
 import { findEmptyNonTerminals } from './empty-non-terminals.ts';
-import { indexEnumeration } from './enumeration.ts';
 import { OverlayMap } from './overlay-map.ts';
 import { ReadonlyMapBase } from './readonly-map-base.ts';
 import { recordCounts } from './record-counts.ts';
-import type { Enumeration, RecordSet, SrvRecord } from './recordset.ts';
+import type { RecordSet, SrvRecord } from './recordset.ts';
 
 const MAGIC = 0x504b4d31;
 const HEADER_INTS = 8;
@@ -386,37 +385,15 @@ export function packRecordSet(set: RecordSet): RecordSet {
   // carries them).
   const emptyNonTerminals = set.emptyNonTerminals ?? new Set(findEmptyNonTerminals(set));
   const counts = recordCounts(set);
-  const a = packOr(set.a, (m) => PackedRecordMap.packText(m));
-  const aaaa = packOr(set.aaaa, (m) => PackedRecordMap.packText(m));
-  const srv = packOr(set.srv, (m) => PackedRecordMap.packSrv(m));
   return {
     ...set,
-    a,
-    aaaa,
-    srv,
+    a: packOr(set.a, (m) => PackedRecordMap.packText(m)),
+    aaaa: packOr(set.aaaa, (m) => PackedRecordMap.packText(m)),
+    srv: packOr(set.srv, (m) => PackedRecordMap.packSrv(m)),
     ptr: packOr(set.ptr, (m) => PackedRecordMap.packText(m)),
-    ...(set.enumeration === undefined
-      ? {}
-      : { enumeration: indexedEnumeration(set.enumeration, [a, aaaa, srv]) }),
     emptyNonTerminals,
     recordCounts: counts,
   };
-}
-
-/**
- * The enumeration with its record names as entry indices in the packed maps (enumeration.ts),
- * the strings dropped; as it is when a map could not be packed (it renders from the JS map).
- */
-function indexedEnumeration(
-  en: Enumeration,
-  maps: readonly ReadonlyMap<string, unknown>[],
-): Enumeration {
-  const packed: PackedRecordMap<readonly string[] | readonly SrvRecord[]>[] = [];
-  for (const map of maps) {
-    if (!isPacked(map)) return en;
-    packed.push(map);
-  }
-  return indexEnumeration(en, (type, name) => packed[type]!.indexOf(name));
 }
 
 /** The packed map under `map`: itself, or an overlay's base (overlay-map.ts); else null. */

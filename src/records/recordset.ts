@@ -32,7 +32,7 @@ export interface Enumeration {
   readonly records: Uint32Array;
   /**
    * Record r's name: the name itself, or, once the set's A, AAAA and SRV maps are packed
-   * (packRecordSet), its entry index in the packed map of its type.
+   * (withIndexedEnumeration), its entry index in the packed map of its type.
    */
   readonly names: readonly string[] | Uint32Array;
 }

@@ -92,6 +92,8 @@ const out = {
   firstBatchS: +((doneAt - started) / 1000).toFixed(2),
   builtCpuS: +builtCpu.toFixed(2),
   modelMB: +(used / 1e6).toFixed(1),
+  // The packed records (records/packed-map.ts) the model keeps, outside the JS heap.
+  arrayBuffersMB: +(process.memoryUsage().arrayBuffers / 1e6).toFixed(1),
   bytesPerTask: Math.round(used / tasks),
   rssMB: Math.round(process.memoryUsage().rss / 1e6),
   peakRssMB: peakRssMb(),

@@ -634,6 +634,8 @@ export class StreamFollower {
     tasks.length = 0;
     this.#carryRecovered(old, engine, recovered);
     engine.takeChanges();
+    // Its records packed (the bytes that go to the serving threads); their JS values go.
+    engine.rebase();
     this.#hooks.snapshotBuilt?.();
 
     const oldSet = old !== null && this.#receiverHas ? this.#setOf(old) : null;
@@ -832,7 +834,7 @@ export class StreamFollower {
     if (snapshot === null && !this.#hasPending() && this.#receiverHas) return;
     const started = performance.now();
     const changes = engine.takeChanges();
-    const set = this.#setOf(engine);
+    let set = this.#setOf(engine);
     const names = set.a.size + set.aaaa.size + set.srv.size + set.ptr.size;
     let delta: RecordDelta | undefined;
     if (snapshot !== null) {
@@ -857,6 +859,12 @@ export class StreamFollower {
       this.#pendingEvents = 0;
       this.#statusTimes = [];
       return;
+    }
+    if (delta === undefined && engine.overlaid > 0) {
+      // A whole set goes as packed buffers: the records are packed again with the changes
+      // since, and the engine keeps the new buffers the receiver will serve.
+      engine.rebase();
+      set = this.#setOf(engine);
     }
     this.#overlaid = delta === undefined ? 0 : this.#overlaid + delta.size;
     this.#sentFailOpen = failOpen;

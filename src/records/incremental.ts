@@ -6,7 +6,12 @@
 // records are not stored but computed again from the task when it changes or goes.
 // The values under a name are the same set generate() gives for the same state; their order
 // is the order contributions arrived in. onlyHealthy's held records (an unhealthy task's under a
-// shared name) are counted apart and published only while a name's type has no healthy one. Pure: no I/O; host names come resolved in
+// shared name) are counted apart and published only while a name's type has no healthy one.
+// What is kept between changes is the published records, packed once `rebase` is called
+// (records/packed-map.ts: the bytes the serving threads share, off the JS heap) with the names
+// changed since in a small overlay, and counters only for the records that have them (two
+// contributors, or held); a name's values are unpacked into a working slot only while an entity
+// that contributes to it changes. Pure: no I/O; host names come resolved in
 // `options.resolvedHosts` (a Map the caller may extend before applying an entity that needs it).
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../state/types.ts';
 import {
@@ -17,6 +22,8 @@ import {
 } from './generate.ts';
 import type { ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952 } from './labels.ts';
+import { OverlayMap } from './overlay-map.ts';
+import { PackError, PackedRecordMap } from './packed-map.ts';
 import { isSrv, type RecordSink } from './record-builder.ts';
 import type { RecordCounts, RecordDelta, SrvRecord } from './recordset.ts';
 
@@ -66,8 +73,54 @@ type Slot = Element | readonly Element[] | Map<string, Element>;
 /** Values a name keeps in an array, searched in turn; past this, a Map. */
 const FEW = 8;
 
-/** Owner name → its values. */
-type ValueMap = Map<string, Slot>;
+/** Owner name → its values (null: none left), for the names touched since takeChanges. */
+type WorkMap = Map<string, Slot | null>;
+
+/**
+ * A record type's published names: a base (packed by `rebase`) and the names changed or removed
+ * since, which a RecordSet sees as an OverlayMap on the base.
+ */
+class Published<V> {
+  base: ReadonlyMap<string, V> = new Map<string, V>();
+  readonly changed = new Map<string, V>();
+  /** Names of the base that are gone (never also in changed). */
+  readonly removed = new Set<string>();
+  size = 0;
+
+  get(name: string): V | undefined {
+    const value = this.changed.get(name);
+    if (value !== undefined) return value;
+    return this.removed.has(name) ? undefined : this.base.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.changed.has(name) || (!this.removed.has(name) && this.base.has(name));
+  }
+
+  set(name: string, value: V): void {
+    if (!this.has(name)) this.size++;
+    this.changed.set(name, value);
+    this.removed.delete(name);
+  }
+
+  delete(name: string): void {
+    if (!this.has(name)) return;
+    this.size--;
+    this.changed.delete(name);
+    if (this.base.has(name)) this.removed.add(name);
+  }
+
+  /** The names as a map, as of now: the base itself when nothing changed since it was made. */
+  view(): ReadonlyMap<string, V> {
+    if (this.changed.size === 0 && this.removed.size === 0) return this.base;
+    return new OverlayMap(this.base, this.changed, this.removed, this.size);
+  }
+
+  /** Names changed or removed since the base was made. */
+  get overlaid(): number {
+    return this.changed.size + this.removed.size;
+  }
+}
 
 function srvKey(record: SrvRecord): string {
   return `${record.port} ${record.target}`;
@@ -87,6 +140,22 @@ function sameRecord(kind: number, a: string | SrvRecord, b: string | SrvRecord):
   const x = a as SrvRecord;
   const y = b as SrvRecord;
   return x.port === y.port && x.target === y.target;
+}
+
+/** Same published values, SRV records compared by their fields (a packed base decodes anew). */
+function sameValues(kind: number, a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (kind !== 2) return false;
+    const s = x as SrvRecord;
+    const t = y as SrvRecord;
+    if (s.target !== t.target || s.port !== t.port) return false;
+    if (s.priority !== t.priority || s.weight !== t.weight) return false;
+  }
+  return true;
 }
 
 function isMany(slot: Slot): slot is Map<string, Element> {
@@ -205,24 +274,25 @@ export class IncrementalRecords {
   #quiet = false;
   /** Contributions by source: "F<id>", "A<id>", "M" (masters). Tasks' are computed. */
   readonly #sources = new Map<string, Entries>();
-  readonly #values: [ValueMap, ValueMap, ValueMap, ValueMap] = [
-    valueMap(),
-    valueMap(),
-    valueMap(),
-    valueMap(),
+  /** Per kind, the names touched since takeChanges with their values (a working copy). */
+  readonly #work: readonly WorkMap[] = [new Map(), new Map(), new Map(), new Map()];
+  /**
+   * Per kind, the values with counters (two contributors, or held) of each name that has any,
+   * as of the last takeChanges; every other published value has one ordinary contributor.
+   */
+  readonly #counted: readonly Map<string, Counted[]>[] = [
+    new Map(),
+    new Map(),
+    new Map(),
+    new Map(),
   ];
-  /** The published maps: what a RecordSet built from this serves. */
-  readonly a = new Map<string, readonly string[]>();
-  readonly aaaa = new Map<string, readonly string[]>();
-  readonly srv = new Map<string, readonly SrvRecord[]>();
-  readonly ptr = new Map<string, readonly string[]>();
-  readonly #published: readonly Map<string, readonly unknown[]>[] = [
-    this.a,
-    this.aaaa,
-    this.srv,
-    this.ptr,
+  /** The published records: what a RecordSet built from this serves. */
+  readonly #published: readonly Published<readonly unknown[]>[] = [
+    new Published(),
+    new Published(),
+    new Published(),
+    new Published(),
   ];
-  readonly #touched: readonly Set<string>[] = [new Set(), new Set(), new Set(), new Set()];
   /** onlyHealthy: per kind, the names published from held records only (failing open). */
   readonly #failOpen: readonly Set<string>[] = [new Set(), new Set(), new Set(), new Set()];
   /** Owner names under each proper ancestor below the apex (empty non-terminals). */
@@ -253,6 +323,58 @@ export class IncrementalRecords {
     );
     this.#spec = options.enforceRFC952 ? rfc952 : rfc1123;
     this.#applyMasters();
+  }
+
+  /**
+   * The published maps as of now (take them again after takeChanges or rebase): the packed
+   * base, or an overlay of the names changed since on it.
+   */
+  get a(): ReadonlyMap<string, readonly string[]> {
+    return this.#published[0]!.view() as ReadonlyMap<string, readonly string[]>;
+  }
+
+  get aaaa(): ReadonlyMap<string, readonly string[]> {
+    return this.#published[1]!.view() as ReadonlyMap<string, readonly string[]>;
+  }
+
+  get srv(): ReadonlyMap<string, readonly SrvRecord[]> {
+    return this.#published[2]!.view() as ReadonlyMap<string, readonly SrvRecord[]>;
+  }
+
+  get ptr(): ReadonlyMap<string, readonly string[]> {
+    return this.#published[3]!.view() as ReadonlyMap<string, readonly string[]>;
+  }
+
+  /** Names changed or removed since the last rebase, over all types. */
+  get overlaid(): number {
+    let n = 0;
+    for (const p of this.#published) n += p.overlaid;
+    return n;
+  }
+
+  /**
+   * Packs the published records (records/packed-map.ts) and starts a new overlay on them: the
+   * JS values of the names changed since go. A type with a name or value that cannot be packed
+   * (not ASCII) keeps a JS Map instead.
+   */
+  rebase(): void {
+    this.#published.forEach((p, kind) => {
+      if (p.overlaid === 0) return;
+      const view = p.view();
+      let base: ReadonlyMap<string, readonly unknown[]>;
+      try {
+        base =
+          kind === 2
+            ? PackedRecordMap.packSrv(view as ReadonlyMap<string, readonly SrvRecord[]>)
+            : PackedRecordMap.packText(view as ReadonlyMap<string, readonly string[]>);
+      } catch (error) {
+        if (!(error instanceof PackError)) throw error;
+        base = new Map(view);
+      }
+      p.base = base;
+      p.changed.clear();
+      p.removed.clear();
+    });
   }
 
   /** Leading master "ip:port" ("" when unknown), as generate() gives it. */
@@ -404,20 +526,22 @@ export class IncrementalRecords {
     let size = 0;
     for (const kind of KINDS) {
       const published = this.#published[kind]!;
-      const values = this.#values[kind];
+      const work = this.#work[kind]!;
+      const counted = this.#counted[kind]!;
       const kindName = KIND_NAMES[kind];
       const failOpen = this.#failOpen[kind]!;
-      for (const name of this.#touched[kind]!) {
-        const slot = values.get(name);
+      for (const [name, slot] of work) {
         const before = published.get(name);
-        let now: readonly unknown[] = slot === undefined ? [] : servedValues(slot, false);
+        let now: readonly unknown[] = slot === null ? [] : servedValues(slot, false);
         // Fail open: only unhealthy tasks stand behind this name's records of this type.
-        if (now.length === 0 && slot !== undefined) {
+        if (now.length === 0 && slot !== null) {
           now = servedValues(slot, true);
           if (now.length > 0) failOpen.add(name);
         } else failOpen.delete(name);
+        const counters = slot === null ? [] : countedOf(slot);
+        if (counters.length > 0) counted.set(name, counters);
+        else counted.delete(name);
         if (now.length === 0) {
-          values.delete(name);
           if (before === undefined) continue;
           published.delete(name);
           this.#recordCounts[kind]! -= before.length;
@@ -426,18 +550,14 @@ export class IncrementalRecords {
           size++;
           continue;
         }
-        if (before !== undefined && sameValues(before, now)) {
-          // A slot array equal to the published one (counts that went up and back) shares it.
-          if (now === slot && before !== slot) values.set(name, before as readonly Element[]);
-          continue;
-        }
+        if (before !== undefined && sameValues(kind, before, now)) continue;
         if (before === undefined) this.#ownerAdded(name, kind);
         this.#recordCounts[kind]! += now.length - (before?.length ?? 0);
         published.set(name, now);
         changed[kindName].push([name, now]);
         size++;
       }
-      this.#touched[kind]!.clear();
+      work.clear();
     }
     return { changed, removed, size };
   }
@@ -536,60 +656,74 @@ export class IncrementalRecords {
     }
   }
 
+  /**
+   * The values of `name` (undefined: none), loaded into the working copy on first touch since
+   * takeChanges: its published values, with the counters of those that have them, and its held
+   * values that are not published.
+   */
+  #slot(kind: Kind, name: string): Slot | undefined {
+    const work = this.#work[kind]!;
+    const known = work.get(name);
+    if (known !== undefined) return known ?? undefined;
+    const published = this.#published[kind]!.get(name) as
+      readonly (string | SrvRecord)[] | undefined;
+    const counted = this.#counted[kind]!.get(name);
+    let slot: Slot | undefined;
+    if (published !== undefined || counted !== undefined) {
+      const elements: Element[] = [];
+      for (const value of published ?? []) {
+        elements.push(counted?.find((c) => sameRecord(kind, c.value, value)) ?? value);
+      }
+      for (const c of counted ?? []) if (!elements.includes(c)) elements.push(c);
+      slot = fromElements(kind, elements);
+    }
+    work.set(name, slot ?? null);
+    return slot;
+  }
+
   #hold(code: number, name: string, value: string | SrvRecord): void {
     const kind = (code & 3) as Kind;
     const held = (code & HELD) !== 0;
-    const values = this.#values[kind];
-    const slot = values.get(name);
+    const work = this.#work[kind]!;
+    const slot = this.#slot(kind, name);
     const e = lookup(kind, slot, value);
     if (e === undefined) {
       const next = added(kind, slot, held ? new Counted(value, 0, 1) : value);
-      if (next !== slot) values.set(name, next);
-      this.#touched[kind]!.add(name);
+      if (next !== slot) work.set(name, next);
       return;
     }
     let c: Counted;
     if (e instanceof Counted) c = e;
     else {
       c = new Counted(e, 1, 0);
-      values.set(name, replaced(kind, slot!, e, c));
+      work.set(name, replaced(kind, slot!, e, c));
     }
-    if (held) {
-      c.held++;
-      if (c.held === 1 && c.count === 0) this.#touched[kind]!.add(name);
-    } else {
-      c.count++;
-      // A healthy contribution may end a fail-open or displace held values.
-      if (c.count === 1) this.#touched[kind]!.add(name);
-    }
+    if (held) c.held++;
+    else c.count++;
   }
 
   #release(code: number, name: string, value: string | SrvRecord): void {
     const kind = (code & 3) as Kind;
     const held = (code & HELD) !== 0;
-    const values = this.#values[kind];
-    const slot = values.get(name);
+    const work = this.#work[kind]!;
+    const slot = this.#slot(kind, name);
     const e = lookup(kind, slot, value);
     if (slot === undefined || e === undefined) return;
     const count = (e instanceof Counted ? e.count : 1) - (held ? 0 : 1);
     const heldNow = (e instanceof Counted ? e.held : 0) - (held ? 1 : 0);
     if (count <= 0 && heldNow <= 0) {
       const next = without(kind, slot, e);
-      if (next === undefined) values.delete(name);
-      else if (next !== slot) values.set(name, next);
-      this.#touched[kind]!.add(name);
+      if (next !== slot) work.set(name, next ?? null);
       return;
     }
     if (count === 1 && heldNow === 0) {
       // Back to one ordinary contribution: kept as the value itself.
       const next = replaced(kind, slot, e, valueOf(e));
-      if (next !== slot) values.set(name, next);
+      if (next !== slot) work.set(name, next);
     } else {
-      const c = e as Counted;
-      c.count = count;
-      c.held = heldNow;
+      // A copy: the counted list of the last takeChanges may hold this one.
+      work.set(name, replaced(kind, slot, e, new Counted((e as Counted).value, count, heldNow)));
     }
-    if (!held && count === 0) this.#touched[kind]!.add(name);
   }
 
   /** Some published map other than `kind`'s holds this name. */
@@ -623,14 +757,22 @@ export class IncrementalRecords {
   }
 }
 
-function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** A slot holding `elements` (at least one), in their order. */
+function fromElements(kind: number, elements: readonly Element[]): Slot {
+  if (elements.length === 1) return elements[0]!;
+  if (elements.length <= FEW) return elements;
+  const many = new Map<string, Element>();
+  for (const e of elements) many.set(keyOf(kind, valueOf(e)), e);
+  return many;
 }
 
-function valueMap(): ValueMap {
-  return new Map<string, Slot>();
+/** The elements of a slot that have counters. */
+function countedOf(slot: Slot): Counted[] {
+  if (slot instanceof Counted) return [slot];
+  if (!isMany(slot) && !isFew(slot)) return [];
+  const out: Counted[] = [];
+  for (const e of isMany(slot) ? slot.values() : slot) if (e instanceof Counted) out.push(e);
+  return out;
 }
 
 /**

@@ -14,18 +14,22 @@ export class OverlayMap<V> extends ReadonlyMapBase<V> {
   readonly removed: ReadonlySet<string>;
   readonly size: number;
 
+  /** `size`: the number of names, when the caller keeps it (else counted here). */
   constructor(
     base: ReadonlyMap<string, V>,
     changed: ReadonlyMap<string, V>,
     removed: ReadonlySet<string>,
+    size?: number,
   ) {
     super();
     this.base = base;
     this.changed = changed;
     this.removed = removed;
-    let size = base.size;
-    for (const name of changed.keys()) if (!base.has(name)) size++;
-    for (const name of removed) if (base.has(name)) size--;
+    if (size === undefined) {
+      size = base.size;
+      for (const name of changed.keys()) if (!base.has(name)) size++;
+      for (const name of removed) if (base.has(name)) size--;
+    }
     this.size = size;
   }
 

@@ -224,54 +224,57 @@ describe('IncrementalRecords (stream mode): onlyHealthy and ptr as generate() gi
     { id: 'api.1', name: 'api', containerIps: ['172.17.0.9'], ports: [[31009, 31009]] },
   ];
 
-  it('follows health flips task by task, fail open included, and its deltas say so', () => {
-    const engine = new IncrementalRecords(opts());
-    const s = state(specs);
-    engine.setLeader(s.leader);
-    for (const agent of s.slaves ?? []) engine.setAgent(agent);
-    const framework = s.frameworks![0]!;
-    engine.setFramework(framework);
-    for (const t of framework.tasks ?? []) engine.setTask(t);
-    engine.takeChanges();
-    const check = (what: string): void => {
-      const full = generate(s, opts());
-      assert.deepEqual(sorted(engine), sorted(full), what);
-      assert.deepEqual(engine.failOpen(), full.failOpen ?? [], `${what}: fail-open names`);
-    };
-    check('all healthy');
-    assert.ok(engine.ptr.has('2.0.17.172.in-addr.arpa.'));
-
-    // Health results arrive one task at a time, as TASK_UPDATED events do.
-    const flip = (id: string, healthy: boolean): void => {
-      // A new object, as the stream gives: the engine keeps the one it was given.
-      const tasks = framework.tasks!;
-      const i = tasks.findIndex((t) => t.id === id);
-      const task = tasks[i]!;
-      const last = task.statuses!.at(-1)!;
-      tasks[i] = {
-        ...task,
-        statuses: [...task.statuses!, { ...last, healthy, timestamp: last.timestamp + 1 }],
+  for (const packed of [false, true]) {
+    it(`follows health flips task by task, fail open included, and its deltas say so${packed ? ', packed (rebase) after each change' : ''}`, () => {
+      const engine = new IncrementalRecords(opts());
+      const s = state(specs);
+      engine.setLeader(s.leader);
+      for (const agent of s.slaves ?? []) engine.setAgent(agent);
+      const framework = s.frameworks![0]!;
+      engine.setFramework(framework);
+      for (const t of framework.tasks ?? []) engine.setTask(t);
+      engine.takeChanges();
+      const check = (what: string): void => {
+        if (packed) engine.rebase();
+        const full = generate(s, opts());
+        assert.deepEqual(sorted(engine), sorted(full), what);
+        assert.deepEqual(engine.failOpen(), full.failOpen ?? [], `${what}: fail-open names`);
       };
-      engine.setTask(tasks[i]);
-    };
-    flip('web.1', false);
-    let changes = engine.takeChanges();
-    check('web.1 unhealthy');
-    assert.ok(changes.changed.a.some(([n]) => n === 'web.marathon.mesos.'));
-    flip('web.2', false);
-    changes = engine.takeChanges();
-    check('both web unhealthy: fail open');
-    assert.ok(changes.changed.a.some(([n, v]) => n === 'web.marathon.mesos.' && v.length === 2));
-    assert.ok(engine.failOpen().includes('web.marathon.mesos.'));
-    assert.equal(engine.a.get('web.marathon.mesos.')?.length, 2);
-    flip('web.2', true);
-    engine.takeChanges();
-    check('web.2 back');
-    assert.deepEqual(engine.a.get('web.marathon.mesos.'), ['172.17.0.3']);
-    engine.removeTask(framework.id, 'web.2');
-    framework.tasks = framework.tasks!.filter((t) => t.id !== 'web.2');
-    engine.takeChanges();
-    check('web.2 gone: web.1 alone and unhealthy fails open');
-    assert.ok(!engine.ptr.has('3.0.17.172.in-addr.arpa.'));
-  });
+      check('all healthy');
+      assert.ok(engine.ptr.has('2.0.17.172.in-addr.arpa.'));
+
+      // Health results arrive one task at a time, as TASK_UPDATED events do.
+      const flip = (id: string, healthy: boolean): void => {
+        // A new object, as the stream gives: the engine keeps the one it was given.
+        const tasks = framework.tasks!;
+        const i = tasks.findIndex((t) => t.id === id);
+        const task = tasks[i]!;
+        const last = task.statuses!.at(-1)!;
+        tasks[i] = {
+          ...task,
+          statuses: [...task.statuses!, { ...last, healthy, timestamp: last.timestamp + 1 }],
+        };
+        engine.setTask(tasks[i]);
+      };
+      flip('web.1', false);
+      let changes = engine.takeChanges();
+      check('web.1 unhealthy');
+      assert.ok(changes.changed.a.some(([n]) => n === 'web.marathon.mesos.'));
+      flip('web.2', false);
+      changes = engine.takeChanges();
+      check('both web unhealthy: fail open');
+      assert.ok(changes.changed.a.some(([n, v]) => n === 'web.marathon.mesos.' && v.length === 2));
+      assert.ok(engine.failOpen().includes('web.marathon.mesos.'));
+      assert.equal(engine.a.get('web.marathon.mesos.')?.length, 2);
+      flip('web.2', true);
+      engine.takeChanges();
+      check('web.2 back');
+      assert.deepEqual(engine.a.get('web.marathon.mesos.'), ['172.17.0.3']);
+      engine.removeTask(framework.id, 'web.2');
+      framework.tasks = framework.tasks!.filter((t) => t.id !== 'web.2');
+      engine.takeChanges();
+      check('web.2 gone: web.1 alone and unhealthy fails open');
+      assert.ok(!engine.ptr.has('3.0.17.172.in-addr.arpa.'));
+    });
+  }
 });

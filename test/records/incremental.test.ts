@@ -8,8 +8,10 @@ import type { MesosAgent, MesosState, MesosTask } from '../../src/state/types.ts
 import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import { IncrementalRecords } from '../../src/records/incremental.ts';
+import { OverlayMap, overlay } from '../../src/records/overlay-map.ts';
+import { PackedRecordMap } from '../../src/records/packed-map.ts';
 import { recordCounts } from '../../src/records/record-counts.ts';
-import type { RecordSet } from '../../src/records/recordset.ts';
+import type { RecordSet, SrvRecord } from '../../src/records/recordset.ts';
 import { buildCluster, makeFramework, makeTask } from '../../sim/cluster.ts';
 import { clusterOptions } from '../helpers/generate-options.ts';
 
@@ -89,73 +91,133 @@ describe('IncrementalRecords', () => {
     assertSame(engine, state);
   });
 
-  it('a random walk of 3,000 changes stays equal to generate() of the same state', () => {
-    const cluster = buildCluster({
-      apps: 30,
-      instancesPerApp: 4,
-      agents: 6,
-      discoveryEvery: 3,
-      containerIpEvery: 2,
-      ipv6Agents: 1,
-      stagingEvery: 5,
-      seed: 9,
+  const walks = [
+    { what: 'kept in the overlay', rebaseEvery: 0 },
+    { what: 'packed again every 11 changes (rebase)', rebaseEvery: 11 },
+  ];
+  for (const { what, rebaseEvery } of walks) {
+    it(`a random walk of 3,000 changes stays equal to generate() of the same state, ${what}`, () => {
+      const cluster = buildCluster({
+        apps: 30,
+        instancesPerApp: 4,
+        agents: 6,
+        discoveryEvery: 3,
+        containerIpEvery: 2,
+        ipv6Agents: 1,
+        stagingEvery: 5,
+        seed: 9,
+      });
+      const state = cluster as unknown as MesosState;
+      state.leader = 'master@10.0.0.1:5050';
+      const engine = new IncrementalRecords(options());
+      load(engine, state);
+      engine.takeChanges();
+      if (rebaseEvery > 0) engine.rebase();
+      let seed = 12345;
+      const rand = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      const removedAgents: NonNullable<MesosState['slaves']> = [];
+      const fw = state.frameworks![0]!;
+      for (let step = 0; step < 3000; step++) {
+        const r = rand(100);
+        const tasks = fw.tasks!;
+        if (r < 40 && tasks.length > 0) {
+          const t = tasks[rand(tasks.length)]!;
+          const next: MesosTask = {
+            ...t,
+            state: t.state === 'TASK_RUNNING' ? 'TASK_KILLED' : 'TASK_RUNNING',
+          };
+          tasks[tasks.indexOf(t)] = next;
+          engine.setTask(next);
+        } else if (r < 60 && tasks.length > 0) {
+          const t = tasks.splice(rand(tasks.length), 1)[0]!;
+          engine.removeTask(t.framework_id, t.id);
+        } else if (r < 85) {
+          const agents = state.slaves!;
+          const src = tasks[rand(Math.max(1, tasks.length))];
+          if (!src || agents.length === 0) continue;
+          const t: MesosTask = {
+            ...src,
+            id: `${src.name}.${step}`,
+            slave_id: agents[rand(agents.length)]!.id,
+          };
+          tasks.push(t);
+          engine.setTask(t);
+        } else if (r < 92 && state.slaves!.length > 1) {
+          const a = state.slaves!.splice(rand(state.slaves!.length), 1)[0]!;
+          removedAgents.push(a);
+          engine.removeAgent(a.id);
+        } else if (r < 97 && removedAgents.length > 0) {
+          const a = removedAgents.pop()!;
+          state.slaves!.push(a);
+          engine.setAgent(a);
+        } else {
+          fw.name = fw.name === 'marathon' ? 'marathon-2' : 'marathon';
+          engine.setFramework(fw);
+        }
+        if (step % 7 === 0) engine.takeChanges();
+        if (rebaseEvery > 0 && step % rebaseEvery === 0) engine.rebase();
+        if (step % 500 === 0) {
+          engine.takeChanges();
+          assertSame(engine, state);
+        }
+      }
+      engine.takeChanges();
+      assertSame(engine, state);
     });
-    const state = cluster as unknown as MesosState;
-    state.leader = 'master@10.0.0.1:5050';
+  }
+
+  it('packed by rebase, it publishes the same records, and its deltas apply on the packed set', () => {
     const engine = new IncrementalRecords(options());
-    load(engine, state);
+    load(engine, fixture);
     engine.takeChanges();
-    let seed = 12345;
-    const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
+    engine.rebase();
+    assert.equal(engine.overlaid, 0);
+    assert.ok(engine.a instanceof PackedRecordMap);
+    assert.ok(engine.srv instanceof PackedRecordMap);
+    assertSame(engine, fixture);
+    // The receiver holds the packed set and lays the deltas over it.
+    let served: RecordSet = {
+      ...generate(fixture, options()),
+      a: engine.a,
+      aaaa: engine.aaaa,
+      srv: engine.srv,
     };
-    const removedAgents: NonNullable<MesosState['slaves']> = [];
-    const fw = state.frameworks![0]!;
-    for (let step = 0; step < 3000; step++) {
-      const r = rand(100);
-      const tasks = fw.tasks!;
-      if (r < 40 && tasks.length > 0) {
-        const t = tasks[rand(tasks.length)]!;
-        const next: MesosTask = {
-          ...t,
-          state: t.state === 'TASK_RUNNING' ? 'TASK_KILLED' : 'TASK_RUNNING',
-        };
-        tasks[tasks.indexOf(t)] = next;
-        engine.setTask(next);
-      } else if (r < 60 && tasks.length > 0) {
-        const t = tasks.splice(rand(tasks.length), 1)[0]!;
-        engine.removeTask(t.framework_id, t.id);
-      } else if (r < 85) {
-        const agents = state.slaves!;
-        const src = tasks[rand(Math.max(1, tasks.length))];
-        if (!src || agents.length === 0) continue;
-        const t: MesosTask = {
-          ...src,
-          id: `${src.name}.${step}`,
-          slave_id: agents[rand(agents.length)]!.id,
-        };
-        tasks.push(t);
-        engine.setTask(t);
-      } else if (r < 92 && state.slaves!.length > 1) {
-        const a = state.slaves!.splice(rand(state.slaves!.length), 1)[0]!;
-        removedAgents.push(a);
-        engine.removeAgent(a.id);
-      } else if (r < 97 && removedAgents.length > 0) {
-        const a = removedAgents.pop()!;
-        state.slaves!.push(a);
-        engine.setAgent(a);
-      } else {
-        fw.name = fw.name === 'marathon' ? 'marathon-2' : 'marathon';
-        engine.setFramework(fw);
-      }
-      if (step % 7 === 0) engine.takeChanges();
-      if (step % 500 === 0) {
-        engine.takeChanges();
-        assertSame(engine, state);
-      }
-    }
-    engine.takeChanges();
+    const apply = (): void => {
+      const d = engine.takeChanges();
+      served = {
+        ...served,
+        a: overlay(served.a, d.changed.a as [string, string[]][], d.removed.a),
+        aaaa: overlay(served.aaaa, d.changed.aaaa as [string, string[]][], d.removed.aaaa),
+        srv: overlay(served.srv, d.changed.srv as [string, SrvRecord[]][], d.removed.srv),
+      };
+    };
+    // Every task replaced by an equal one: nothing changes, SRV records included (decoded anew
+    // from the packed bytes, they are other objects).
+    for (const f of fixture.frameworks ?? [])
+      for (const t of f.tasks ?? []) engine.setTask({ ...t });
+    assert.equal(engine.takeChanges().size, 0);
+    const state = structuredClone(fixture);
+    const f0 = state.frameworks![0]!;
+    const victim = f0.tasks!.find((t) => t.state === 'TASK_RUNNING')!;
+    victim.state = 'TASK_KILLED';
+    engine.setTask(victim);
+    apply();
+    assert.ok(engine.overlaid > 0);
+    assert.ok(engine.a instanceof OverlayMap);
+    assertSame(engine, state);
+    const gone = state.slaves!.shift()!;
+    engine.removeAgent(gone.id);
+    apply();
+    assert.deepEqual(canonical(served), canonical(generate(state, options())));
+    engine.rebase();
+    assertSame(engine, state);
+    state.slaves!.unshift(gone);
+    engine.setAgent(gone);
+    apply();
+    assert.deepEqual(canonical(served), canonical(generate(state, options())));
     assertSame(engine, state);
   });
 

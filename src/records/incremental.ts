@@ -42,6 +42,11 @@ type Entries = (number | string | SrvRecord)[];
 const HELD = 4;
 const STRIDE = 3;
 const NO_ENTRIES: Entries = [];
+/**
+ * App names a framework's cache (generate.ts FrameworkNames) keeps between changes: a snapshot
+ * fills it with every app (~40 MB at 200,000 tasks), events need only the apps they touch.
+ */
+const NAME_CACHE_LIMIT = 1024;
 
 /**
  * A value under an owner name that more than one entity contributes, or that is held. A value
@@ -558,6 +563,11 @@ export class IncrementalRecords {
         size++;
       }
       work.clear();
+    }
+    for (const { names } of this.#frameworks.values()) {
+      if (names.byTaskName.size + names.byDiscoveryName.size <= NAME_CACHE_LIMIT) continue;
+      names.byTaskName.clear();
+      names.byDiscoveryName.clear();
     }
     return { changed, removed, size };
   }

@@ -221,6 +221,40 @@ describe('IncrementalRecords', () => {
     assertSame(engine, state);
   });
 
+  it('with more apps than it keeps names cached for, stays equal to generate()', () => {
+    const cluster = buildCluster({
+      apps: 1500,
+      instancesPerApp: 2,
+      agents: 40,
+      discoveryEvery: 3,
+      containerIpEvery: 2,
+      stagingEvery: 0,
+      seed: 3,
+    });
+    const state = cluster as unknown as MesosState;
+    state.leader = 'master@10.0.0.1:5050';
+    const engine = new IncrementalRecords(options());
+    load(engine, state);
+    engine.takeChanges();
+    engine.rebase();
+    assertSame(engine, state);
+    // Every app's first instance killed, then running again: names computed anew.
+    const tasks = state.frameworks![0]!.tasks!;
+    for (let i = 0; i < tasks.length; i += 2) {
+      const t = tasks[i]!;
+      tasks[i] = { ...t, state: 'TASK_KILLED' };
+      engine.setTask(tasks[i]!);
+    }
+    engine.takeChanges();
+    assertSame(engine, state);
+    for (let i = 0; i < tasks.length; i += 2) {
+      tasks[i] = { ...tasks[i]!, state: 'TASK_RUNNING' };
+      engine.setTask(tasks[i]!);
+    }
+    engine.takeChanges();
+    assertSame(engine, state);
+  });
+
   it('a framework removed takes its tasks records with it, and comes back whole', () => {
     const engine = new IncrementalRecords(options());
     load(engine, fixture);

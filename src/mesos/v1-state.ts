@@ -134,38 +134,75 @@ export function updatedTask(task: MesosTask, state: string, status: V1TaskStatus
 
 /** Status label keys generation reads (task IP sources "mesos" and "docker"). */
 const IP_LABEL_KEYS: ReadonlySet<string> = new Set(IP_LABELS);
-const NO_STATUSES: MesosTaskStatus[] = [];
+
+/**
+ * A task as a model keeps it (compactTask): one object of one shape, all of it in the object
+ * (a task built field by field spills its later fields into a second array), with its latest
+ * running status held as itself and read through `statuses` as any task's list is read (no
+ * array per task). Nothing changes it after it is made.
+ */
+class CompactTask implements MesosTask {
+  readonly id: string;
+  readonly name: string;
+  readonly framework_id: string;
+  readonly slave_id: string;
+  readonly state: string;
+  /** One object per distinct ports text. */
+  readonly resources: MesosTask['resources'];
+  readonly discovery: MesosDiscoveryInfo | undefined;
+  /** Its latest TASK_RUNNING status; null when it has none, undefined when it had no list. */
+  readonly latestRunning: MesosTaskStatus | null | undefined;
+
+  constructor(
+    task: MesosTask,
+    intern: (text: string) => string,
+    resources: MesosTask['resources'],
+    discovery: MesosDiscoveryInfo | undefined,
+    latestRunning: MesosTaskStatus | null | undefined,
+  ) {
+    this.id = task.id;
+    this.name = intern(task.name);
+    this.framework_id = intern(task.framework_id);
+    this.slave_id = intern(task.slave_id);
+    this.state = intern(task.state);
+    this.resources = resources;
+    this.discovery = discovery;
+    this.latestRunning = latestRunning;
+  }
+
+  get statuses(): MesosTaskStatus[] | undefined {
+    const latest = this.latestRunning;
+    return latest === undefined ? undefined : latest === null ? [] : [latest];
+  }
+}
 
 /**
  * What a model keeps of a task: the fields generation reads and no more. Only its latest
  * TASK_RUNNING status (records/task-ips.ts, latestRunningStatus), with its health, its IP labels
  * and its network addresses; the ports text; the discovery name and ports. Ids, names and states
  * that tasks repeat are shared through `intern`, and so are equal discovery infos (an app's
- * instances have one) through `same`. A TASK_UPDATED status appended later and compacted again
- * leaves the same latest running status as the whole list would.
+ * instances have one) and ports resources through `same`. A TASK_UPDATED status appended later
+ * and compacted again leaves the same latest running status as the whole list would.
  */
 export function compactTask(
   task: MesosTask,
   intern: (text: string) => string,
   same: <T extends object>(value: T) => T = (value) => value,
 ): MesosTask {
-  const out: MesosTask = {
-    id: task.id,
-    name: intern(task.name),
-    framework_id: intern(task.framework_id),
-    slave_id: intern(task.slave_id),
-    state: intern(task.state),
-  };
+  let latest: MesosTaskStatus | null | undefined;
   if (task.statuses !== undefined) {
-    const latest = latestRunningStatus(task.statuses);
-    out.statuses = latest === null ? NO_STATUSES : [compactStatus(latest, intern)];
+    const running = latestRunningStatus(task.statuses);
+    latest = running === null ? null : compactStatus(running, intern);
   }
   const ports = task.resources?.ports;
   // Port texts repeat across tasks (ranges come from one pool per agent): one copy of each.
-  if (ports !== undefined)
-    out.resources = { ports: typeof ports === 'string' ? intern(ports) : ports };
-  if (task.discovery !== undefined) out.discovery = same(compactDiscovery(task.discovery));
-  return out;
+  const resources =
+    ports === undefined
+      ? undefined
+      : same({ ports: typeof ports === 'string' ? intern(ports) : ports });
+  const discovery =
+    task.discovery === undefined ? undefined : same(compactDiscovery(task.discovery));
+  return new CompactTask(task, intern, resources, discovery, latest);
 }
 
 function compactStatus(status: MesosTaskStatus, intern: (text: string) => string): MesosTaskStatus {

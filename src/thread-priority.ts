@@ -28,6 +28,26 @@ export function lowerBackgroundThreads(nice = 19): number {
 }
 
 /**
+ * Lowers the calling thread to `nice` (on Linux a nice value belongs to one thread; elsewhere this
+ * may lower the whole process, or nothing). The load and stream workers call it once the set they
+ * built is in service: from then on their work is background work next to the thread answering
+ * DNS, and on a busy core the scheduler runs that thread the moment a query arrives instead of
+ * time-slicing it with seconds of parsing. Before the first set is in service there is nothing to
+ * answer but forwarded queries, and a worker at nice 19 only loses the CPU to every other process
+ * on the node (at 200,000 tasks the first answer waits for seconds of its work), so workers start
+ * at the priority of the thread that made them. An unprivileged thread can lower its priority
+ * but never raise it again: this is one way. Failure (no permission) is harmless: false.
+ */
+export function lowerThisThread(nice = 19): boolean {
+  try {
+    setPriority(nice);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The V8 flags the server runs under (see restartWithServerFlags):
  * - `--single-threaded`: every isolate compiles and collects on its own thread (why: below).
  * - `--liftoff-only`: WebAssembly stays on V8's baseline compiler. The only WebAssembly is

@@ -172,6 +172,7 @@ export class StatePoller {
           candidates,
           generate: { ...params.generate, masters },
           ...(inService ? { previousDigest: this.#swapped!.digest } : {}),
+          serving: store.current !== null,
         },
         inService ? store.current : null,
         (master, message) => {

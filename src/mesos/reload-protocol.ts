@@ -19,6 +19,12 @@ export interface LoadParams {
   readonly chunkBudget?: number;
   /** Digest of the set in service; a load that generates the same set answers 'unchanged'. */
   readonly previousDigest?: string;
+  /**
+   * Records are in service (this worker's or another source's): the work is background work
+   * from its start (thread-priority.ts, lowerThisThread). Until then a worker runs at the
+   * priority it was made with, and lowers itself once its first set is in service.
+   */
+  readonly serving?: boolean;
 }
 
 export interface LoadTimings {

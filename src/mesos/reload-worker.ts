@@ -1,8 +1,8 @@
 // The load worker: fetches, parses and validates the master's state, resolves host names and
 // generates the RecordSet off the main thread, then hands it over chunk by chunk on request.
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { releaseHeap } from '../heap.ts';
+import { lowerThisThread } from '../thread-priority.ts';
 import { generate } from '../records/generate.ts';
 import { withIndexedEnumeration } from '../records/enumeration.ts';
 import { packRecordSet } from '../records/packed-map.ts';
@@ -16,16 +16,6 @@ import type { FromWorker, LoadMeta, LoadParams, ToWorker } from './reload-protoc
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import { StateClient } from './state-client.ts';
 import type { StateClientOptions } from './state-client-options.ts';
-
-// A load is background work next to the thread answering DNS. On Linux a nice value belongs to
-// one thread, so this lowers only the load worker: where both share a core (a 1-CPU container,
-// a busy host) the scheduler runs the DNS thread the moment a query arrives instead of
-// time-slicing it with a second of JSON parsing. Failure (no permission, other OSes) is harmless.
-try {
-  setPriority(19);
-} catch {
-  // Keep the default priority.
-}
 
 let client: StateClient | null = null;
 let clientKey = '';
@@ -178,6 +168,9 @@ function packGenerated(generated: Generated, index: boolean): RecordSet {
 
 async function load(id: number, params: LoadParams): Promise<void> {
   keepOnly(params.previousDigest);
+  // Background work once a set is in service (thread-priority.ts): from the first load's end,
+  // or from the start when one is (a restarted worker, a set from the event stream).
+  if (params.serving === true) lowerThisThread();
   const generated = await generateRecords(id, params);
   const packStarted = performance.now();
   // The digest tells an unchanged load from a changed one, against the set in service. With
@@ -224,6 +217,8 @@ async function load(id: number, params: LoadParams): Promise<void> {
 parentPort?.on('message', (message: ToWorker) => {
   if (message.type === 'transfer-next') {
     if (sender?.pull(message) === true) {
+      // The set is in service: what follows (its digest, the next loads) is background work.
+      lowerThisThread();
       if (pendingDigest !== null) digestOf(pendingDigest);
       pendingDigest = null;
       // The load's garbage (body, tasks, maps) goes as soon as the set has crossed:

@@ -1,9 +1,9 @@
 // The stream worker: follows the master's event stream (stream-follower.ts) off the serving
 // thread — a SUBSCRIBED snapshot of 50,000 tasks is tens of MB of JSON — and hands each batch
 // of changed records to the main thread over the transfer channel (transfer/channel.ts).
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { releaseHeap } from '../heap.ts';
+import { lowerThisThread } from '../thread-priority.ts';
 import { renderApiBody } from '../records/api-bodies.ts';
 import { generate } from '../records/generate.ts';
 import { packRecordSet } from '../records/packed-map.ts';
@@ -16,13 +16,6 @@ import {
   type FromStreamWorker,
   type ToStreamWorker,
 } from './stream-protocol.ts';
-
-// Background work next to the DNS thread, as the load worker (reload-worker.ts).
-try {
-  setPriority(19);
-} catch {
-  // Keep the default priority.
-}
 
 let follower: StreamFollower | null = null;
 let client: StateClient | null = null;
@@ -38,6 +31,9 @@ parentPort?.on('message', (message: ToStreamWorker) => {
     case 'start': {
       if (follower !== null) return;
       const params = message.params;
+      // Background work next to the DNS thread once records are in service, as the load worker
+      // (reload-worker.ts): from the start when some are, else once the first snapshot is.
+      if (params.serving === true) lowerThisThread();
       client = new StateClient(params.client);
       const batches = new TransferSender<BatchInfo>(send, params.chunkBudget);
       sender = batches;
@@ -63,7 +59,10 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       follower?.setCandidates(message.candidates, message.masters);
       return;
     case 'transfer-next':
-      if (sender?.pull(message) === true) follower?.batchDone();
+      if (sender?.pull(message) === true) {
+        lowerThisThread();
+        follower?.batchDone();
+      }
       return;
     case 'resync':
       sender?.cancel();

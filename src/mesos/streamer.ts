@@ -212,6 +212,7 @@ export class StateStreamer {
       ...this.#o.params,
       candidates,
       generate: { ...this.#o.params.generate, masters },
+      serving: this.#o.store.current !== null,
     };
     worker.postMessage({ type: 'start', params } satisfies ToStreamWorker);
   }

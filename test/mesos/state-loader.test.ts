@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readdirSync, readFileSync } from 'node:fs';
 import { buildCluster, demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { MesosStateError } from '../../src/mesos/errors.ts';
@@ -16,6 +15,7 @@ import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts'
 import { generate } from '../../src/records/generate.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
 import type { LoadParams } from '../../src/mesos/reload-protocol.ts';
+import { threadNices, threadsAtNice19 } from '../helpers/thread-nice.ts';
 import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const crashingWorker = new URL('../helpers/crashing-reload-worker.ts', import.meta.url);
@@ -200,31 +200,69 @@ describe('WorkerStateLoader: unchanged sets', () => {
 });
 
 describe('WorkerStateLoader: priority', () => {
-  it('runs loads at the lowest CPU priority, leaving the DNS thread at normal priority', async () => {
-    const master = await SimMaster.start({ cluster: demoCluster() });
+  let master: SimMaster;
+  before(async () => {
+    master = await SimMaster.start({ cluster: demoCluster() });
+  });
+  after(async () => {
+    await master.close();
+  });
+
+  it('runs a first load at normal priority: no set is in service to protect', async () => {
+    const before = threadsAtNice19();
+    master.setFailing('hang');
+    const requests = master.stateRequests;
+    const loader = new WorkerStateLoader();
+    try {
+      void loader.load(testLoadParams([master.address])).catch(() => undefined);
+      // The worker asks once it has started its load, past where it would lower itself.
+      await waitUntil(() => master.stateRequests > requests, WAIT_MS, 'the state request');
+      assert.equal(
+        threadsAtNice19(),
+        before,
+        `nice values: ${[...threadNices().values()].join(', ')}`,
+      );
+    } finally {
+      await loader.close();
+      master.setFailing(null);
+    }
+  });
+
+  it('lowers the worker to nice 19 once its first set is in service', async () => {
+    const before = threadsAtNice19();
+    const loader = new WorkerStateLoader();
+    try {
+      const first = await loader.load(testLoadParams([master.address]));
+      assert.ok(first.set !== null);
+      await waitUntil(
+        () => threadsAtNice19() === before + 1,
+        WAIT_MS,
+        'one more thread at nice 19',
+      );
+      assert.equal(threadNices().get(process.pid), 0, 'the main (DNS) thread keeps its priority');
+    } finally {
+      await loader.close();
+    }
+  });
+
+  it('runs every load at nice 19 from its start while records are in service', async () => {
+    const before = threadsAtNice19();
     master.setFailing('hang');
     const loader = new WorkerStateLoader();
-    const nices = (): number[] =>
-      readdirSync('/proc/self/task').map((tid) => {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        // Field 19 (nice) counted after the ")" that ends the command name.
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-      });
     try {
-      const pending = loader.load({
-        ...testLoadParams([master.address]),
-        client: { ...testLoadParams([master.address]).client, timeoutMs: 3000 },
-      });
+      // A fresh worker (a restarted one, or the poller after the event stream) beside a set.
+      void loader
+        .load({ ...testLoadParams([master.address]), serving: true })
+        .catch(() => undefined);
       await waitUntil(
-        () => nices().includes(19),
+        () => threadsAtNice19() === before + 1,
         WAIT_MS,
         'a thread at nice 19 while the load runs',
       );
-      assert.equal(nices()[0], 0, 'the main thread keeps its priority');
-      await pending.catch(() => undefined);
+      assert.equal(threadNices().get(process.pid), 0, 'the main (DNS) thread keeps its priority');
     } finally {
       await loader.close();
-      await master.close();
+      master.setFailing(null);
     }
   });
 });

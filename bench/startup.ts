@@ -6,10 +6,13 @@
 // (as an operator starts them), ours and mesos-dns alternating.
 //   node bench/startup.ts [--tasks 200000] [--runs 2] [--no-oracle] [--write]
 //                         [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--script other/dist/cli.js]
+//                         [--hogs 0]
 // --script runs other builds instead of building this one: a comma-separated list (e.g. a worktree
 // of main, then this one) runs each in turn within every round, so before and after share the
 // machine's moment.
-// --write puts the table in bench/results.md, section startup-<tasks>.
+// --hogs N: N busy-loop processes (nice 0, not pinned) beside each server from its spawn to its
+// first answer: a node busy with other work, where a thread at nice 19 gets a sliver of a core.
+// --write puts the table in bench/results.md, section startup-<tasks> (startup-<tasks>-hogs<N>).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,8 +134,19 @@ async function main(): Promise<void> {
       write: { type: 'boolean', default: false },
       'node-flags': { type: 'string', default: '' },
       script: { type: 'string' },
+      hogs: { type: 'string', default: '0' },
     },
   });
+  const hogCount = Number(values.hogs);
+  /** Busy loops for one server's run; the returned function ends them. */
+  const hogs = (children: Children): (() => void) => {
+    const loops = Array.from({ length: hogCount }, () =>
+      children.spawn('sh', ['-c', 'while :; do :; done'], { cpu: null, stdio: 'ignore' }),
+    );
+    return () => {
+      for (const loop of loops) loop.kill('SIGKILL');
+    };
+  };
   const tasks = Number(values.tasks);
   const runs = Number(values.runs);
   const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
@@ -158,14 +172,23 @@ async function main(): Promise<void> {
     await (await fetch(`http://${sim.address}/master/state`)).arrayBuffer();
     for (let i = 0; i < runs; i++) {
       for (const script of scripts) {
-        const ours = await runOurs(children, sim.address, dir, nodeFlags, script, label(script));
+        const endHogs = hogs(children);
+        const ours = await runOurs(
+          children,
+          sim.address,
+          dir,
+          nodeFlags,
+          script,
+          label(script),
+        ).finally(endHogs);
         results.push(ours);
         process.stderr.write(
           `startup: ${ours.server} ${s(ours.firstAnswerMs)} s, CPU ${s(ours.cpuMs)} s ${JSON.stringify(ours.phases)}\n`,
         );
       }
       if (oracle) {
-        const theirs = await runOracle(children, sim.address, dir);
+        const endHogs = hogs(children);
+        const theirs = await runOracle(children, sim.address, dir).finally(endHogs);
         results.push(theirs);
         process.stderr.write(
           `startup: mesos-dns ${s(theirs.firstAnswerMs)} s, CPU ${s(theirs.cpuMs)} s\n`,
@@ -199,12 +222,12 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n`);
   if (values.write) {
     writeSection(
-      `startup-${tasks}`,
+      hogCount > 0 ? `startup-${tasks}-hogs${hogCount}` : `startup-${tasks}`,
       [
-        `## Startup at ${tasks.toLocaleString('en-US')} tasks (\`node bench/startup.ts --tasks ${tasks}\`)`,
+        `## Startup at ${tasks.toLocaleString('en-US')} tasks (\`node bench/startup.ts --tasks ${tasks}${hogCount > 0 ? ` --hogs ${hogCount}` : ''}\`)`,
         '',
         ...machineLines(machine),
-        `- sim: ${tasks} tasks, 4 instances per app, ${Math.round(tasks / TASKS_PER_AGENT)} agents; servers unpinned, one at a time, refreshSeconds 3600`,
+        `- sim: ${tasks} tasks, 4 instances per app, ${Math.round(tasks / TASKS_PER_AGENT)} agents; servers unpinned, one at a time, refreshSeconds 3600${hogCount > 0 ? `; ${hogCount} busy-loop processes at nice 0 (not pinned) beside each server from its spawn to its first answer` : ''}`,
         `- first answer: from spawning the server to the first NOERROR answer for \`${PROBE_NAME}\` A (asked every 50 ms); CPU: the server process's user + system time at that moment (all threads); phases from this server's "state loaded" log line`,
         '',
         table,

@@ -92,6 +92,19 @@ describe('compactTask', () => {
       lab.statuses![0]!.labels!.map((l) => l.key),
       ['MesosContainerizer.NetworkSettings.IPAddress', 'Docker.NetworkSettings.IPAddress'],
     );
+    // Network infos come back as they were (kept as text, parsed when read).
+    const full = state.frameworks!.flatMap((fw) => fw.tasks!);
+    let withIps = 0;
+    for (const t of small) {
+      const infos = t.statuses?.[0]?.container_status?.network_infos;
+      if (infos === undefined) continue;
+      withIps++;
+      const original = full.find((o) => o.id === t.id)!;
+      const running = original.statuses!.filter((s) => s.state === 'TASK_RUNNING');
+      const latest = running.reduce((a, b) => (b.timestamp > a.timestamp ? b : a));
+      assert.deepEqual(infos, latest.container_status!.network_infos);
+    }
+    assert.ok(withIps > 0);
     const withDiscovery = small.filter((t) => t.discovery !== undefined);
     assert.ok(withDiscovery.length >= 2);
     const byName = new Map<string, object>();

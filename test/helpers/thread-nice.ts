@@ -21,3 +21,12 @@ export function threadNices(): Map<number, number> {
 export function threadsAtNice19(): number {
   return [...threadNices().values()].filter((n) => n === 19).length;
 }
+
+/**
+ * The nice value the test process was started at (its main thread's): a suite run under `nice`
+ * starts every thread there, so "keeps its priority" means this, not 0.
+ */
+export const BASE_NICE = threadNices().get(process.pid) ?? 0;
+
+/** Why priority tests cannot run: a process already at nice 19 cannot show a thread lowered. */
+export const NICE_SKIP = BASE_NICE >= 19 ? 'the test process already runs at nice 19' : false;

@@ -5,7 +5,6 @@ import { releaseHeap } from '../heap.ts';
 import { lowerThisThread } from '../thread-priority.ts';
 import { generate } from '../records/generate.ts';
 import { withIndexedEnumeration } from '../records/enumeration.ts';
-import { packRecordSet } from '../records/packed-map.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import { renderApiBody } from '../records/api-bodies.ts';
 import { TransferSender } from '../transfer/channel.ts';
@@ -102,9 +101,9 @@ async function clientFor(options: StateClientOptions): Promise<StateClient> {
   return client;
 }
 
-/** A load's records as JS maps, before packing, with what the load learnt on the way. */
+/** A load's records, packed, with what the load learnt on the way. */
 interface Generated {
-  /** Null once packed (`packGenerated`). */
+  /** Null once taken (`takeSet`). */
   set: RecordSet | null;
   readonly master: string;
   readonly leader: string;
@@ -113,9 +112,11 @@ interface Generated {
 }
 
 /**
- * Fetches the state and generates its records. A function of its own so that the state (the
- * body's bytes, 124 MB at 200,000 tasks) is unreachable once it returns: packing, the digest and
- * the delta run after it, and would otherwise hold the body at the load's peak.
+ * Fetches the state and generates its records, packed as they are made (records/packed-map.ts,
+ * packing-builder.ts): the set this worker holds is a few buffers, never JS maps, and a full
+ * transfer is those buffers, shared with every thread. A function of its own so that the state
+ * (the body's bytes, 124 MB at 200,000 tasks) is unreachable once it returns: the digest and the
+ * delta run after it, and would otherwise hold the body at the load's peak.
  */
 async function generateRecords(id: number, params: LoadParams): Promise<Generated> {
   const started = performance.now();
@@ -136,6 +137,7 @@ async function generateRecords(id: number, params: LoadParams): Promise<Generate
   const resolvedAt = performance.now();
   const set = generate(loaded.state, {
     ...params.generate,
+    pack: true,
     resolvedHosts: resolved,
     warn: (message) => {
       // Bounded: a broken state could warn once per task.
@@ -151,19 +153,16 @@ async function generateRecords(id: number, params: LoadParams): Promise<Generate
 }
 
 /**
- * The generated set, packed (records/packed-map.ts): the JS maps go to the collector, the set
- * this worker holds is a few buffers, and a full transfer is those buffers, shared with every
- * thread. With `index`, its enumeration's names become entry indices in the packed maps
- * (records/enumeration.ts; the digest needs them so). The JS set is taken out of `generated`
- * here, in a frame of its own: held by a local or a call argument of load(), it would stay alive
- * (V8 keeps a frame's registers) through the digest and the delta below, 121 MB at 200,000 tasks
- * at the load's peak (and the enumeration's name strings, ~50 MB, with it).
+ * The generated set, taken out of `generated`; with `index`, its enumeration's names become
+ * entry indices in the packed maps (records/enumeration.ts; the digest needs them so). In a
+ * frame of its own: held by a local or a call argument of load(), the set with the names as
+ * strings (~50 MB at 200,000 tasks) would stay alive (V8 keeps a frame's registers) through the
+ * digest and the delta below, at the load's peak.
  */
-function packGenerated(generated: Generated, index: boolean): RecordSet {
+function takeSet(generated: Generated, index: boolean): RecordSet {
   const set = generated.set!;
   generated.set = null;
-  const packed = packRecordSet(set);
-  return index ? withIndexedEnumeration(packed) : packed;
+  return index ? withIndexedEnumeration(set) : set;
 }
 
 async function load(id: number, params: LoadParams): Promise<void> {
@@ -172,12 +171,12 @@ async function load(id: number, params: LoadParams): Promise<void> {
   // or from the start when one is (a restarted worker, a set from the event stream).
   if (params.serving === true) lowerThisThread();
   const generated = await generateRecords(id, params);
-  const packStarted = performance.now();
+  const indexStarted = performance.now();
   // The digest tells an unchanged load from a changed one, against the set in service. With
   // none (the first load) nothing needs it until a later load compares against this set, so it
   // is computed after the transfer, off the path to the first answer (at 200k tasks ~0.6 s to
   // index the enumeration, ~0.15 s of hashing): see digestOf.
-  const set = packGenerated(generated, params.previousDigest !== undefined);
+  const set = takeSet(generated, params.previousDigest !== undefined);
   const digest = params.previousDigest === undefined ? undefined : recordSetDigest(set);
   const { timings } = generated;
   const inService = held(params.previousDigest);
@@ -187,7 +186,7 @@ async function load(id: number, params: LoadParams): Promise<void> {
     leader: generated.leader,
     digest: name,
     warnings: generated.warnings,
-    timings: { ...timings, generateMs: timings.generateMs + performance.now() - packStarted },
+    timings: { ...timings, generateMs: timings.generateMs + performance.now() - indexStarted },
   };
   if (
     digest !== undefined &&

@@ -8,20 +8,34 @@ import type { RecordSet } from './recordset.ts';
  * themselves are included too: callers check the record maps first.
  */
 export function findEmptyNonTerminals(set: RecordSet): string[] {
-  const apexKey = `${set.domain}.`;
-  const suffix = `.${apexKey}`;
-  const found = new Set<string>();
-  const visit = (name: string): void => {
-    if (!name.endsWith(suffix)) return;
+  const finder = new EmptyNonTerminalFinder(set.domain);
+  for (const name of set.a.keys()) finder.visit(name);
+  for (const name of set.aaaa.keys()) finder.visit(name);
+  for (const name of set.srv.keys()) finder.visit(name);
+  return [...finder.found];
+}
+
+/** Collects the proper ancestors (below the apex) of the owner names it is shown, once each. */
+export class EmptyNonTerminalFinder {
+  readonly #apexKey: string;
+  readonly #suffix: string;
+  readonly found = new Set<string>();
+
+  /** `domain` as RecordSet.domain gives it ("mesos"). */
+  constructor(domain: string) {
+    this.#apexKey = `${domain}.`;
+    this.#suffix = `.${this.#apexKey}`;
+  }
+
+  /** An owner name of an A, AAAA or SRV record (order does not matter). */
+  visit(name: string): void {
+    if (!name.endsWith(this.#suffix)) return;
+    const apexLength = this.#apexKey.length;
     let parent = name;
     for (;;) {
       parent = parent.slice(parent.indexOf('.') + 1);
-      if (parent.length <= apexKey.length || found.has(parent)) break;
-      found.add(parent);
+      if (parent.length <= apexLength || this.found.has(parent)) break;
+      this.found.add(parent);
     }
-  };
-  for (const name of set.a.keys()) visit(name);
-  for (const name of set.aaaa.keys()) visit(name);
-  for (const name of set.srv.keys()) visit(name);
-  return [...found];
+  }
 }

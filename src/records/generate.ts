@@ -8,7 +8,8 @@ import { parseIp, type ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952, type LabelSpec } from './labels.ts';
 import { iterableOf, listOf } from './list-of.ts';
 import { parsePortRanges } from './port-ranges.ts';
-import { RecordBuilder, type RecordSink } from './record-builder.ts';
+import { PackingBuilder } from './packing-builder.ts';
+import { RecordBuilder, type RecordSink, type SetBuilder } from './record-builder.ts';
 import { ENUM_A, ENUM_AAAA, ENUM_SRV, EnumerationBuilder } from './enumeration.ts';
 import type { RecordSet, SrvRecord } from './recordset.ts';
 import { agentHost, frameworkHost, leaderAddress } from './state-hosts.ts';
@@ -45,6 +46,12 @@ export interface GenerateOptions {
    * container (netinfo, mesos, docker sources) to the tasks' canonical names.
    */
   ptr?: boolean;
+  /**
+   * Build the record maps packed (records/packing-builder.ts), never as JS maps: the set is what
+   * packRecordSet(generate(...)) gives without it (maps packed where they can be, empty
+   * non-terminals and record counts computed). The load worker's choice.
+   */
+  pack?: boolean;
 }
 
 const NO_IPS: readonly ParsedIp[] = [];
@@ -54,7 +61,8 @@ const NO_IPS: readonly ParsedIp[] = [];
  * worker parses each from the body as it is reached): each is iterated once, in order.
  */
 export function generate(state: LazyMesosState, options: GenerateOptions): RecordSet {
-  const b = new RecordBuilder();
+  const b: SetBuilder =
+    options.pack === true ? new PackingBuilder(options.domain) : new RecordBuilder();
   const g = new Generation(options, b);
   // Entries that are not objects would only crash the passes below.
   const frameworks = listOf(state?.frameworks).filter(isObject);
@@ -74,10 +82,7 @@ export function generate(state: LazyMesosState, options: GenerateOptions): Recor
   const failOpen = b.releaseHeld();
   return {
     domain: options.domain,
-    a: b.a,
-    aaaa: b.aaaa,
-    srv: b.srv,
-    ptr: b.ptr,
+    ...b.finish(),
     leader,
     enumeration: enumeration.finish(),
     ...(failOpen.length > 0 ? { failOpen } : {}),

@@ -121,13 +121,13 @@ export class PackedRecordMap<
   }
 
   static packText(map: ReadonlyMap<string, readonly string[]>): PackedRecordMap<readonly string[]> {
-    return new PackedRecordMap(pack(map, KIND_TEXT));
+    return pack(map, KIND_TEXT) as PackedRecordMap<readonly string[]>;
   }
 
   static packSrv(
     map: ReadonlyMap<string, readonly SrvRecord[]>,
   ): PackedRecordMap<readonly SrvRecord[]> {
-    return new PackedRecordMap(pack(map, KIND_SRV));
+    return pack(map, KIND_SRV) as PackedRecordMap<readonly SrvRecord[]>;
   }
 
   get isSrv(): boolean {
@@ -276,20 +276,77 @@ export class PackedRecordMap<
   }
 }
 
-function srvField(n: number): number {
+/** Characters gathered before one write into the bytes. */
+const BATCH_CHARS = 1 << 16;
+
+/**
+ * Where a packer writes a map's entries (`writePacked`): the layout's arrays, sized for the map.
+ * Entry e's name goes to bytes [entryStart[e], keyEnd[e]) with its hashString in hashes[e], its
+ * values right after it, value j ending at valueEnd[j] (firstValue[e] its first), and for SRV
+ * srvNums[3j..3j+2] its port, priority and weight.
+ */
+export interface PackTarget {
+  readonly entryStart: Uint32Array;
+  readonly keyEnd: Uint32Array;
+  readonly hashes: Uint32Array;
+  readonly firstValue: Uint32Array;
+  readonly valueEnd: Uint32Array;
+  readonly srvNums: Uint16Array;
+  readonly bytes: Uint8Array;
+  readonly buf: Buffer;
+}
+
+/** A map's sizes: entries, values under all of them, and bytes of names and values together. */
+export interface PackSizes {
+  readonly srv: boolean;
+  readonly count: number;
+  readonly valueCount: number;
+  readonly chars: number;
+}
+
+/**
+ * The one writer of the layout: a buffer for `sizes`, its header, every entry as `fill` writes
+ * them in order (PackTarget), then the hash index, entries inserted in order. The JS-map packer
+ * (`pack`) and records/packing-builder.ts both write through it.
+ */
+export function writePacked(
+  sizes: PackSizes,
+  fill: (target: PackTarget) => void,
+): PackedRecordMap<readonly string[] | readonly SrvRecord[]> {
+  const { count, valueCount, chars } = sizes;
+  const kind = sizes.srv ? KIND_SRV : KIND_TEXT;
+  let tableSize = 4;
+  while (tableSize < 2 * count) tableSize *= 2;
+  const buffer = new SharedArrayBuffer(byteLength(kind, count, valueCount, tableSize, chars));
+  const header = new Int32Array(buffer, 0, HEADER_INTS);
+  header.set([MAGIC, kind, count, valueCount, tableSize, chars]);
+  const v = views(buffer);
+  fill(v);
+  v.entryStart[count] = chars;
+  v.firstValue[count] = valueCount;
+  const table = v.table;
+  table.fill(-1);
+  const mask = tableSize - 1;
+  for (let e = 0; e < count; e++) {
+    let slot = v.hashes[e]! & mask;
+    while (table[slot]! >= 0) slot = (slot + 1) & mask;
+    table[slot] = e;
+  }
+  return PackedRecordMap.wrap(buffer);
+}
+
+/** An SRV port, priority or weight as packed: 0-65535, else PackError. */
+export function srvField(n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 0xffff) {
     throw new PackError(`SRV field out of range: ${n}`);
   }
   return n;
 }
 
-/** Characters gathered before one write into the bytes. */
-const BATCH_CHARS = 1 << 16;
-
 function pack(
   map: ReadonlyMap<string, readonly string[] | readonly SrvRecord[]>,
   kind: number,
-): SharedArrayBuffer {
+): PackedRecordMap<readonly string[] | readonly SrvRecord[]> {
   let count = 0;
   let valueCount = 0;
   let chars = 0;
@@ -301,69 +358,58 @@ function pack(
       chars += typeof value === 'string' ? value.length : value.target.length;
     }
   }
-  let tableSize = 4;
-  while (tableSize < 2 * count) tableSize *= 2;
-  const buffer = new SharedArrayBuffer(byteLength(kind, count, valueCount, tableSize, chars));
-  const header = new Int32Array(buffer, 0, HEADER_INTS);
-  header.set([MAGIC, kind, count, valueCount, tableSize, chars]);
-  const v = views(buffer);
-  v.table.fill(-1);
-  const mask = tableSize - 1;
-  // Offsets come from string lengths (one byte per ASCII character); the characters themselves
-  // are gathered into a batch and written with one native call per batch. One call per string
-  // costs more than the copy (generated names are cons strings: each would be flattened alone).
-  let batch = '';
-  let written = 0;
-  let indexed = 0;
-  let at = 0;
-  let e = 0;
-  let j = 0;
-  const flush = (): void => {
-    // Latin-1 writing is a plain copy once the batch is flat (the write flattens it); the batch
-    // is ASCII exactly when its UTF-8 length is its length (one byte per character).
-    const n = v.buf.write(batch, written, batch.length, 'latin1');
-    if (n !== batch.length || Buffer.byteLength(batch, 'utf8') !== n) {
-      throw new PackError('a name or value is not ASCII');
-    }
-    written += n;
-    batch = '';
-    // Index the entries written whole.
-    for (; indexed < e; indexed++) {
-      const h = hashBytes(v.bytes, v.entryStart[indexed]!, v.keyEnd[indexed]!);
-      v.hashes[indexed] = h;
-      let slot = h & mask;
-      while (v.table[slot]! >= 0) slot = (slot + 1) & mask;
-      v.table[slot] = indexed;
-    }
-  };
-  for (const [name, values] of map) {
-    v.entryStart[e] = at;
-    batch += name;
-    at += name.length;
-    v.keyEnd[e] = at;
-    v.firstValue[e] = j;
-    for (const value of values) {
-      if (typeof value === 'string') {
-        if (kind !== KIND_TEXT) throw new PackError('a text value in an SRV map');
-        batch += value;
-        at += value.length;
-      } else {
-        if (kind !== KIND_SRV) throw new PackError('an SRV value in a text map');
-        batch += value.target;
-        at += value.target.length;
-        v.srvNums[3 * j] = srvField(value.port);
-        v.srvNums[3 * j + 1] = srvField(value.priority);
-        v.srvNums[3 * j + 2] = srvField(value.weight);
+  const sizes = { srv: kind === KIND_SRV, count, valueCount, chars };
+  return writePacked(sizes, (v) => {
+    // Offsets come from string lengths (one byte per ASCII character); the characters
+    // themselves are gathered into a batch and written with one native call per batch. One
+    // call per string costs more than the copy (generated names are cons strings: each would be
+    // flattened alone).
+    let batch = '';
+    let written = 0;
+    let hashed = 0;
+    let at = 0;
+    let e = 0;
+    let j = 0;
+    const flush = (): void => {
+      // Latin-1 writing is a plain copy once the batch is flat (the write flattens it); the
+      // batch is ASCII exactly when its UTF-8 length is its length (one byte per character).
+      const n = v.buf.write(batch, written, batch.length, 'latin1');
+      if (n !== batch.length || Buffer.byteLength(batch, 'utf8') !== n) {
+        throw new PackError('a name or value is not ASCII');
       }
-      v.valueEnd[j++] = at;
+      written += n;
+      batch = '';
+      // Hash the names written whole.
+      for (; hashed < e; hashed++) {
+        v.hashes[hashed] = hashBytes(v.bytes, v.entryStart[hashed]!, v.keyEnd[hashed]!);
+      }
+    };
+    for (const [name, values] of map) {
+      v.entryStart[e] = at;
+      batch += name;
+      at += name.length;
+      v.keyEnd[e] = at;
+      v.firstValue[e] = j;
+      for (const value of values) {
+        if (typeof value === 'string') {
+          if (kind !== KIND_TEXT) throw new PackError('a text value in an SRV map');
+          batch += value;
+          at += value.length;
+        } else {
+          if (kind !== KIND_SRV) throw new PackError('an SRV value in a text map');
+          batch += value.target;
+          at += value.target.length;
+          v.srvNums[3 * j] = srvField(value.port);
+          v.srvNums[3 * j + 1] = srvField(value.priority);
+          v.srvNums[3 * j + 2] = srvField(value.weight);
+        }
+        v.valueEnd[j++] = at;
+      }
+      e++;
+      if (batch.length >= BATCH_CHARS) flush();
     }
-    e++;
-    if (batch.length >= BATCH_CHARS) flush();
-  }
-  flush();
-  v.entryStart[count] = at;
-  v.firstValue[count] = j;
-  return buffer;
+    flush();
+  });
 }
 
 function packOr<M>(map: M, packer: (map: M) => M): M {

@@ -1,10 +1,12 @@
 // Accumulates A, AAAA and SRV records during one generation, keeping each name's values unique
 // and in first-seen order (mesos-dns's rrs.add). Cheap for the usual one-to-few values per name.
+// RecordBuilder keeps them in JS Maps; records/packing-builder.ts writes the same maps packed,
+// with the same rules (and these maps for one it cannot pack).
 import type { ParsedIp } from '../net/ip.ts';
-import type { SrvRecord } from './recordset.ts';
+import type { RecordSet, SrvRecord } from './recordset.ts';
 
 /** Up to this many values a name is deduplicated by scanning; past it, by a Set. */
-const SCAN_LIMIT = 64;
+export const SCAN_LIMIT = 64;
 
 /**
  * Where generation puts records. The add methods return 0 when the record was already there,
@@ -24,6 +26,23 @@ export interface RecordSink {
   hold(name: string, record: ParsedIp | SrvRecord, served: (at: number) => void): void;
 }
 
+/** The four maps a whole generation builds (generate()), and what the builder knows of them. */
+export type BuiltMaps = Pick<RecordSet, 'a' | 'aaaa' | 'srv' | 'ptr'> &
+  Partial<Pick<RecordSet, 'emptyNonTerminals' | 'recordCounts'>>;
+
+/** A sink generate() fills with a whole state's records, then finishes. */
+export interface SetBuilder extends RecordSink {
+  /** After every task: serves the held records that must (`HeldRecords`); the fail-open names. */
+  releaseHeld(): string[];
+  finish(): BuiltMaps;
+}
+
+/** Record types by map: what `HeldRecords.release` asks a sink about. */
+export const MAP_A = 0;
+export const MAP_AAAA = 1;
+export const MAP_SRV = 2;
+export type HeldMap = typeof MAP_A | typeof MAP_AAAA | typeof MAP_SRV;
+
 interface Held {
   readonly record: ParsedIp | SrvRecord;
   readonly served: (at: number) => void;
@@ -33,17 +52,8 @@ export function isSrv(record: ParsedIp | SrvRecord): record is SrvRecord {
   return 'target' in record;
 }
 
-export class RecordBuilder implements RecordSink {
-  readonly a = new Map<string, string[]>();
-  readonly aaaa = new Map<string, string[]>();
-  readonly srv = new Map<string, SrvRecord[]>();
-  /** Reverse name → canonical task names (pod tasks share an address: several). */
-  readonly ptr = new Map<string, string[]>();
-  // Sets only for names with many values (an app with hundreds of instances).
-  readonly #seenA = new Map<string, Set<string>>();
-  readonly #seenAAAA = new Map<string, Set<string>>();
-  readonly #seenSrv = new Map<string, Set<string>>();
-  /** onlyHealthy: the held records of unhealthy tasks, by name. */
+/** onlyHealthy: the held records of unhealthy tasks, by name, in the order they came. */
+export class HeldRecords {
   readonly #held = new Map<string, Held[]>();
 
   hold(name: string, record: ParsedIp | SrvRecord, served: (at: number) => void): void {
@@ -55,70 +65,64 @@ export class RecordBuilder implements RecordSink {
   /**
    * After every task: a held record whose name and type healthy tasks answer is dropped; where
    * only unhealthy tasks stand behind a name's records of a type, they all answer (no answer is
-   * worse than a sick one). Returns those fail-open names, sorted.
+   * worse than a sick one), added to `sink`. Returns those fail-open names, sorted.
    */
-  releaseHeld(): string[] {
+  release(sink: RecordSink & { has(map: HeldMap, name: string): boolean }): string[] {
     const failOpen = new Set<string>();
     for (const [name, held] of this.#held) {
-      const hadA = this.a.has(name);
-      const hadAAAA = this.aaaa.has(name);
-      const hadSrv = this.srv.has(name);
+      const hadA = sink.has(MAP_A, name);
+      const hadAAAA = sink.has(MAP_AAAA, name);
+      const hadSrv = sink.has(MAP_SRV, name);
       for (const h of held) {
         const r = h.record;
         const had = isSrv(r) ? hadSrv : r.family === 4 ? hadA : hadAAAA;
         if (had) continue;
         failOpen.add(name);
-        const added = isSrv(r) ? this.addSrv(name, r) : this.addAddress(name, r);
+        const added = isSrv(r) ? sink.addSrv(name, r) : sink.addAddress(name, r);
         if (added > 0) h.served(added - 1);
       }
     }
     this.#held.clear();
     return [...failOpen].sort();
   }
+}
 
-  /** Adds `ip` under `name` in the map of its family; 0 when it was there, else 1 + its position. */
-  addAddress(name: string, ip: ParsedIp): number {
-    const v4 = ip.family === 4;
-    const map = v4 ? this.a : this.aaaa;
-    const address = ip.address;
-    const values = map.get(name);
+/** One map of text values (A, AAAA, PTR) as a JS Map, each name's values unique. */
+export class TextValues {
+  readonly map = new Map<string, string[]>();
+  // Sets only for names with many values (an app with hundreds of instances).
+  readonly #seen = new Map<string, Set<string>>();
+
+  /** Adds `value` under `name`; 0 when it was there, else 1 + its position under the name. */
+  add(name: string, value: string): number {
+    const values = this.map.get(name);
     if (values === undefined) {
-      map.set(name, [address]);
+      this.map.set(name, [value]);
       return 1;
     }
     const n = values.length;
     if (n < SCAN_LIMIT) {
-      for (let i = 0; i < n; i++) if (values[i] === address) return 0;
-      if (n === SCAN_LIMIT - 1)
-        (v4 ? this.#seenA : this.#seenAAAA).set(name, new Set(values).add(address));
+      for (let i = 0; i < n; i++) if (values[i] === value) return 0;
+      if (n === SCAN_LIMIT - 1) this.#seen.set(name, new Set(values).add(value));
     } else {
-      const seen = (v4 ? this.#seenA : this.#seenAAAA).get(name)!;
-      if (seen.has(address)) return 0;
-      seen.add(address);
+      const seen = this.#seen.get(name)!;
+      if (seen.has(value)) return 0;
+      seen.add(value);
     }
-    return values.push(address);
+    return values.push(value);
   }
+}
 
-  /** Adds a PTR `reverse` → `target`; false when it was there. Few tasks share an address. */
-  addPtr(reverse: string, target: string): boolean {
-    const values = this.ptr.get(reverse);
-    if (values === undefined) {
-      this.ptr.set(reverse, [target]);
-      return true;
-    }
-    if (values.includes(target)) return false;
-    values.push(target);
-    return true;
-  }
+/** The SRV map as a JS Map: one record per target and port under each name. */
+export class SrvValues {
+  readonly map = new Map<string, SrvRecord[]>();
+  readonly #seen = new Map<string, Set<string>>();
 
-  /**
-   * Adds `record` under `name`; 0 when a record with its target and port was there, else 1 + its
-   * position.
-   */
-  addSrv(name: string, record: SrvRecord): number {
-    const values = this.srv.get(name);
+  /** Adds `record` under `name`; 0 when one with its target and port was there, else 1 + its position. */
+  add(name: string, record: SrvRecord): number {
+    const values = this.map.get(name);
     if (values === undefined) {
-      this.srv.set(name, [record]);
+      this.map.set(name, [record]);
       return 1;
     }
     const n = values.length;
@@ -131,10 +135,10 @@ export class RecordBuilder implements RecordSink {
       if (n === SCAN_LIMIT - 1) {
         const seen = new Set<string>();
         for (const v of values) seen.add(srvKey(v));
-        this.#seenSrv.set(name, seen.add(srvKey(record)));
+        this.#seen.set(name, seen.add(srvKey(record)));
       }
     } else {
-      const seen = this.#seenSrv.get(name)!;
+      const seen = this.#seen.get(name)!;
       const key = srvKey(record);
       if (seen.has(key)) return 0;
       seen.add(key);
@@ -143,6 +147,66 @@ export class RecordBuilder implements RecordSink {
   }
 }
 
-function srvKey(r: SrvRecord): string {
+export class RecordBuilder implements SetBuilder {
+  readonly #a = new TextValues();
+  readonly #aaaa = new TextValues();
+  readonly #srv = new SrvValues();
+  /** Reverse name → canonical task names (pod tasks share an address: several). */
+  readonly #ptr = new TextValues();
+  readonly #held = new HeldRecords();
+
+  get a(): Map<string, string[]> {
+    return this.#a.map;
+  }
+
+  get aaaa(): Map<string, string[]> {
+    return this.#aaaa.map;
+  }
+
+  get srv(): Map<string, SrvRecord[]> {
+    return this.#srv.map;
+  }
+
+  get ptr(): Map<string, string[]> {
+    return this.#ptr.map;
+  }
+
+  hold(name: string, record: ParsedIp | SrvRecord, served: (at: number) => void): void {
+    this.#held.hold(name, record, served);
+  }
+
+  /** HeldRecords.release: the fail-open names, sorted. */
+  releaseHeld(): string[] {
+    return this.#held.release(this);
+  }
+
+  has(map: HeldMap, name: string): boolean {
+    return (map === MAP_A ? this.a : map === MAP_AAAA ? this.aaaa : this.srv).has(name);
+  }
+
+  /** Adds `ip` under `name` in the map of its family; 0 when it was there, else 1 + its position. */
+  addAddress(name: string, ip: ParsedIp): number {
+    return (ip.family === 4 ? this.#a : this.#aaaa).add(name, ip.address);
+  }
+
+  /** Adds a PTR `reverse` → `target`; false when it was there. */
+  addPtr(reverse: string, target: string): boolean {
+    return this.#ptr.add(reverse, target) > 0;
+  }
+
+  /**
+   * Adds `record` under `name`; 0 when a record with its target and port was there, else 1 + its
+   * position.
+   */
+  addSrv(name: string, record: SrvRecord): number {
+    return this.#srv.add(name, record);
+  }
+
+  finish(): BuiltMaps {
+    return { a: this.a, aaaa: this.aaaa, srv: this.srv, ptr: this.ptr };
+  }
+}
+
+export function srvKey(r: SrvRecord): string {
   return `${r.port} ${r.target}`;
 }

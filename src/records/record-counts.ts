@@ -2,7 +2,8 @@
 // carry the counts it made (RecordSet.recordCounts); the serving thread only reads them.
 import type { RecordCounts, RecordSet } from './recordset.ts';
 
-function countValues(map: ReadonlyMap<string, readonly unknown[]>): number {
+/** Values under all names of `map`. */
+export function countValues(map: ReadonlyMap<string, readonly unknown[]>): number {
   let n = 0;
   for (const values of map.values()) n += values.length;
   return n;

@@ -36,32 +36,78 @@ const UNPACKABLE = -1;
 
 type Growable = Uint8Array | Uint16Array | Uint32Array | Int32Array;
 
-/** `a`, or a copy at least `min` long (doubled), its contents kept. */
+/**
+ * `a`, or one at least `min` long (doubled) with its contents, in `a`'s memory moved over (the
+ * old array is detached and its memory freed now, not at a later collection).
+ */
 function grow<T extends Growable>(a: T, min: number): T {
   if (min <= a.length) return a;
   let n = Math.max(a.length, 16);
   while (n < min) n *= 2;
-  const b = new (a.constructor as new (length: number) => T)(n);
-  b.set(a);
-  return b;
+  const moved = (a.buffer as ArrayBuffer).transfer(n * a.BYTES_PER_ELEMENT);
+  return new (a.constructor as new (buffer: ArrayBuffer) => T)(moved);
 }
+
+/** Frees `a`'s memory now (the builder is done with it). */
+function free(a: Growable): void {
+  (a.buffer as ArrayBuffer).transfer(0);
+}
+
+/** The smallest power of two ≥ 2n (an index at most half full), at least 4. */
+function tableSize(n: number): number {
+  let size = 4;
+  while (size < 2 * n) size *= 2;
+  return size;
+}
+
+/**
+ * What one map held when last finished in this thread: the next generation (the next load of
+ * the same cluster, nearly always) starts at that size plus an eighth, so its tables are not
+ * copied as they grow nor left mostly empty. Capacity only: what is built does not depend on it.
+ */
+interface Capacity {
+  readonly names: number;
+  readonly nameBytes: number;
+  readonly values: number;
+  readonly valueBytes: number;
+  readonly records: number;
+}
+
+const MIN_CAPACITY: Capacity = {
+  names: 256,
+  nameBytes: 4096,
+  values: 256,
+  valueBytes: 4096,
+  records: 1024,
+};
+
+const withHeadroom = (n: number, min: number): number => Math.max(min, Math.ceil(n * 1.125));
 
 const isField = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff;
 
 /**
  * ASCII strings kept once each, numbered in the order they came: string i is bytes
- * [ends[i - 1] (0 for the first), ends[i]).
+ * [ends[i - 1] (0 for the first), ends[i]). The index holds each string's hash beside its
+ * number, so a probe reads the bytes of a string only when the hashes match.
  */
 class StringTable {
-  bytes = new Uint8Array(1 << 12);
+  bytes: Uint8Array;
   used = 0;
-  ends = new Uint32Array(256);
-  hashes = new Uint32Array(256);
+  ends: Uint32Array;
+  hashes: Uint32Array;
   count = 0;
-  #table = new Int32Array(512).fill(-1);
+  /** Per slot: hashString, then the number + 1 (0: empty); at most half the slots used. */
+  #table: Uint32Array;
   // The last string interned: a task's records repeat the same address and target.
   #lastString: string | null = null;
   #lastId = -1;
+
+  constructor(strings: number, bytes: number) {
+    this.bytes = new Uint8Array(bytes);
+    this.ends = new Uint32Array(strings);
+    this.hashes = new Uint32Array(strings);
+    this.#table = new Uint32Array(2 * tableSize(strings));
+  }
 
   start(i: number): number {
     return i === 0 ? 0 : this.ends[i - 1]!;
@@ -71,17 +117,20 @@ class StringTable {
     return this.ends[i]! - this.start(i);
   }
 
-  /** The number of `s` (whose hashString is `h`), or -1. Allocates nothing. */
+  /**
+   * The number of `s` (whose hashString is `h`); when absent, -1 - the slot it would take
+   * (for `add`). Allocates nothing.
+   */
   find(s: string, h: number): number {
     const table = this.#table;
-    const mask = table.length - 1;
+    const mask = (table.length >>> 1) - 1;
     const len = s.length;
     const bytes = this.bytes;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const i = table[slot]!;
-      if (i < 0) return -1;
-      if (this.hashes[i] !== h) continue;
-      const start = this.start(i);
+      const i = table[2 * slot + 1]! - 1;
+      if (i < 0) return -1 - slot;
+      if (table[2 * slot] !== h) continue;
+      const start = i === 0 ? 0 : this.ends[i - 1]!;
       if (this.ends[i]! - start !== len) continue;
       let k = 0;
       while (k < len && bytes[start + k] === s.charCodeAt(k)) k++;
@@ -89,8 +138,11 @@ class StringTable {
     }
   }
 
-  /** Adds `s` (not here; hashString `h`): its number, or -1 (nothing added) when not ASCII. */
-  add(s: string, h: number): number {
+  /**
+   * Adds `s` (absent: `find` gave `missing`; hashString `h`): its number, or -1 (nothing
+   * added) when it is not ASCII.
+   */
+  add(s: string, h: number, missing: number): number {
     const len = s.length;
     const at = this.used;
     if (at + len > this.bytes.length) this.bytes = grow(this.bytes, at + len);
@@ -110,8 +162,13 @@ class StringTable {
     this.used = at + len;
     this.ends[i] = this.used;
     this.hashes[i] = h;
-    if (2 * this.count > this.#table.length) this.#rehash(2 * this.#table.length);
-    else this.#index(i);
+    if (2 * this.count > this.#table.length >>> 1) {
+      this.#rehash(this.#table.length);
+    } else {
+      const slot = -1 - missing;
+      this.#table[2 * slot] = h;
+      this.#table[2 * slot + 1] = i + 1;
+    }
     return i;
   }
 
@@ -120,7 +177,7 @@ class StringTable {
     if (s === this.#lastString) return this.#lastId;
     const h = hashString(s);
     let i = this.find(s, h);
-    if (i < 0) i = this.add(s, h);
+    if (i < 0) i = this.add(s, h, i);
     if (i >= 0) {
       this.#lastString = s;
       this.#lastId = i;
@@ -138,17 +195,27 @@ class StringTable {
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.used);
   }
 
-  #index(i: number): void {
-    const table = this.#table;
-    const mask = table.length - 1;
-    let slot = this.hashes[i]! & mask;
-    while (table[slot]! >= 0) slot = (slot + 1) & mask;
-    table[slot] = i;
+  /** An index of `slots` slots (a power of two) holding every string. */
+  #rehash(slots: number): void {
+    free(this.#table);
+    const table = new Uint32Array(2 * slots);
+    const mask = slots - 1;
+    for (let i = 0; i < this.count; i++) {
+      const h = this.hashes[i]!;
+      let slot = h & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = i + 1;
+    }
+    this.#table = table;
   }
 
-  #rehash(size: number): void {
-    this.#table = new Int32Array(size).fill(-1);
-    for (let i = 0; i < this.count; i++) this.#index(i);
+  /** Frees the memory; the table is empty after. */
+  release(): void {
+    for (const a of [this.bytes, this.ends, this.hashes, this.#table]) free(a);
+    this.count = 0;
+    this.used = 0;
+    this.#lastString = null;
   }
 }
 
@@ -206,22 +273,51 @@ class TripleSet {
  */
 class PackingMap {
   readonly srv: boolean;
-  readonly names = new StringTable();
-  readonly values = new StringTable();
-  #first = new Int32Array(256);
-  #last = new Int32Array(256);
-  #size = new Uint32Array(256);
+  readonly names: StringTable;
+  readonly values: StringTable;
+  #first: Int32Array;
+  #last: Int32Array;
+  #size: Uint32Array;
   records = 0;
-  #value = new Uint32Array(1024);
-  #next = new Int32Array(1024);
+  #value: Uint32Array;
+  #next: Int32Array;
   #nums: Uint16Array;
   /** Bytes of the records' values together. */
   #valueChars = 0;
   #many: TripleSet | null = null;
 
-  constructor(srv: boolean) {
+  constructor(srv: boolean, capacity: Capacity) {
     this.srv = srv;
-    this.#nums = new Uint16Array(srv ? 3 * 1024 : 0);
+    this.names = new StringTable(capacity.names, capacity.nameBytes);
+    this.values = new StringTable(capacity.values, capacity.valueBytes);
+    this.#first = new Int32Array(capacity.names);
+    this.#last = new Int32Array(capacity.names);
+    this.#size = new Uint32Array(capacity.names);
+    this.#value = new Uint32Array(capacity.records);
+    this.#next = new Int32Array(capacity.records);
+    this.#nums = new Uint16Array(srv ? 3 * capacity.records : 0);
+  }
+
+  /** What it holds, as the next generation's starting capacity. */
+  capacity(): Capacity {
+    return {
+      names: withHeadroom(this.names.count, MIN_CAPACITY.names),
+      nameBytes: withHeadroom(this.names.used, MIN_CAPACITY.nameBytes),
+      values: withHeadroom(this.values.count, MIN_CAPACITY.values),
+      valueBytes: withHeadroom(this.values.used, MIN_CAPACITY.valueBytes),
+      records: withHeadroom(this.records, MIN_CAPACITY.records),
+    };
+  }
+
+  /** Frees the building tables' memory (after finish, or when turned into a JS map). */
+  release(): void {
+    this.names.release();
+    this.values.release();
+    for (const a of [this.#first, this.#last, this.#size, this.#value, this.#next, this.#nums]) {
+      free(a);
+    }
+    this.#many = null;
+    this.records = 0;
   }
 
   has(name: string): boolean {
@@ -249,7 +345,7 @@ class PackingMap {
     }
     if (this.srv && !(isField(port) && isField(priority) && isField(weight))) return UNPACKABLE;
     if (e < 0) {
-      e = this.names.add(name, h);
+      e = this.names.add(name, h, e);
       if (e < 0) return UNPACKABLE;
       if (e === this.#first.length) {
         this.#first = grow(this.#first, e + 1);
@@ -388,13 +484,15 @@ const MAP_PTR = 3;
  * JS map where it could not be), with their empty non-terminals and record counts.
  */
 export class PackingBuilder implements SetBuilder {
+  /** By map (a, aaaa, srv, ptr): its size when last finished in this thread (`Capacity`). */
+  static readonly #last: Capacity[] = [MIN_CAPACITY, MIN_CAPACITY, MIN_CAPACITY, MIN_CAPACITY];
   readonly #text: readonly TextSlot[] = [
-    { packing: new PackingMap(false), js: null },
-    { packing: new PackingMap(false), js: null },
+    { packing: new PackingMap(false, PackingBuilder.#last[MAP_A]!), js: null },
+    { packing: new PackingMap(false, PackingBuilder.#last[MAP_AAAA]!), js: null },
     { packing: null, js: null }, // SRV: #srv, #srvJs
-    { packing: new PackingMap(false), js: null },
+    { packing: new PackingMap(false, PackingBuilder.#last[MAP_PTR]!), js: null },
   ];
-  #srv: PackingMap | null = new PackingMap(true);
+  #srv: PackingMap | null = new PackingMap(true, PackingBuilder.#last[MAP_SRV]!);
   #srvJs: SrvValues | null = null;
   readonly #held = new HeldRecords();
   readonly #ent: EmptyNonTerminalFinder;
@@ -424,6 +522,7 @@ export class PackingBuilder implements SetBuilder {
       if (added === UNPACKABLE) {
         this.#srvJs = packing.toSrv();
         this.#srv = null;
+        packing.release();
       }
     }
     if (added === UNPACKABLE) added = this.#srvJs!.add(name, record);
@@ -456,10 +555,13 @@ export class PackingBuilder implements SetBuilder {
     const ptr = this.#finishText(MAP_PTR);
     let srv: BuiltMaps['srv'];
     let srvCount: number;
-    if (this.#srv !== null) {
-      srvCount = this.#srv.records;
-      srv = this.#srv.finish() as PackedRecordMap<readonly SrvRecord[]>;
+    const packing = this.#srv;
+    if (packing !== null) {
       this.#srv = null;
+      srvCount = packing.records;
+      srv = packing.finish() as PackedRecordMap<readonly SrvRecord[]>;
+      PackingBuilder.#last[MAP_SRV] = packing.capacity();
+      packing.release();
     } else {
       srv = this.#srvJs!.map;
       srvCount = countValues(srv);
@@ -482,17 +584,21 @@ export class PackingBuilder implements SetBuilder {
       if (added !== UNPACKABLE) return added;
       slot.js = packing.toText();
       slot.packing = null;
+      packing.release();
     }
     return slot.js!.add(name, value);
   }
 
-  /** A text map finished; its building tables are dropped as it is. */
+  /** A text map finished; its building tables are freed as it is. */
   #finishText(map: number): { map: ReadonlyMap<string, readonly string[]>; count: number } {
     const slot = this.#text[map]!;
     const packing = slot.packing;
     if (packing === null) return { map: slot.js!.map, count: countValues(slot.js!.map) };
     slot.packing = null;
     const count = packing.records;
-    return { map: packing.finish() as PackedRecordMap<readonly string[]>, count };
+    const finished = packing.finish() as PackedRecordMap<readonly string[]>;
+    PackingBuilder.#last[map] = packing.capacity();
+    packing.release();
+    return { map: finished, count };
   }
 }

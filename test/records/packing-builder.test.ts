@@ -11,6 +11,8 @@ import {
   type TaskSpec,
 } from '../../sim/cluster.ts';
 import type { ParsedIp } from '../../src/net/ip.ts';
+import { withIndexedEnumeration } from '../../src/records/enumeration.ts';
+import { enumerationBytes } from '../../src/records/enumeration-json.ts';
 import { generate, type GenerateOptions } from '../../src/records/generate.ts';
 import { isPacked, packRecordSet } from '../../src/records/packed-map.ts';
 import { PackingBuilder } from '../../src/records/packing-builder.ts';
@@ -55,6 +57,12 @@ function samePacked(state: MesosState, options: GenerateOptions): RecordSet {
       .sort(([x], [y]) => x.localeCompare(y));
   assert.deepEqual(rest(packed), rest(expected));
   assert.deepEqual(warnings[1], warnings[0]);
+  // The enumeration's records name their entries the same way, and /v1/enumerate is the same.
+  const indexed = withIndexedEnumeration(packed);
+  assert.deepEqual(indexed.enumeration, withIndexedEnumeration(expected).enumeration);
+  assert.ok(
+    Buffer.concat(enumerationBytes(indexed)).equals(Buffer.concat(enumerationBytes(expected))),
+  );
   return packed;
 }
 

@@ -72,7 +72,8 @@ export function generate(state: LazyMesosState, options: GenerateOptions): Recor
   for (const agent of agents) g.agentRecords(agent);
   g.nameserverRecords();
   const leader = g.masterRecords(state?.leader);
-  const enumeration = new EnumerationBuilder();
+  // The packing builder numbers its names: the enumeration keeps those numbers, not the names.
+  const enumeration = new EnumerationBuilder({ entries: options.pack === true });
   let tasks = 0;
   frameworks.forEach((f, i) => {
     enumeration.framework(typeof f.name === 'string' ? f.name : '');
@@ -80,11 +81,12 @@ export function generate(state: LazyMesosState, options: GenerateOptions): Recor
   });
   // Held records released here are listed in their tasks' enumeration (after their others).
   const failOpen = b.releaseHeld();
+  const maps = b.finish();
   return {
     domain: options.domain,
-    ...b.finish(),
+    ...maps,
     leader,
-    enumeration: enumeration.finish(),
+    enumeration: enumeration.finish([maps.a, maps.aaaa, maps.srv]),
     ...(failOpen.length > 0 ? { failOpen } : {}),
     counts: { tasks, frameworks: frameworks.length, agents: agents.length },
   };
@@ -407,7 +409,10 @@ export class Generation {
   /** A task's address record, listed in its enumeration when it is new. */
   #address(ctx: TaskContext, name: string, ip: ParsedIp): void {
     const added = this.b.addAddress(name, ip);
-    if (added > 0) ctx.enumeration?.add(ip.family === 4 ? ENUM_A : ENUM_AAAA, name, added - 1);
+    if (added > 0) {
+      const type = ip.family === 4 ? ENUM_A : ENUM_AAAA;
+      ctx.enumeration?.add(type, name, added - 1, this.b.lastEntry);
+    }
   }
 
   /** An address under a name the task shares with other instances (held back when unhealthy). */
@@ -421,7 +426,9 @@ export class Generation {
     this.b.hold(
       name,
       ip,
-      enumeration === null ? noop : (at) => enumeration.addLate(taskIndex, type, name, at),
+      enumeration === null
+        ? noop
+        : (at) => enumeration.addLate(taskIndex, type, name, at, this.b.lastEntry),
     );
   }
 
@@ -429,13 +436,15 @@ export class Generation {
     const { enumeration, taskIndex } = ctx;
     if (!ctx.unhealthy) {
       const added = this.b.addSrv(name, srv);
-      if (added > 0) enumeration?.add(ENUM_SRV, name, added - 1);
+      if (added > 0) enumeration?.add(ENUM_SRV, name, added - 1, this.b.lastEntry);
       return;
     }
     this.b.hold(
       name,
       srv,
-      enumeration === null ? noop : (at) => enumeration.addLate(taskIndex, ENUM_SRV, name, at),
+      enumeration === null
+        ? noop
+        : (at) => enumeration.addLate(taskIndex, ENUM_SRV, name, at, this.b.lastEntry),
     );
   }
 

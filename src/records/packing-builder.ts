@@ -279,6 +279,8 @@ class PackingMap {
   #last: Int32Array;
   #size: Uint32Array;
   records = 0;
+  /** The entry the last record added went under. */
+  lastEntry = -1;
   #value: Uint32Array;
   #next: Int32Array;
   #nums: Uint16Array;
@@ -372,6 +374,7 @@ class PackingMap {
     if (this.#first[e]! < 0) this.#first[e] = r;
     else this.#next[this.#last[e]!] = r;
     this.#last[e] = r;
+    this.lastEntry = e;
     const n = ++this.#size[e]!;
     if (n >= SCAN_LIMIT) {
       const many = (this.#many ??= new TripleSet());
@@ -496,6 +499,8 @@ export class PackingBuilder implements SetBuilder {
   #srvJs: SrvValues | null = null;
   readonly #held = new HeldRecords();
   readonly #ent: EmptyNonTerminalFinder;
+  /** RecordSink.lastEntry: -1 after an add to a map that turned into a JS map. */
+  lastEntry = -1;
 
   /** `domain` as RecordSet.domain gives it ("mesos"): for the empty non-terminals. */
   constructor(domain: string) {
@@ -519,13 +524,17 @@ export class PackingBuilder implements SetBuilder {
     const packing = this.#srv;
     if (packing !== null) {
       added = packing.add(name, record.target, record.port, record.priority, record.weight);
+      this.lastEntry = packing.lastEntry;
       if (added === UNPACKABLE) {
         this.#srvJs = packing.toSrv();
         this.#srv = null;
         packing.release();
       }
     }
-    if (added === UNPACKABLE) added = this.#srvJs!.add(name, record);
+    if (added === UNPACKABLE) {
+      added = this.#srvJs!.add(name, record);
+      this.lastEntry = -1;
+    }
     if (added === 1) this.#ent.visit(name);
     return added;
   }
@@ -581,11 +590,15 @@ export class PackingBuilder implements SetBuilder {
     const packing = slot.packing;
     if (packing !== null) {
       const added = packing.add(name, value);
-      if (added !== UNPACKABLE) return added;
+      if (added !== UNPACKABLE) {
+        this.lastEntry = packing.lastEntry;
+        return added;
+      }
       slot.js = packing.toText();
       slot.packing = null;
       packing.release();
     }
+    this.lastEntry = -1;
     return slot.js!.add(name, value);
   }
 

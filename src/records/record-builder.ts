@@ -14,6 +14,13 @@ export const SCAN_LIMIT = 64;
  * the enumeration refers to records by name and position (enumeration.ts).
  */
 export interface RecordSink {
+  /**
+   * The entry number of the name the last add returning > 0 added to, in its map (names
+   * numbered in first-insertion order, as a packed map numbers its entries), or -1 where it does
+   * not know; absent in sinks that number no entries. The enumeration records it so that it
+   * never holds the names as strings (records/enumeration.ts).
+   */
+  readonly lastEntry?: number;
   addAddress(name: string, ip: ParsedIp): number;
   addSrv(name: string, record: SrvRecord): number;
   addPtr(reverse: string, target: string): boolean;

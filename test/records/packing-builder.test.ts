@@ -53,12 +53,17 @@ function samePacked(state: MesosState, options: GenerateOptions): RecordSet {
   // Everything but the maps and what is computed from them.
   const rest = (s: RecordSet): [string, unknown][] =>
     Object.entries(s)
-      .filter(([k]) => !['emptyNonTerminals', 'recordCounts', ...MAPS].includes(k))
+      .filter(([k]) => !['emptyNonTerminals', 'recordCounts', 'enumeration', ...MAPS].includes(k))
       .sort(([x], [y]) => x.localeCompare(y));
   assert.deepEqual(rest(packed), rest(expected));
   assert.deepEqual(warnings[1], warnings[0]);
   // The enumeration's records name their entries the same way, and /v1/enumerate is the same.
+  // Generated packed, it holds entry numbers from the start (never the names as strings) where
+  // the A, AAAA and SRV maps are packed, and names read from the maps where one is not.
+  const allPacked = isPacked(packed.a) && isPacked(packed.aaaa) && isPacked(packed.srv);
+  assert.equal(packed.enumeration?.names instanceof Uint32Array, allPacked);
   const indexed = withIndexedEnumeration(packed);
+  assert.equal(indexed, packed, 'nothing left to index');
   assert.deepEqual(indexed.enumeration, withIndexedEnumeration(expected).enumeration);
   assert.ok(
     Buffer.concat(enumerationBytes(indexed)).equals(Buffer.concat(enumerationBytes(expected))),

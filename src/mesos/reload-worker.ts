@@ -4,7 +4,6 @@ import { parentPort } from 'node:worker_threads';
 import { releaseHeap } from '../heap.ts';
 import { lowerThisThread } from '../thread-priority.ts';
 import { generate } from '../records/generate.ts';
-import { withIndexedEnumeration } from '../records/enumeration.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import { renderApiBody } from '../records/api-bodies.ts';
 import { TransferSender } from '../transfer/channel.ts';
@@ -30,8 +29,7 @@ interface Held {
    * its digest was computed (a first load), a name unique to that load.
    */
   readonly name: string;
-  /** Replaced once, by the same set with its enumeration indexed (`digestOf`). */
-  set: RecordSet;
+  readonly set: RecordSet;
   /** Names the receiver has laid over its last full set when it holds this one (overlay-map.ts). */
   readonly overlaid: number;
   /** recordSetDigest(set); computed when first needed when the set went out without it. */
@@ -63,16 +61,8 @@ function keepOnly(name: string | undefined): void {
   if (keep !== undefined) recent.push(keep);
 }
 
-/**
- * The digest is taken of a set whose enumeration names its records by entry index
- * (records/enumeration.ts), as every set this worker holds has it from then on: the same records
- * then give the same digest, and the enumeration costs ~50 MB less at 200,000 tasks.
- */
 function digestOf(entry: Held): string {
-  if (entry.digest === undefined) {
-    entry.set = withIndexedEnumeration(entry.set);
-    entry.digest = recordSetDigest(entry.set);
-  }
+  entry.digest ??= recordSetDigest(entry.set);
   return entry.digest;
 }
 
@@ -153,16 +143,14 @@ async function generateRecords(id: number, params: LoadParams): Promise<Generate
 }
 
 /**
- * The generated set, taken out of `generated`; with `index`, its enumeration's names become
- * entry indices in the packed maps (records/enumeration.ts; the digest needs them so). In a
- * frame of its own: held by a local or a call argument of load(), the set with the names as
- * strings (~50 MB at 200,000 tasks) would stay alive (V8 keeps a frame's registers) through the
- * digest and the delta below, at the load's peak.
+ * The generated set, taken out of `generated`. In a frame of its own: held by a local or a call
+ * argument of load(), a value stays alive (V8 keeps a frame's registers) through the digest and
+ * the delta below, at the load's peak; `generated` must not keep the set either.
  */
-function takeSet(generated: Generated, index: boolean): RecordSet {
+function takeSet(generated: Generated): RecordSet {
   const set = generated.set!;
   generated.set = null;
-  return index ? withIndexedEnumeration(set) : set;
+  return set;
 }
 
 async function load(id: number, params: LoadParams): Promise<void> {
@@ -171,12 +159,11 @@ async function load(id: number, params: LoadParams): Promise<void> {
   // or from the start when one is (a restarted worker, a set from the event stream).
   if (params.serving === true) lowerThisThread();
   const generated = await generateRecords(id, params);
-  const indexStarted = performance.now();
+  const digestStarted = performance.now();
   // The digest tells an unchanged load from a changed one, against the set in service. With
   // none (the first load) nothing needs it until a later load compares against this set, so it
-  // is computed after the transfer, off the path to the first answer (at 200k tasks ~0.6 s to
-  // index the enumeration, ~0.15 s of hashing): see digestOf.
-  const set = takeSet(generated, params.previousDigest !== undefined);
+  // is computed after the transfer, off the path to the first answer (~0.15 s at 200k tasks).
+  const set = takeSet(generated);
   const digest = params.previousDigest === undefined ? undefined : recordSetDigest(set);
   const { timings } = generated;
   const inService = held(params.previousDigest);
@@ -186,7 +173,7 @@ async function load(id: number, params: LoadParams): Promise<void> {
     leader: generated.leader,
     digest: name,
     warnings: generated.warnings,
-    timings: { ...timings, generateMs: timings.generateMs + performance.now() - indexStarted },
+    timings: { ...timings, generateMs: timings.generateMs + performance.now() - digestStarted },
   };
   if (
     digest !== undefined &&

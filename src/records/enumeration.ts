@@ -1,8 +1,9 @@
 // Builds the compact /v1/enumerate content (recordset.ts `Enumeration`) during generation: a
 // record is its type, its name and the position of its value under that name (what RecordSink's
-// add methods return), so no "host" string is made per record and no array per task. Once the
-// set is packed the names can become entry indices (`withIndexedEnumeration`), and the
-// enumeration is typed arrays and one string. enumeration-json.ts renders it against the maps.
+// add methods return), so no "host" string is made per record and no array per task. Generated
+// packed (the load worker), names are their entry numbers in the packed maps from the start, and
+// the enumeration is typed arrays and one string; generated into JS maps and packed afterwards,
+// `withIndexedEnumeration` gives the same form. enumeration-json.ts renders it against the maps.
 import { isPacked, type PackedRecordMap } from './packed-map.ts';
 import type { Enumeration, RecordSet, SrvRecord } from './recordset.ts';
 
@@ -251,10 +252,10 @@ export function recordPosition(en: Enumeration, r: number): number {
 
 /**
  * `set` with its enumeration's record names as entry indices in its packed A, AAAA and SRV maps
- * (packed-map.ts), the strings dropped: ~50 MB less at 200,000 tasks. A lookup per record (~0.6 s
- * at 200,000 tasks), so the load worker does it where it computes the set's digest, off the path
- * to the first answer. The set as it is when the names already are indices, or when a map could
- * not be packed (the enumeration then renders from the JS map).
+ * (packed-map.ts), the strings dropped: the form generate() with `pack` gives (the load
+ * worker's), for a set generated into JS maps and packed afterwards (packRecordSet). A lookup
+ * per record (~0.6 s at 200,000 tasks). The set as it is when the names already are indices, or
+ * when a map could not be packed (the enumeration then renders from the JS map).
  */
 export function withIndexedEnumeration(set: RecordSet): RecordSet {
   const en = set.enumeration;

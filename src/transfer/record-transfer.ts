@@ -428,8 +428,8 @@ export function recordSetDigest(set: RecordSet): string {
     for (const v of values) line += ` ${v.target}:${v.port}:${v.priority}:${v.weight}`;
     hash.update(`${line}\n`);
   }
-  // In the form it has: sets compared by digest must have it in the same one (the load worker
-  // indexes every set's, withIndexedEnumeration, before its digest).
+  // In the form it has: sets compared by digest must have it in the same one (the load worker's
+  // all come from generate() with `pack`: entry numbers where the maps are packed).
   hash.update('#enum\n');
   if (set.enumeration !== undefined) hashEnumeration(set.enumeration, (data) => hash.update(data));
   return hash.digest('hex');

@@ -213,9 +213,9 @@ export async function main(
   for (const warning of loaded.warnings) logger.warn(warning);
   logger.debug({ config: { ...loaded.config, mesosCredentials: '(hidden)' } }, 'configuration');
 
-  // Before any thread that serves exists: V8's own threads (garbage collection for the load
-  // worker's heap) must not time-slice with DNS answers on a busy core. In the reload benchmark
-  // (50,000 tasks, reloads every 2 s, one core) this took p99 from 38 ms to 4 ms.
+  // Before any thread that serves exists: background threads (libuv's pool) must not time-slice
+  // with DNS answers on a busy core; V8's compile threads keep the serving thread's priority
+  // (thread-priority.ts).
   logger.debug({ threads: lowerBackgroundThreads() }, 'background threads at nice 19');
 
   // Loaded only when serving, so --help and --version do not pull in the whole server.
@@ -268,7 +268,7 @@ export async function main(
 }
 
 if (import.meta.main) {
-  // Before anything else: the server runs under node --single-threaded --liftoff-only
+  // Before anything else: the server runs under node --single-threaded-gc --liftoff-only
   // (thread-priority.ts).
   const notRestarted = restartWithServerFlags();
   if (notRestarted !== null) {

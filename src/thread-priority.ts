@@ -1,11 +1,35 @@
-// Background threads at the lowest CPU priority. The threads a process has before it serves
-// anything (V8's platform workers, which run garbage collection for every isolate, including
-// the state-load worker's large heap) would otherwise time-slice with the thread answering DNS
-// whenever a core is busy. Linux nice values are per thread; elsewhere this does nothing.
-import { readdirSync } from 'node:fs';
+// Background threads at the lowest CPU priority, V8's own left at the serving thread's. Linux
+// nice values are per thread; elsewhere this does nothing.
+import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
-/** Renices every thread of this process except the calling (main) one; returns how many. */
+/** A thread's name (Linux `comm`), or null when it cannot be read. */
+function threadName(tid: string): string | null {
+  try {
+    return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a thread is one of V8's platform threads: Node's platform workers keep the process's
+ * name (they are not named), and V8's delayed-task scheduler is "DelayedTaskSche(duler)".
+ */
+function isV8Thread(name: string, processName: string | null): boolean {
+  return name === processName || name.startsWith('DelayedTaskSche');
+}
+
+/**
+ * Renices this process's other threads (libuv's threadpool, which resolves host names and reads
+ * files for the loads) except V8's platform threads; returns how many. V8's threads stay at the
+ * serving thread's priority: under `--single-threaded-gc` they collect nothing, they compile hot
+ * functions for every isolate, and a collection on the serving thread waits for a running
+ * compile job to reach a safepoint. At nice 19 on a busy node that wait reached 560 ms (4 busy
+ * loops beside a 10k-task server: 11,564 of 100,000 queries lost); at the serving thread's
+ * priority the same run lost none, with p99.9 57 ms against 264 ms under `--single-threaded`
+ * (bench/results.md, steady-10k-exp-hogs).
+ */
 export function lowerBackgroundThreads(nice = 19): number {
   let tids: string[];
   try {
@@ -13,10 +37,13 @@ export function lowerBackgroundThreads(nice = 19): number {
   } catch {
     return 0;
   }
+  const processName = threadName(String(process.pid));
   let changed = 0;
   for (const tid of tids) {
     const id = Number(tid);
     if (!Number.isInteger(id) || id === process.pid) continue;
+    const name = threadName(tid);
+    if (name === null || isV8Thread(name, processName)) continue;
     try {
       setPriority(id, nice);
       changed++;
@@ -49,16 +76,17 @@ export function lowerThisThread(nice = 19): boolean {
 
 /**
  * The V8 flags the server runs under (see restartWithServerFlags):
- * - `--single-threaded`: every isolate compiles and collects on its own thread (why: below).
+ * - `--single-threaded-gc`: every isolate collects its own heap on its own thread (why: below);
+ *   compiles still run on V8's platform threads, off the serving thread.
  * - `--liftoff-only`: WebAssembly stays on V8's baseline compiler. The only WebAssembly is
  *   undici's HTTP parser (llhttp) in the load worker, and its hot function was recompiled by
- *   TurboFan on a V8 platform thread even under `--single-threaded`; that compile grew the
+ *   TurboFan on a V8 platform thread; that compile grew the
  *   thread's malloc arena by 16 MB, which glibc kept after the compile freed it (a third of the
  *   process's anonymous memory at 10,000 tasks besides the two heaps; bench/results.md,
  *   small-rss). The parser then reads only headers and chunk sizes, which Liftoff's code does as
  *   fast as a state body arrives.
  */
-export const SERVER_V8_FLAGS: readonly string[] = ['--single-threaded', '--liftoff-only'];
+export const SERVER_V8_FLAGS: readonly string[] = ['--single-threaded-gc', '--liftoff-only'];
 
 /** A V8 flag as V8 reads it: "--liftoff_only" and "--liftoff-only" are one flag. */
 function flagName(arg: string): string {
@@ -86,18 +114,20 @@ export function serverFlagArgs(
 }
 
 /**
- * Replaces this process with itself under `node --single-threaded --liftoff-only`
+ * Replaces this process with itself under `node --single-threaded-gc --liftoff-only`
  * (process.execve: the same pid, so Docker, systemd and Marathon see one process and signal it as
  * before); returns only when it runs so already or where execve does not exist (null), or when
- * execve fails (the error). Why --single-threaded: V8
- * compiles hot functions and runs parts of every collection on its platform threads, which
- * lowerBackgroundThreads puts at nice 19, and a collection on the serving thread waits for a
- * running compile job to stop. On a busy node a nice-19 thread gets ~1.5 % of a core: with 4
- * nice-0 busy loops beside a 10k-task server at 5,000 A/s, GC pauses reached 0.6-2.7 s and 25-94 %
- * of queries were lost; under `--single-threaded` the longest pause was 9-13 ms and none were lost
- * (bench/results.md, section gc-priority). Set at run time (v8.setFlagsFromString) the flags do
- * not reach the compiler, so only the command line works. The load and stream workers then collect
- * their own heaps on their own (nice 19) threads. Why --liftoff-only: SERVER_V8_FLAGS.
+ * execve fails (the error). Why --single-threaded-gc: V8 otherwise runs parts of every
+ * collection, the load worker's large heap included, on its platform threads, which then compete
+ * with the serving thread, and a collection waits for its helpers. With collections on each
+ * isolate's own thread the load and stream workers collect at their own nice 19. Compiles stay
+ * on the platform threads, at the serving thread's priority (lowerBackgroundThreads): under
+ * `--single-threaded` the serving thread compiled them itself, and its p99.9 at 10k tasks and
+ * 5,000 A/s was 10.4-11.5 ms against 4.9-5.3 ms (bench/results.md, steady-10k-threads,
+ * steady-10k-gc1); with the compile threads at nice 19 a busy node lost 11 % of its queries to
+ * collections waiting for them (steady-10k-gc1-hogs). Set at run time (v8.setFlagsFromString)
+ * the flags do not reach the compiler, so only the command line works. Why --liftoff-only:
+ * SERVER_V8_FLAGS.
  */
 export function restartWithServerFlags(): Error | null {
   const args = serverFlagArgs(process.execPath, process.execArgv, process.argv);

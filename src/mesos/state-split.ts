@@ -1,7 +1,7 @@
 // A /master/state body read without building its whole tree. At 200,000 tasks the body is
 // 124 MB: as one string it is 124 MB of heap, and JSON.parse of it a ~330 MB tree, all live
 // while the records are generated (and every byte of it work for the load worker's collector,
-// which runs on the same thread under --single-threaded). Here the body's bytes are scanned for
+// which runs on the same thread under --single-threaded-gc). Here the body's bytes are scanned for
 // structure only (json-scan.ts): the state is parsed with each framework's `tasks` (and the
 // lists nothing reads) left empty and validated, and each framework gets its tasks as a list
 // parsed one task at a time from the bytes, each validated as it is parsed, when generation

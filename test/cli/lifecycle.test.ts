@@ -94,8 +94,8 @@ describe('process lifecycle', () => {
         WAIT_MS,
       );
       assert.ok(loaded, result.stdout);
-      // The same process (pid) now runs under node --single-threaded (thread-priority.ts).
-      assert.deepEqual(cmdline.split('\0').slice(0, 2), [process.execPath, '--single-threaded']);
+      // The same process (pid) now runs under node --single-threaded-gc (thread-priority.ts).
+      assert.deepEqual(cmdline.split('\0').slice(0, 2), [process.execPath, '--single-threaded-gc']);
       assert.equal(result.code, 0, result.stderr);
     } finally {
       await sim.close();

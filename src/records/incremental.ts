@@ -22,7 +22,7 @@ import {
 } from './generate.ts';
 import type { ParsedIp } from '../net/ip.ts';
 import { domainFrag, rfc1123, rfc952 } from './labels.ts';
-import { OverlayMap } from './overlay-map.ts';
+import { OverlayMap, overlayGet, overlayHas, type OverlayParts } from './overlay-map.ts';
 import { PackError, PackedRecordMap } from './packed-map.ts';
 import { isSrv, type RecordSink } from './record-builder.ts';
 import type { RecordCounts, RecordDelta, SrvRecord } from './recordset.ts';
@@ -85,7 +85,7 @@ type WorkMap = Map<string, Slot | null>;
  * A record type's published names: a base (packed by `rebase`) and the names changed or removed
  * since, which a RecordSet sees as an OverlayMap on the base.
  */
-class Published<V> {
+class Published<V> implements OverlayParts<V> {
   base: ReadonlyMap<string, V> = new Map<string, V>();
   readonly changed = new Map<string, V>();
   /** Names of the base that are gone (never also in changed). */
@@ -93,13 +93,11 @@ class Published<V> {
   size = 0;
 
   get(name: string): V | undefined {
-    const value = this.changed.get(name);
-    if (value !== undefined) return value;
-    return this.removed.has(name) ? undefined : this.base.get(name);
+    return overlayGet(this, name);
   }
 
   has(name: string): boolean {
-    return this.changed.has(name) || (!this.removed.has(name) && this.base.has(name));
+    return overlayHas(this, name);
   }
 
   set(name: string, value: V): void {

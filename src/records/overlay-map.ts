@@ -6,7 +6,25 @@
 
 import { ReadonlyMapBase } from './readonly-map-base.ts';
 
-export class OverlayMap<V> extends ReadonlyMapBase<V> {
+/** What a base map plus changes holds: the parts of an overlay, read-only or being built. */
+export interface OverlayParts<V> {
+  readonly base: ReadonlyMap<string, V>;
+  readonly changed: ReadonlyMap<string, V>;
+  readonly removed: ReadonlySet<string>;
+}
+
+/** `name`'s value in `o`: changed, else the base's unless removed. */
+export function overlayGet<V>(o: OverlayParts<V>, name: string): V | undefined {
+  const value = o.changed.get(name);
+  if (value !== undefined) return value;
+  return o.removed.has(name) ? undefined : o.base.get(name);
+}
+
+export function overlayHas<V>(o: OverlayParts<V>, name: string): boolean {
+  return o.changed.has(name) || (!o.removed.has(name) && o.base.has(name));
+}
+
+export class OverlayMap<V> extends ReadonlyMapBase<V> implements OverlayParts<V> {
   readonly base: ReadonlyMap<string, V>;
   /** Names added or changed relative to `base`. */
   readonly changed: ReadonlyMap<string, V>;
@@ -34,13 +52,11 @@ export class OverlayMap<V> extends ReadonlyMapBase<V> {
   }
 
   get(name: string): V | undefined {
-    const value = this.changed.get(name);
-    if (value !== undefined) return value;
-    return this.removed.has(name) ? undefined : this.base.get(name);
+    return overlayGet(this, name);
   }
 
   has(name: string): boolean {
-    return this.changed.has(name) || (!this.removed.has(name) && this.base.has(name));
+    return overlayHas(this, name);
   }
 
   *entries(): MapIterator<[string, V]> {

@@ -1,6 +1,8 @@
 // The nice values of this process's threads (Linux /proc): how tests see which threads run as
 // background work (src/thread-priority.ts).
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { WAIT_MS, waitUntil } from './wait.ts';
 
 /** The nice value of every thread of this process, by thread id. */
 export function threadNices(): Map<number, number> {
@@ -30,3 +32,21 @@ export const BASE_NICE = threadNices().get(process.pid) ?? 0;
 
 /** Why priority tests cannot run: a process already at nice 19 cannot show a thread lowered. */
 export const NICE_SKIP = BASE_NICE >= 19 ? 'the test process already runs at nice 19' : false;
+
+/** Asserts that no thread was lowered since `before` (threadsAtNice19 then). */
+export function assertNoneLowered(before: number): void {
+  assert.equal(threadsAtNice19(), before, `nice values: ${[...threadNices().values()].join(', ')}`);
+}
+
+/**
+ * Waits until exactly one more thread runs at nice 19 than `before` (a worker lowered itself),
+ * then asserts that the main (DNS) thread kept its priority.
+ */
+export async function waitOneLowered(before: number, what: string): Promise<void> {
+  await waitUntil(() => threadsAtNice19() === before + 1, WAIT_MS, what);
+  assert.equal(
+    threadNices().get(process.pid),
+    BASE_NICE,
+    'the main (DNS) thread keeps its priority',
+  );
+}

@@ -15,7 +15,12 @@ import { findEmptyNonTerminals } from '../../src/records/empty-non-terminals.ts'
 import { generate } from '../../src/records/generate.ts';
 import { testLoadParams } from '../helpers/load-params.ts';
 import type { LoadParams } from '../../src/mesos/reload-protocol.ts';
-import { BASE_NICE, NICE_SKIP, threadNices, threadsAtNice19 } from '../helpers/thread-nice.ts';
+import {
+  assertNoneLowered,
+  NICE_SKIP,
+  threadsAtNice19,
+  waitOneLowered,
+} from '../helpers/thread-nice.ts';
 import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const crashingWorker = new URL('../helpers/crashing-reload-worker.ts', import.meta.url);
@@ -217,11 +222,7 @@ describe('WorkerStateLoader: priority', { skip: NICE_SKIP }, () => {
       void loader.load(testLoadParams([master.address])).catch(() => undefined);
       // The worker asks once it has started its load, past where it would lower itself.
       await waitUntil(() => master.stateRequests > requests, WAIT_MS, 'the state request');
-      assert.equal(
-        threadsAtNice19(),
-        before,
-        `nice values: ${[...threadNices().values()].join(', ')}`,
-      );
+      assertNoneLowered(before);
     } finally {
       await loader.close();
       master.setFailing(null);
@@ -234,16 +235,7 @@ describe('WorkerStateLoader: priority', { skip: NICE_SKIP }, () => {
     try {
       const first = await loader.load(testLoadParams([master.address]));
       assert.ok(first.set !== null);
-      await waitUntil(
-        () => threadsAtNice19() === before + 1,
-        WAIT_MS,
-        'one more thread at nice 19',
-      );
-      assert.equal(
-        threadNices().get(process.pid),
-        BASE_NICE,
-        'the main (DNS) thread keeps its priority',
-      );
+      await waitOneLowered(before, 'one more thread at nice 19');
     } finally {
       await loader.close();
     }
@@ -258,16 +250,7 @@ describe('WorkerStateLoader: priority', { skip: NICE_SKIP }, () => {
       void loader
         .load({ ...testLoadParams([master.address]), serving: true })
         .catch(() => undefined);
-      await waitUntil(
-        () => threadsAtNice19() === before + 1,
-        WAIT_MS,
-        'a thread at nice 19 while the load runs',
-      );
-      assert.equal(
-        threadNices().get(process.pid),
-        BASE_NICE,
-        'the main (DNS) thread keeps its priority',
-      );
+      await waitOneLowered(before, 'a thread at nice 19 while the load runs');
     } finally {
       await loader.close();
       master.setFailing(null);

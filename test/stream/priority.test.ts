@@ -1,11 +1,15 @@
 // The stream worker builds the first snapshot at normal priority (nothing is in service to
 // protect) and is background work (nice 19) once that snapshot is in service (thread-priority.ts).
-import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { RunningServer } from '../../src/server.ts';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
-import { BASE_NICE, NICE_SKIP, threadNices, threadsAtNice19 } from '../helpers/thread-nice.ts';
+import {
+  assertNoneLowered,
+  NICE_SKIP,
+  threadsAtNice19,
+  waitOneLowered,
+} from '../helpers/thread-nice.ts';
 import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 import { startStreaming, streamConfig } from './helpers.ts';
 
@@ -29,22 +33,9 @@ it(
     // A short deadline: the hung call ends and the worker asks again once the sim answers.
     server = await startStreaming(streamConfig([sim.address], { stateTimeoutSeconds: 1 }));
     await waitUntil(() => sim.requests > requests, WAIT_MS, 'the stream worker asking the master');
-    assert.equal(
-      threadsAtNice19(),
-      lowered,
-      `nice values: ${[...threadNices().values()].join(', ')}`,
-    );
+    assertNoneLowered(lowered);
     sim.setFailing(null);
     await waitUntil(() => server?.store.current !== null, WAIT_MS, 'the first snapshot');
-    await waitUntil(
-      () => threadsAtNice19() === lowered + 1,
-      WAIT_MS,
-      'the stream worker at nice 19',
-    );
-    assert.equal(
-      threadNices().get(process.pid),
-      BASE_NICE,
-      'the main (DNS) thread keeps its priority',
-    );
+    await waitOneLowered(lowered, 'the stream worker at nice 19');
   },
 );

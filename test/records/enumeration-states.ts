@@ -3,10 +3,11 @@
 // onlyHealthy's held records (partly and wholly unhealthy apps: fail open), and a non-ASCII
 // discovery name (maps that cannot be packed).
 import { readFileSync } from 'node:fs';
-import { buildCluster, demoCluster } from '../../sim/cluster.ts';
+import { demoCluster } from '../../sim/cluster.ts';
 import type { GenerateOptions } from '../../src/records/generate.ts';
 import type { MesosState, MesosTask } from '../../src/state/types.ts';
 import { clusterOptions, healthPtrOptions, simOptions } from '../helpers/generate-options.ts';
+import { clusterState } from '../helpers/sim-state.ts';
 
 export interface EnumerationCase {
   readonly name: string;
@@ -21,7 +22,7 @@ const fixture = (): MesosState =>
 
 /** Every 3rd task unhealthy, every 4th healthy, and all of apps 0 and 5 unhealthy. */
 function simulated(discoveryName?: (app: number) => string): MesosState {
-  const cluster = buildCluster({
+  const state = clusterState({
     apps: 8,
     instancesPerApp: 3,
     agents: 5,
@@ -31,8 +32,6 @@ function simulated(discoveryName?: (app: number) => string): MesosState {
     stagingEvery: 7,
     seed: 5,
   });
-  const state = cluster as unknown as MesosState;
-  state.leader = 'master@10.0.0.1:5050';
   const tasks: MesosTask[] = state.frameworks![0]!.tasks!;
   tasks.forEach((task, i) => {
     const app = Number(task.name.slice('app-'.length));

@@ -12,8 +12,9 @@ import { OverlayMap, overlay } from '../../src/records/overlay-map.ts';
 import { PackedRecordMap } from '../../src/records/packed-map.ts';
 import { recordCounts } from '../../src/records/record-counts.ts';
 import type { RecordSet, SrvRecord } from '../../src/records/recordset.ts';
-import { buildCluster, makeFramework, makeTask } from '../../sim/cluster.ts';
+import { makeFramework, makeTask } from '../../sim/cluster.ts';
 import { clusterOptions } from '../helpers/generate-options.ts';
+import { clusterState } from '../helpers/sim-state.ts';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/state-cluster.json', import.meta.url), 'utf8'),
@@ -97,7 +98,7 @@ describe('IncrementalRecords', () => {
   ];
   for (const { what, rebaseEvery } of walks) {
     it(`a random walk of 3,000 changes stays equal to generate() of the same state, ${what}`, () => {
-      const cluster = buildCluster({
+      const state = clusterState({
         apps: 30,
         instancesPerApp: 4,
         agents: 6,
@@ -107,8 +108,6 @@ describe('IncrementalRecords', () => {
         stagingEvery: 5,
         seed: 9,
       });
-      const state = cluster as unknown as MesosState;
-      state.leader = 'master@10.0.0.1:5050';
       const engine = new IncrementalRecords(options());
       load(engine, state);
       engine.takeChanges();
@@ -222,7 +221,7 @@ describe('IncrementalRecords', () => {
   });
 
   it('with more apps than it keeps names cached for, stays equal to generate()', () => {
-    const cluster = buildCluster({
+    const state = clusterState({
       apps: 1500,
       instancesPerApp: 2,
       agents: 40,
@@ -231,8 +230,6 @@ describe('IncrementalRecords', () => {
       stagingEvery: 0,
       seed: 3,
     });
-    const state = cluster as unknown as MesosState;
-    state.leader = 'master@10.0.0.1:5050';
     const engine = new IncrementalRecords(options());
     load(engine, state);
     engine.takeChanges();

@@ -20,6 +20,7 @@ import { RecordBuilder } from '../../src/records/record-builder.ts';
 import type { RecordSet, SrvRecord } from '../../src/records/recordset.ts';
 import type { MesosState, MesosTask } from '../../src/state/types.ts';
 import { clusterOptions, healthPtrOptions, simOptions } from '../helpers/generate-options.ts';
+import { clusterState } from '../helpers/sim-state.ts';
 
 const MAPS = ['a', 'aaaa', 'srv', 'ptr'] as const;
 
@@ -69,12 +70,6 @@ function samePacked(state: MesosState, options: GenerateOptions): RecordSet {
     Buffer.concat(enumerationBytes(indexed)).equals(Buffer.concat(enumerationBytes(expected))),
   );
   return packed;
-}
-
-function clusterState(options: Parameters<typeof buildCluster>[0]): MesosState {
-  const state = buildCluster(options) as unknown as MesosState;
-  state.leader = 'master@10.0.0.1:5050';
-  return state;
 }
 
 /** Marks every `every`th task unhealthy (and every other one healthy). */

@@ -10,6 +10,8 @@
 // --hogs N: N busy-loop processes (nice 0, not pinned) from the first answer to the end of the
 // run, to mimic a loaded node (the server's background threads run at nice 19).
 // A variant whose path is `oracle` runs mesos-dns (the built oracle binary, RSS and latency only).
+// A variant whose path is `bare` runs bench/bare-udp.ts (a Node.js UDP echo with no DNS logic, on
+// CPU 0 with the variant's node flags): the floor this machine and Node.js put under the tail.
 // Variants alternate within a round so drift in the machine's load hits them alike.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,10 +31,12 @@ import { offerLoad } from './reload.ts';
 import { writeSection } from './results-file.ts';
 import { firstAnswer, freePort, ORACLE, pauseStats, rssMb } from './scale.ts';
 import type { ThreadSnapshot } from './scale-probe.ts';
+import { schedDelta, schedSnapshot, type SchedDelta } from './sched-stats.ts';
 import { markdownTable } from './table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROBE = fileURLToPath(new URL('scale-probe.ts', import.meta.url));
+const BARE = fileURLToPath(new URL('bare-udp.ts', import.meta.url));
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +57,7 @@ const steadyS = Number(values.steady);
 const settleS = Number(values.settle);
 const hogCount = Number(values.hogs);
 const variants = values.variant.map((v) => {
+  // name=path[:flag,flag]; path `oracle` is mesos-dns, `bare` the UDP echo.
   const [name, rest] = [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)];
   const [script, flags = ''] = rest.split(':');
   return { name, script: script!, flags: flags === '' ? [] : flags.split(',') };
@@ -74,6 +79,9 @@ interface Row {
   gc: ReturnType<typeof pauseStats> | undefined;
   heapSettled: ThreadSnapshot | undefined;
   heapAfter: ThreadSnapshot | undefined;
+  sched: SchedDelta;
+  /** Of the 20 slowest replies, how many overlapped a GC pause of the main thread. */
+  worstInGc: number | undefined;
 }
 
 /** The main thread's memory and GC pauses (bench/scale-probe.ts; no forced collection). */
@@ -118,9 +126,16 @@ try {
       const port = await freePort();
       const load1 = loadavg()[0]!;
       const t0 = Date.now();
-      const oracle = v.script === 'oracle';
+      const bare = v.script === 'bare';
+      // Neither mesos-dns nor the echo has the probe: RSS and latency only.
+      const oracle = v.script === 'oracle' || bare;
       let child: ChildProcess;
-      if (oracle) {
+      if (bare) {
+        child = children.spawn(process.execPath, [...v.flags, BARE, '--port', String(port)], {
+          cpu: 0,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+      } else if (oracle) {
         const file = join(dir, 'oracle.json');
         writeFileSync(file, JSON.stringify(oracleConfig(sim.address, 3600, port)));
         child = children.spawn(ORACLE, [`-config=${file}`], {
@@ -144,13 +159,18 @@ try {
       const s = { child };
       const hogs: ChildProcess[] = [];
       try {
-        const answered = await firstAnswer(port, 'leader.mesos', 300_000, () => null);
+        // The echo answers with no records, which firstAnswer does not count: give it a second.
+        const answered = bare
+          ? await sleep(1000).then(() => Date.now())
+          : await firstAnswer(port, 'leader.mesos', 300_000, () => null);
         for (let i = 0; i < hogCount; i++) {
           hogs.push(spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
         }
         await sleep(settleS * 1000);
         const settledMb = rssMb(s.child.pid);
         const settledHeap = oracle ? undefined : await mainSnapshot(probeDir, 'settled');
+        const pid = s.child.pid ?? 0;
+        const schedBefore = schedSnapshot(pid);
         const run = await offerLoad(
           children,
           port,
@@ -158,6 +178,7 @@ try {
           { rate, durationS: steadyS },
           'a.txt',
         );
+        const sched = schedDelta(pid, schedBefore, schedSnapshot(pid));
         const afterMb = rssMb(s.child.pid);
         const main = oracle ? undefined : await mainSnapshot(probeDir, 'after');
         const r = run.report;
@@ -180,8 +201,17 @@ try {
             : pauseStats(main?.gc ?? [], from, from + r.durationS * 1000 + 1000),
           heapSettled: settledHeap,
           heapAfter: main,
+          sched,
+          worstInGc:
+            main === undefined
+              ? undefined
+              : r.worst.filter((w) => {
+                  const t = from + w.atMs;
+                  return main.gc.some((p) => p.at <= t + w.ms && p.at + p.ms >= t - 1);
+                }).length,
         });
-        process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
+        // The slowest replies' send times (ms into the run): one stall or many?
+        process.stderr.write(`${JSON.stringify({ ...rows.at(-1), worst: r.worst })}\n`);
       } finally {
         for (const h of hogs) h.kill('SIGKILL');
         await children.stop(s.child, 10_000);
@@ -220,6 +250,11 @@ const table = markdownTable(
     'major',
     'main heap total MB settled / after',
     'main external MB after',
+    'main thread ran / waited for a CPU ms',
+    'other threads ran ms (longest)',
+    'CPU 0 / 1 steal ms',
+    'CPU 0 busy outside the server ms',
+    'worst 20 in a GC pause',
   ],
   rows.map((r) => [
     r.variant,
@@ -242,6 +277,11 @@ const table = markdownTable(
     r.gc ? String(r.gc.major) : '–',
     `${mbOf(r.heapSettled?.heapTotal)} / ${mbOf(r.heapAfter?.heapTotal)}`,
     mbOf(r.heapAfter?.external),
+    `${f(r.sched.mainRunMs, 0)} / ${f(r.sched.mainWaitMs, 0)}`,
+    `${f(r.sched.othersRunMs, 0)} (${r.sched.topOther})`,
+    `${r.sched.stealMs[0] ?? '–'} / ${r.sched.stealMs[1] ?? '–'}`,
+    f((r.sched.busyMs[0] ?? 0) - r.sched.mainRunMs - r.sched.othersRunMs, 0),
+    r.worstInGc === undefined ? '–' : String(r.worstInGc),
   ]),
 );
 const lines = [
@@ -251,7 +291,7 @@ const lines = [
   `- machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}, node ${machine.node}`,
   `- 1-minute load average: ${f(startLoad)} at the start, ${f(loadavg()[0]!)} at the end`,
   `- ${nameCount ?? '?'} task A names; ${rate} A/s open loop for ${steadyS} s after ${settleS} s settled; server on CPU 0 (stateSource poll, one load, workers 1), master and load on CPU 1${hogCount > 0 ? `; ${hogCount} busy-loop processes at nice 0 (not pinned) from the first answer to the end of each run` : ''}`,
-  `- variants: ${variants.map((v) => (v.script === 'oracle' ? `${v.name} = the mesos-dns binary (${ORACLE.replace(ROOT, '')})` : `${v.name} = \`node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``)).join('; ')}`,
+  `- variants: ${variants.map((v) => (v.script === 'oracle' ? `${v.name} = the mesos-dns binary (${ORACLE.replace(ROOT, '')})` : v.script === 'bare' ? `${v.name} = \`node ${[...v.flags, BARE.replace(ROOT, '')].join(' ')}\` (UDP echo, no DNS logic)` : `${v.name} = \`node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``)).join('; ')}`,
   '',
   table,
 ];

@@ -72,7 +72,7 @@ export async function offerLoad(
   children: Children,
   port: number,
   file: string,
-  o: Pick<ReloadBenchOptions, 'rate' | 'durationS'>,
+  o: Pick<ReloadBenchOptions, 'rate' | 'durationS'> & { readonly warmS?: number },
   /** How the query file is named in the reported command. */
   label = 'mixed.txt',
 ): Promise<{ report: LoadReport; command: string }> {
@@ -86,14 +86,15 @@ export async function offerLoad(
     String(o.rate),
     '--duration',
     String(o.durationS),
+    ...(o.warmS ? ['--warm', String(o.warmS)] : []),
   ];
   const child = children.spawn(process.execPath, args, { cpu: LOAD_CPU });
   const report = new LineTap(child).waitFor(
     (line) => jsonLine(line) as LoadReport | undefined,
-    (o.durationS + 60) * 1000,
+    (o.durationS + (o.warmS ?? 0) + 60) * 1000,
     'bench/udp-load.ts',
   );
-  const code = await children.wait(child, (o.durationS + 70) * 1000);
+  const code = await children.wait(child, (o.durationS + (o.warmS ?? 0) + 70) * 1000);
   if (code !== 0) throw new Error(`bench/udp-load.ts exited with ${code}`);
   return {
     report: await report,

@@ -2,13 +2,16 @@
 // steady phase alone (bench/scale.ts), for comparing builds and Node flags in one session.
 //   node bench/steady.ts [--tasks 10000] [--rounds 2] [--rate 5000] [--steady 20] [--settle 10]
 //                        [--variant name=path/to/cli.js[:--node-flag,...]]... [--section marker]
-//                        [--hogs 0]
+//                        [--hogs 0] [--warm 0]
 // Per variant and round: the server (stateSource poll, one load, workers 1) on CPU 0, master
 // and load generator on CPU 1; first answer, RSS settled (--settle s after it) and after
 // --steady s of open-loop A queries at --rate/s over every task A name (bench/udp-load.ts);
 // p50/p99/p99.9/max; the main thread's GC pauses during the run (bench/scale-probe.ts).
 // --hogs N: N busy-loop processes (nice 0, not pinned) from the first answer to the end of the
 // run, to mimic a loaded node (the server's background threads run at nice 19).
+// --warm S: the load generator's first S s are offered alike but not measured (bench/udp-load.ts
+// --warm): the steady state of the server's query path and of the generator itself. The measured
+// queries are names the warm-up did not ask for.
 // A variant whose path is `oracle` runs mesos-dns (the built oracle binary, RSS and latency only).
 // A variant whose path is `bare` runs bench/bare-udp.ts (a Node.js UDP echo with no DNS logic, on
 // CPU 0 with the variant's node flags): the floor this machine and Node.js put under the tail.
@@ -48,6 +51,7 @@ const { values } = parseArgs({
     variant: { type: 'string', multiple: true, default: [`this=${join(ROOT, 'dist', 'cli.js')}`] },
     section: { type: 'string' },
     hogs: { type: 'string', default: '0' },
+    warm: { type: 'string', default: '0' },
   },
 });
 const tasks = Number(values.tasks);
@@ -56,6 +60,7 @@ const rate = Number(values.rate);
 const steadyS = Number(values.steady);
 const settleS = Number(values.settle);
 const hogCount = Number(values.hogs);
+const warmS = Number(values.warm);
 const variants = values.variant.map((v) => {
   // name=path[:flag,flag]; path `oracle` is mesos-dns, `bare` the UDP echo.
   const [name, rest] = [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)];
@@ -170,14 +175,19 @@ try {
         const settledMb = rssMb(s.child.pid);
         const settledHeap = oracle ? undefined : await mainSnapshot(probeDir, 'settled');
         const pid = s.child.pid ?? 0;
-        const schedBefore = schedSnapshot(pid);
+        // Taken when the measured part starts (after the warm-up).
+        let schedBefore = schedSnapshot(pid);
+        const marked = sleep(warmS * 1000).then(() => {
+          schedBefore = schedSnapshot(pid);
+        });
         const run = await offerLoad(
           children,
           port,
           queryFile,
-          { rate, durationS: steadyS },
+          { rate, durationS: steadyS, warmS },
           'a.txt',
         );
+        await marked;
         const sched = schedDelta(pid, schedBefore, schedSnapshot(pid));
         const afterMb = rssMb(s.child.pid);
         const main = oracle ? undefined : await mainSnapshot(probeDir, 'after');
@@ -290,7 +300,7 @@ const lines = [
   `- date: ${new Date().toISOString()}`,
   `- machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}, node ${machine.node}`,
   `- 1-minute load average: ${f(startLoad)} at the start, ${f(loadavg()[0]!)} at the end`,
-  `- ${nameCount ?? '?'} task A names; ${rate} A/s open loop for ${steadyS} s after ${settleS} s settled; server on CPU 0 (stateSource poll, one load, workers 1), master and load on CPU 1${hogCount > 0 ? `; ${hogCount} busy-loop processes at nice 0 (not pinned) from the first answer to the end of each run` : ''}`,
+  `- ${nameCount ?? '?'} task A names; ${rate} A/s open loop for ${warmS + steadyS} s after ${settleS} s settled${warmS > 0 ? `, the first ${warmS} s of it unmeasured (warm-up)` : ''}; server on CPU 0 (stateSource poll, one load, workers 1), master and load on CPU 1${hogCount > 0 ? `; ${hogCount} busy-loop processes at nice 0 (not pinned) from the first answer to the end of each run` : ''}`,
   `- variants: ${variants.map((v) => (v.script === 'oracle' ? `${v.name} = the mesos-dns binary (${ORACLE.replace(ROOT, '')})` : v.script === 'bare' ? `${v.name} = \`node ${[...v.flags, BARE.replace(ROOT, '')].join(' ')}\` (UDP echo, no DNS logic)` : `${v.name} = \`node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``)).join('; ')}`,
   '',
   table,

@@ -216,7 +216,7 @@ export async function main(
   // Before any thread that serves exists: background threads (libuv's pool) must not time-slice
   // with DNS answers on a busy core; V8's compile threads keep the serving thread's priority
   // (thread-priority.ts).
-  logger.debug({ threads: lowerBackgroundThreads() }, 'background threads at nice 19');
+  logger.debug({ threads: await lowerBackgroundThreads() }, 'background threads at nice 19');
 
   // Loaded only when serving, so --help and --version do not pull in the whole server.
   const { startServer } = await import('./server.ts');

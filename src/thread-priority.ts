@@ -1,6 +1,7 @@
 // Background threads at the lowest CPU priority, V8's own left at the serving thread's. Linux
 // nice values are per thread; elsewhere this does nothing.
 import { readdirSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 
 /** A thread's name (Linux `comm`), or null when it cannot be read. */
@@ -22,7 +23,11 @@ function isV8Thread(name: string, processName: string | null): boolean {
 
 /**
  * Renices this process's other threads (libuv's threadpool, which resolves host names and reads
- * files for the loads) except V8's platform threads; returns how many. V8's threads stay at the
+ * files for the loads) except V8's platform threads; returns how many. libuv starts its pool on
+ * the first request it queues, every thread at once, each at the nice value of the thread that
+ * queued it: so the pool is started here first (one stat), or it would not exist yet when the
+ * server starts, and would come later at the serving thread's priority (as it did until
+ * 2026-12-03: the CLI reads its config synchronously, so nothing had used the pool). V8's threads stay at the
  * serving thread's priority: under `--single-threaded-gc` they collect nothing, they compile hot
  * functions for every isolate, and a collection on the serving thread waits for a running
  * compile job to reach a safepoint. At nice 19 on a busy node that wait reached 560 ms (4 busy
@@ -30,7 +35,12 @@ function isV8Thread(name: string, processName: string | null): boolean {
  * priority the same run lost none, with p99.9 57 ms against 264 ms under `--single-threaded`
  * (bench/results.md, steady-10k-exp-hogs).
  */
-export function lowerBackgroundThreads(nice = 19): number {
+export async function lowerBackgroundThreads(nice = 19): Promise<number> {
+  try {
+    await stat(process.execPath);
+  } catch {
+    // Whatever the answer, the request went through the pool, which now runs.
+  }
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');

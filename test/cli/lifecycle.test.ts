@@ -2,13 +2,14 @@
 // non-zero when ZooKeeper yields no leader within zkDetectionTimeout (as mesos-dns does).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
+import { NICE_SKIP } from '../helpers/thread-nice.ts';
 import { WAIT_MS } from '../helpers/wait.ts';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
@@ -28,6 +29,21 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Another process's threads: name and nice value (/proc). */
+function threads(pid: number): { name: string; nice: number }[] {
+  const out: { name: string; nice: number }[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      out.push({ name, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) });
+    } catch {
+      // A thread that exited since the directory was read.
+    }
+  }
+  return out;
 }
 
 interface Run {
@@ -78,6 +94,7 @@ describe('process lifecycle', () => {
       });
       let loaded = false;
       let cmdline = '';
+      let pool: { name: string; nice: number }[] = [];
       const result = await run(
         [`-config=${file}`],
         (line, kill, pid) => {
@@ -88,6 +105,7 @@ describe('process lifecycle', () => {
           ) {
             loaded = true;
             cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            pool = threads(pid).filter((t) => t.name === 'libuv-worker');
             kill();
           }
         },
@@ -96,6 +114,13 @@ describe('process lifecycle', () => {
       assert.ok(loaded, result.stdout);
       // The same process (pid) now runs under node --single-threaded-gc (thread-priority.ts).
       assert.deepEqual(cmdline.split('\0').slice(0, 2), [process.execPath, '--single-threaded-gc']);
+      // libuv's pool runs, at nice 19, whatever used it first (thread-priority.ts).
+      assert.ok(pool.length > 0, 'libuv-worker threads');
+      if (!NICE_SKIP)
+        assert.ok(
+          pool.every((t) => t.nice === 19),
+          JSON.stringify(pool),
+        );
       assert.equal(result.code, 0, result.stderr);
     } finally {
       await sim.close();

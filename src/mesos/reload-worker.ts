@@ -196,7 +196,13 @@ async function load(id: number, params: LoadParams): Promise<void> {
   const entry: Held = { name, set, overlaid: delta ? inService.overlaid + diff.size : 0, digest };
   remember(entry);
   sender = new TransferSender<LoadMeta>(send, params.chunkBudget);
-  sender.send(id, delta ? { set, delta: diff, base: inService.name } : { set }, meta);
+  // A whole set because the receiver's overlay has grown, not because this load changed much:
+  // the names that did change go with it, so the receiver compares only those (the IXFR journal).
+  const since =
+    !delta && inService !== undefined && diff !== null && diff.size <= MAX_OVERLAY_SHARE * nameCount
+      ? { since: { delta: diff, base: inService.name } }
+      : {};
+  sender.send(id, delta ? { set, delta: diff, base: inService.name } : { set, ...since }, meta);
   pendingDigest = digest === undefined ? entry : null;
 }
 

@@ -72,6 +72,11 @@ export interface Batch {
   readonly set: RecordSet;
   /** Present for a delta against the receiver's set; absent for a whole set. */
   readonly changes?: RecordDelta;
+  /**
+   * A whole set's delta against the receiver's set, when known and small (the whole set goes
+   * because the receiver's overlay has grown): its names go with the set (transfer/channel.ts).
+   */
+  readonly since?: RecordDelta;
   readonly info: BatchInfo;
 }
 
@@ -842,7 +847,9 @@ export class StreamFollower {
     } else if (this.#receiverHas) {
       delta = changes;
     }
+    let since: RecordDelta | undefined;
     if (delta !== undefined && this.#overlaid + delta.size > MAX_OVERLAY_SHARE * names) {
+      if (delta.size <= MAX_OVERLAY_SHARE * names) since = delta;
       delta = undefined;
     }
     // onlyHealthy: a name can start failing open with the same records (every instance
@@ -885,6 +892,7 @@ export class StreamFollower {
     this.#hooks.batch({
       set: { ...set, emptyNonTerminals: new Set(engine.emptyNonTerminals()) },
       ...(delta === undefined ? {} : { changes: delta }),
+      ...(since === undefined ? {} : { since }),
       info,
     });
   }

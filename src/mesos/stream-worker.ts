@@ -38,12 +38,15 @@ parentPort?.on('message', (message: ToStreamWorker) => {
       const batches = new TransferSender<BatchInfo>(send, params.chunkBudget);
       sender = batches;
       follower = new StreamFollower(params, client, {
-        batch: ({ set, changes, info }) =>
+        batch: ({ set, changes, since, info }) =>
           batches.send(
             nextId++,
             // A snapshot crosses packed (records/packed-map.ts): its buffers, not its entries.
             changes === undefined
-              ? { set: packRecordSet(set) }
+              ? {
+                  set: packRecordSet(set),
+                  ...(since === undefined ? {} : { since: { delta: since, base: STREAM_BASE } }),
+                }
               : { set, delta: changes, base: STREAM_BASE },
             info,
           ),

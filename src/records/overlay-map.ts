@@ -4,6 +4,7 @@
 // overlay costs only what changed. Overlays never stack: one built on an overlay takes that
 // overlay's base and merged changes (see `overlay`).
 
+import { noteStep } from './map-steps.ts';
 import { ReadonlyMapBase } from './readonly-map-base.ts';
 
 /** What a base map plus changes holds: the parts of an overlay, read-only or being built. */
@@ -71,7 +72,9 @@ export class OverlayMap<V> extends ReadonlyMapBase<V> implements OverlayParts<V>
 
 /**
  * `previous` with `changes` applied and `removals` dropped, as an overlay on the plain base map
- * underneath (merging with `previous`'s own changes when it is an overlay already).
+ * underneath (merging with `previous`'s own changes when it is an overlay already). The result
+ * is noted as a step from `previous` (map-steps.ts): comparing the two costs these names only,
+ * not every name the merged overlay holds.
  */
 export function overlay<V>(
   previous: ReadonlyMap<string, V>,
@@ -82,13 +85,18 @@ export function overlay<V>(
     previous instanceof OverlayMap ? (previous.base as ReadonlyMap<string, V>) : previous;
   const changed = new Map<string, V>(previous instanceof OverlayMap ? previous.changed : []);
   const removed = new Set<string>(previous instanceof OverlayMap ? previous.removed : []);
+  const names: string[] = [];
   for (const [name, value] of changes) {
     changed.set(name, value);
     removed.delete(name);
+    names.push(name);
   }
   for (const name of removals) {
     changed.delete(name);
     if (base.has(name)) removed.add(name);
+    names.push(name);
   }
-  return new OverlayMap(base, changed, removed);
+  const result = new OverlayMap(base, changed, removed);
+  noteStep(result, previous, names);
+  return result;
 }

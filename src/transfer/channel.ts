@@ -13,6 +13,7 @@ import {
   recordChunks,
   recordSetHeader,
   RecordSetAssembler,
+  stepChunks,
   type RecordChunk,
   type RecordSetHeader,
 } from './record-transfer.ts';
@@ -36,10 +37,15 @@ export interface TransferPull {
 
 /**
  * What to send: a set whole, or `delta` (`set` minus the receiver's set) against the set the
- * receiver knows as `base` (a digest, a generation: any name both ends use).
+ * receiver knows as `base` (a digest, a generation: any name both ends use). A whole set may
+ * carry `since`, its delta against the receiver's set `base` (one too large to lay over it):
+ * its names follow the set, so that the receiver compares the two at the cost of those names.
  */
 export type Outgoing =
-  | { readonly set: RecordSet }
+  | {
+      readonly set: RecordSet;
+      readonly since?: { readonly delta: RecordDelta; readonly base: string };
+    }
   | { readonly set: RecordSet; readonly delta: RecordDelta; readonly base: string };
 
 export interface TransferStats {
@@ -83,20 +89,30 @@ export class TransferSender<M> {
   /** Starts transfer `id`, replacing any in flight; chunks follow as the receiver pulls. */
   send(id: number, outgoing: Outgoing, meta: M): void {
     const isDelta = 'delta' in outgoing;
+    const since = 'delta' in outgoing ? undefined : outgoing.since;
     const header = recordSetHeader(outgoing.set);
     this.#current = {
       id,
       chunks: isDelta
         ? deltaChunks(outgoing.delta, this.#budget)
-        : recordChunks(outgoing.set, this.#budget),
+        : this.#whole(outgoing.set, since?.delta),
       stats: { kind: isDelta ? 'delta' : 'full', chunks: 0, names: 0 },
     };
     this.#post({
       type: 'transfer-begin',
       id,
-      header: isDelta ? { ...header, base: outgoing.base } : header,
+      header: isDelta
+        ? { ...header, base: outgoing.base }
+        : since !== undefined
+          ? { ...header, since: since.base }
+          : header,
       meta,
     });
+  }
+
+  *#whole(set: RecordSet, since: RecordDelta | undefined): Generator<RecordChunk> {
+    yield* recordChunks(set, this.#budget);
+    if (since !== undefined) yield* stepChunks(since, this.#budget);
   }
 
   /**
@@ -116,11 +132,13 @@ export class TransferSender<M> {
     const chunk = step.value;
     current.stats.chunks++;
     current.stats.names +=
-      chunk.kind === 'remove'
-        ? chunk.names.length
-        : chunk.kind === 'packed'
-          ? chunk.size
-          : chunk.entries.length;
+      chunk.kind === 'names'
+        ? 0 // the set's own names are counted; these only say which of them differ
+        : chunk.kind === 'remove'
+          ? chunk.names.length
+          : chunk.kind === 'packed'
+            ? chunk.size
+            : chunk.entries.length;
     this.#post({ type: 'transfer-chunk', id: current.id, chunk });
     return false;
   }
@@ -185,10 +203,8 @@ export class TransferReceiver<M> {
       case 'transfer-begin': {
         this.#current = null;
         const { header } = message;
-        const assembler = new RecordSetAssembler(
-          header,
-          header.base === undefined ? null : base(header.base),
-        );
+        const known = header.base ?? header.since;
+        const assembler = new RecordSetAssembler(header, known === undefined ? null : base(known));
         this.#current = { id: message.id, header, meta: message.meta, assembler };
         for (let i = 0; i < PULL_AHEAD; i++) this.#pullNext(message.id);
         return null;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { findEmptyNonTerminals } from '../records/empty-non-terminals.ts';
 import { hashEnumeration } from '../records/enumeration.ts';
+import { noteStep, stepNames } from '../records/map-steps.ts';
 import { overlay, OverlayMap } from '../records/overlay-map.ts';
 import { isPacked, PackedRecordMap, packedUnder } from '../records/packed-map.ts';
 import { recordCounts } from '../records/record-counts.ts';
@@ -35,6 +36,12 @@ export interface RecordSetHeader {
    * for a full transfer. See deltaChunks.
    */
   readonly base?: string;
+  /**
+   * For a full transfer: the name of the receiver's set that its `names` chunks are against (the
+   * whole set differs from it only in those names). A receiver that no longer serves that set
+   * ignores them.
+   */
+  readonly since?: string;
 }
 
 type MapKind = RecordMapKind;
@@ -47,6 +54,8 @@ export type RecordChunk =
   | { readonly kind: 'srv'; readonly entries: [string, readonly SrvRecord[]][] }
   /** Delta: names the new set no longer has; full: names gone from the packed map before. */
   | { readonly kind: 'remove'; readonly map: MapKind; readonly names: string[] }
+  /** Full, sent with `since`: names the set may differ in from the receiver's (map-steps.ts). */
+  | { readonly kind: 'names'; readonly map: MapKind; readonly names: string[] }
   /** Full: a map packed whole (PackedRecordMap.buffer, shared, not copied); `size` its names. */
   | {
       readonly kind: 'packed';
@@ -94,9 +103,14 @@ function* entryChunks(
   if (chunk.length > 0) yield { kind, entries: chunk } as RecordChunk;
 }
 
-function* removeChunks(map: MapKind, names: readonly string[], budget: number) {
+function* nameChunks(
+  kind: 'remove' | 'names',
+  map: MapKind,
+  names: readonly string[],
+  budget: number,
+): Generator<RecordChunk> {
   for (let i = 0; i < names.length; i += budget) {
-    yield { kind: 'remove', map, names: names.slice(i, i + budget) } satisfies RecordChunk;
+    yield { kind, map, names: names.slice(i, i + budget) };
   }
 }
 
@@ -119,7 +133,7 @@ export function* recordChunks(
     if (whole instanceof OverlayMap) {
       const over = whole as OverlayMap<readonly unknown[]>;
       yield* entryChunks(map, over.changed, budget);
-      yield* removeChunks(map, [...over.removed], budget);
+      yield* nameChunks('remove', map, [...over.removed], budget);
     }
   }
 }
@@ -166,10 +180,12 @@ type AnyPacked = PackedRecordMap<readonly string[] | readonly SrvRecord[]>;
 /**
  * The names whose values differ between two versions of one record map, pushed to `changed` (with
  * their values in `after`) or to `removed`; returns how many. Costs what the maps allow: nothing
- * for one map; for versions over the same base (overlay-map.ts), the names their overlays touch;
- * for versions over two packed maps, those names plus the packed maps compared as bytes, decoding
- * only what differs; otherwise every name of both, decoded. Names come in the maps' order (the
- * overlays': `before`'s, then `after`'s).
+ * for one map; for `after` made from `before` by a known step (records/map-steps.ts: a delta laid
+ * over it, or a whole set sent with the names that changed), the step's names; for versions over
+ * the same base (overlay-map.ts), the names their overlays touch; for versions over two packed
+ * maps, those names plus the packed maps compared as bytes, decoding only what differs; otherwise
+ * every name of both, decoded. Names come in the step's or the maps' order (the overlays':
+ * `before`'s, then `after`'s).
  */
 export function mapDelta(
   before: ReadonlyMap<string, readonly unknown[]>,
@@ -178,6 +194,8 @@ export function mapDelta(
   removed: string[],
 ): number {
   if (before === after) return 0;
+  const step = stepNames(before, after);
+  if (step !== null) return namesDelta(before, after, new Set(step), changed, removed);
   const was = asOverlay(before);
   const now = asOverlay(after);
   const baseBefore = was?.base ?? before;
@@ -198,7 +216,19 @@ export function mapDelta(
     }
     size += packedDelta(baseBefore, baseAfter, changed, removed, touched);
   }
-  for (const name of touched) {
+  return size + namesDelta(before, after, touched, changed, removed);
+}
+
+/** mapDelta over the names given, each compared as the two versions show it. */
+function namesDelta(
+  before: ReadonlyMap<string, readonly unknown[]>,
+  after: ReadonlyMap<string, readonly unknown[]>,
+  names: Iterable<string>,
+  changed: [string, readonly unknown[]][],
+  removed: string[],
+): number {
+  let size = 0;
+  for (const name of names) {
     const values = after.get(name);
     if (values === undefined) {
       if (!before.has(name)) continue;
@@ -304,7 +334,22 @@ export function* deltaChunks(
 ): Generator<RecordChunk> {
   for (const map of MAP_KINDS) {
     yield* entryChunks(map, delta.changed[map], budget);
-    yield* removeChunks(map, delta.removed[map], budget);
+    yield* nameChunks('remove', map, delta.removed[map], budget);
+  }
+}
+
+/**
+ * The names of `delta` (changed and removed), map by map: sent after a whole set that differs
+ * from the receiver's by `delta`, so that comparing the two costs those names (map-steps.ts).
+ */
+export function* stepChunks(
+  delta: RecordDelta,
+  budget: number = DEFAULT_CHUNK_BUDGET,
+): Generator<RecordChunk> {
+  for (const map of MAP_KINDS) {
+    const names = delta.changed[map].map(([name]) => name);
+    for (const name of delta.removed[map]) names.push(name);
+    yield* nameChunks('names', map, names, budget);
   }
 }
 
@@ -320,8 +365,14 @@ export class RecordSetAssembler {
   readonly #removed: Record<MapKind, string[]> = { a: [], aaaa: [], srv: [], ptr: [] };
   /** For a full transfer: the maps that came packed, which its entries and removals overlay. */
   readonly #packed: Partial<Record<MapKind, ReadonlyMap<string, readonly unknown[]>>> = {};
+  /** For a full transfer sent `since` the set in service: that set, and the names it differs in. */
+  readonly #since: RecordSet | null;
+  readonly #sinceNames: Record<MapKind, string[]> = { a: [], aaaa: [], srv: [], ptr: [] };
 
-  /** `base` is the set in service; a delta header (`header.base`) requires it. */
+  /**
+   * `base` is the set in service; a delta header (`header.base`) requires it, a full one sent
+   * `since` it uses it when given (without it, the names that come are ignored).
+   */
   constructor(header: RecordSetHeader, base: RecordSet | null = null) {
     this.#header = header;
     if (header.base !== undefined && base === null) {
@@ -330,6 +381,7 @@ export class RecordSetAssembler {
       );
     }
     this.#base = header.base === undefined ? null : base;
+    this.#since = header.base === undefined && header.since !== undefined ? base : null;
   }
 
   add(chunk: RecordChunk): void {
@@ -346,6 +398,10 @@ export class RecordSetAssembler {
         break;
       case 'remove':
         for (const name of chunk.names) this.#removed[chunk.map].push(name);
+        break;
+      case 'names':
+        if (this.#since !== null)
+          for (const name of chunk.names) this.#sinceNames[chunk.map].push(name);
         break;
       case 'packed':
         if (this.#base !== null) throw new Error('record transfer: a packed map in a delta');
@@ -389,11 +445,16 @@ export class RecordSetAssembler {
 
   finish(): RecordSet {
     const h = this.#header;
+    const maps = this.#maps();
+    const since = this.#since;
+    if (since !== null) {
+      for (const map of MAP_KINDS) noteStep(maps[map], since[map], this.#sinceNames[map]);
+    }
     return {
       domain: h.domain,
       leader: h.leader,
       counts: h.counts,
-      ...this.#maps(),
+      ...maps,
       // The enumeration stays with the sender (the load worker renders it when asked).
       emptyNonTerminals: new Set(h.emptyNonTerminals),
       recordCounts: h.recordCounts,

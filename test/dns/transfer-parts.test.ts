@@ -30,11 +30,21 @@ import {
   diffSets,
   reverseContent,
   zoneRecords,
+  type ZoneContent,
   type ZoneDiff,
 } from '../../src/dns/transfer/zone-records.ts';
+import { stepNames } from '../../src/records/map-steps.ts';
 import { packRecordSet } from '../../src/records/packed-map.ts';
 import { overlay } from '../../src/records/overlay-map.ts';
-import type { RecordSet } from '../../src/records/recordset.ts';
+import type { RecordSet, SrvRecord } from '../../src/records/recordset.ts';
+import {
+  deltaChunks,
+  recordChunks,
+  recordDelta,
+  recordSetHeader,
+  RecordSetAssembler,
+  stepChunks,
+} from '../../src/transfer/record-transfer.ts';
 import { encodeQuery, makeSet, srv } from './fixtures.ts';
 
 const secret = randomBytes(32).toString('base64');
@@ -180,6 +190,119 @@ test('diffs of packed sets (a full set replacing another) are those of the same 
     show(clusterContent.diff(one, two)).map((records) => records.length),
     [4 + 3, 3 + 3],
   );
+});
+
+test('journal diffs of versions made by a step (a delta, a whole set sent with its names) equal the records compared whole, on random changes', () => {
+  // A seeded generator: the same versions on every run.
+  let seed = 0x2545f491;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  type Content = {
+    a: Map<string, string[]>;
+    aaaa: Map<string, string[]>;
+    srv: Map<string, SrvRecord[]>;
+    ptr: Map<string, string[]>;
+  };
+  const value = {
+    a: () => `10.${rand(4)}.${rand(4)}.${rand(4)}`,
+    aaaa: () => `fd00::${rand(40).toString(16)}`,
+    srv: () => srv(`t${rand(30)}.mesos.`, 31000 + rand(5), rand(2), rand(2)),
+    // PTR names in both reverse trees, targets a few task names.
+    ptr: () => `t${rand(30)}.mesos.`,
+  };
+  const nameOf = {
+    a: (i: number) => `t${i}.mesos.`,
+    aaaa: (i: number) => `t${i}.mesos.`,
+    srv: (i: number) => `_s${i}._tcp.mesos.`,
+    ptr: (i: number) =>
+      i % 2 === 0 ? `${i}.0.0.10.in-addr.arpa.` : `${i.toString(16)}.0.0.0.ip6.arpa.`,
+  };
+  const kinds = ['a', 'aaaa', 'srv', 'ptr'] as const;
+  const values = <K extends (typeof kinds)[number]>(kind: K) =>
+    Array.from({ length: 1 + rand(3) }, () => value[kind]()) as ReturnType<(typeof value)[K]>[];
+  const content: Content = { a: new Map(), aaaa: new Map(), srv: new Map(), ptr: new Map() };
+  for (const kind of kinds) {
+    for (let i = 0; i < 60; i++)
+      (content[kind] as Map<string, unknown[]>).set(nameOf[kind](i), values(kind));
+  }
+  const asSet = (c: Content): RecordSet => ({
+    ...makeSet({}),
+    a: new Map(c.a),
+    aaaa: new Map(c.aaaa),
+    srv: new Map(c.srv),
+    ptr: new Map(c.ptr),
+  });
+  /** Every record of each zone as text: what any diff must add and delete, found without one. */
+  const zones = [clusterContent, reverseContent('in-addr.arpa.'), reverseContent('ip6.arpa.')];
+  const text = (zone: ZoneContent, set: RecordSet) =>
+    new Set(
+      [...zone.records(set)].map(
+        (r) => `${r.name} ${r.type} ${JSON.stringify({ ...r, name: undefined })}`,
+      ),
+    );
+  const expected = (zone: ZoneContent, before: RecordSet, after: RecordSet) => {
+    const was = text(zone, before);
+    const now = text(zone, after);
+    return [[...was].filter((r) => !now.has(r)).sort(), [...now].filter((r) => !was.has(r)).sort()];
+  };
+  const shown = (d: ZoneDiff) =>
+    (['deleted', 'added'] as const).map((k) =>
+      d[k].map((r) => `${r.name} ${r.type} ${JSON.stringify({ ...r, name: undefined })}`).sort(),
+    );
+  let served = packRecordSet(asSet(content));
+  const ways = { delta: 0, since: 0, whole: 0 };
+  for (let version = 0; version < 60; version++) {
+    const before = asSet(content);
+    // Changes to every map: new values, the same values again, values reordered, names gone and new.
+    for (const kind of kinds) {
+      const map = content[kind] as Map<string, unknown[]>;
+      for (let k = rand(6); k > 0; k--) {
+        const name = nameOf[kind](rand(80));
+        const now = map.get(name);
+        const what = rand(4);
+        if (what === 0) map.delete(name);
+        else if (what === 1 && now !== undefined) map.set(name, [...now]);
+        else if (what === 2 && now !== undefined) map.set(name, [...now].reverse());
+        else map.set(name, values(kind));
+      }
+    }
+    const after = asSet(content);
+    const delta = recordDelta(before, after);
+    const way = version % 3 === 0 ? 'delta' : version % 3 === 1 ? 'since' : 'whole';
+    let next: RecordSet;
+    if (way === 'delta') {
+      // As the main thread lays a delta over its set (transfer/record-transfer.ts).
+      const assembler = new RecordSetAssembler(
+        { ...recordSetHeader(after), base: 'served' },
+        served,
+      );
+      for (const chunk of deltaChunks(delta, 7)) assembler.add(chunk);
+      next = assembler.finish();
+    } else {
+      // A whole set, packed: with the names that changed since the set in service, or without.
+      const assembler = new RecordSetAssembler(
+        way === 'since' ? { ...recordSetHeader(after), since: 'served' } : recordSetHeader(after),
+        way === 'since' ? served : null,
+      );
+      for (const chunk of recordChunks(packRecordSet(after), 7)) assembler.add(chunk);
+      if (way === 'since') for (const chunk of stepChunks(delta, 7)) assembler.add(chunk);
+      next = assembler.finish();
+    }
+    // The step is what the diff goes by (else this test would check the old path only).
+    assert.equal(stepNames(served.ptr, next.ptr) !== null, way !== 'whole', `${version} ${way}`);
+    ways[way]++;
+    for (const zone of zones) {
+      assert.deepEqual(
+        shown(zone.diff(served, next)),
+        expected(zone, before, after),
+        `version ${version} (${way})`,
+      );
+    }
+    served = next;
+  }
+  assert.deepEqual(ways, { delta: 20, since: 20, whole: 20 });
 });
 
 test('zoneRecords: every A, AAAA and SRV once, duplicates in an RRset dropped', () => {

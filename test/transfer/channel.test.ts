@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { describe, it } from 'node:test';
+import { stepNames } from '../../src/records/map-steps.ts';
 import { overlay, OverlayMap } from '../../src/records/overlay-map.ts';
 import { PackedRecordMap, packRecordSet } from '../../src/records/packed-map.ts';
 import type { RecordSet } from '../../src/records/recordset.ts';
@@ -176,6 +177,48 @@ describe('transfer channel', () => {
       assert.deepEqual([...got.set.a], [...next.a]);
       assert.equal(got.set.a.has('app5.marathon.mesos.'), false);
       assert.ok(got.set.srv instanceof PackedRecordMap);
+    } finally {
+      p.close();
+    }
+  });
+
+  it("sends a whole set with the names it differs in from the receiver's set, when told them", async () => {
+    const p = pair(100);
+    try {
+      const first = await p.send(1, { set: packRecordSet(bigSet(1000, '10.0.0.1')) }, 'whole');
+      p.setBase('1', first.set);
+      const main = packRecordSet(bigSet(1000, '10.0.0.1'));
+      const next = packRecordSet(
+        makeSet({
+          a: Object.fromEntries([
+            ...[...main.a].filter(([name]) => name !== 'app5.marathon.mesos.'),
+            ['new.marathon.mesos.', ['10.9.9.9']],
+          ]),
+          srv: Object.fromEntries(main.srv),
+        }),
+      );
+      const delta = recordDelta(main, next);
+      assert.equal(delta.size, 2);
+      const got = await p.send(2, { set: next, since: { delta, base: '1' } }, 'since');
+      // The packed maps, then the names (one chunk, for the A map): counted as the set's.
+      assert.deepEqual(p.sender.lastStats, { kind: 'full', chunks: 5, names: 1001 });
+      assert.ok(got.set.a instanceof PackedRecordMap);
+      assert.deepEqual(sorted(got.set.a), sorted(next.a));
+      assert.deepEqual([...(stepNames(first.set.a, got.set.a) ?? [])].sort(), [
+        'app5.marathon.mesos.',
+        'new.marathon.mesos.',
+      ]);
+      assert.deepEqual(stepNames(first.set.srv, got.set.srv), []);
+      const changed: [string, readonly unknown[]][] = [];
+      const removed: string[] = [];
+      assert.equal(mapDelta(first.set.a, got.set.a, changed, removed), 2);
+      assert.deepEqual(removed, ['app5.marathon.mesos.']);
+      // A receiver that no longer serves that set takes the set alone.
+      p.setBase('9', first.set);
+      const alone = await p.send(3, { set: next, since: { delta, base: '1' } }, 'since');
+      assert.equal(p.errors.length, 0);
+      assert.equal(stepNames(first.set.a, alone.set.a), null);
+      assert.deepEqual(sorted(alone.set.a), sorted(next.a));
     } finally {
       p.close();
     }

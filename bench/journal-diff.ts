@@ -293,7 +293,7 @@ async function main(): Promise<void> {
     [
       '## IXFR journal: a record set replacing another',
       '',
-      `\`node --expose-gc bench/journal-diff.ts\`, ${new Date().toISOString().slice(0, 16)} UTC, 1-min load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end. Median of ${repeats} runs, the codes alternating; per swap, the three zones' diffs (cluster, in-addr.arpa., ip6.arpa.) as the main thread computes them.${merged}`,
+      `\`node --expose-gc bench/journal-diff.ts\`, ${new Date().toISOString().slice(0, 16)} UTC, 1-min load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end. Median of ${repeats} runs${impls.length > 1 ? ', the codes alternating' : ''}; per swap, the three zones' diffs (cluster, in-addr.arpa., ip6.arpa.) as the main thread computes them.${merged}`,
       '',
       table,
       '',

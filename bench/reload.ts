@@ -2,7 +2,10 @@
 // offered open-loop at a fixed 5,000/s for 20 s; reports latency percentiles, losses, peak RSS
 // and the reloads inside the window. Same load against the bare UDP responder gives the floor.
 //   node bench/reload.ts [--duration 20] [--rate 5000] [--tasks 50000] [--churn 100] [--profile DIR]
+//     [--transfers]: zone transfers on (transferAllow loopback, ptron): each swap makes the IXFR
+//     journal's diffs on the serving thread; written to section reload-transfers (or --section).
 //   (or npm run bench -- --reload)
+import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +43,10 @@ export interface ReloadBenchOptions {
    * where the server skips the transfer.
    */
   readonly churn?: number;
+  /** Zone transfers allowed (and ptron): every swap adds a version to the IXFR journals. */
+  readonly transfers?: boolean;
+  /** The results section to write (default from the options). */
+  readonly section?: string;
   /** CPUs for the server's taskset (default "0"; "0,1" to see what pinning costs). */
   readonly serverCpu?: string;
   /** Write a V8 CPU profile of the server here (node --cpu-prof). */
@@ -149,6 +156,7 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
       workers: 1,
       dir,
       cpu: serverCpu,
+      ...(o.transfers === true ? { extra: { transferAllow: ['127.0.0.1'], ptron: true } } : {}),
       nodeFlags:
         o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(o.profileDir)}`],
     });
@@ -237,13 +245,20 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
         : 'before any load';
     };
     const body = [
-      (o.churn ?? DEFAULT_CHURN) === 0
-        ? '## Reload latency, unchanged cluster (`node bench/reload.ts --churn 0`)'
-        : serverCpu === DEFAULT_SERVER_CPU
-          ? '## Reload latency (`node bench/reload.ts`, or `npm run bench -- --reload`)'
-          : `## Reload latency, diagnostic: server on CPUs ${serverCpu} (\`node bench/reload.ts --server-cpu ${serverCpu}\`)`,
+      o.transfers === true
+        ? `## Reload latency, zone transfers on (\`node bench/reload.ts --transfers --churn ${o.churn ?? DEFAULT_CHURN}\`), code at ${execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim()}`
+        : (o.churn ?? DEFAULT_CHURN) === 0
+          ? '## Reload latency, unchanged cluster (`node bench/reload.ts --churn 0`)'
+          : serverCpu === DEFAULT_SERVER_CPU
+            ? '## Reload latency (`node bench/reload.ts`, or `npm run bench -- --reload`)'
+            : `## Reload latency, diagnostic: server on CPUs ${serverCpu} (\`node bench/reload.ts --server-cpu ${serverCpu}\`)`,
       '',
       ...machineLines(machineInfo('n/a')).filter((l) => !l.includes('dnsperf')),
+      ...(o.transfers === true
+        ? [
+            `- zone transfers on (\`transferAllow\` 127.0.0.1, \`ptron\`): each swap adds a version to the cluster zone's and both reverse zones' IXFR journals, diffed on the serving thread; no secondary asks`,
+          ]
+        : []),
       `- master: ${o.tasks} tasks, state body ${(stateBytes / 1e6).toFixed(1)} MB; server \`refreshSeconds\` ${REFRESH_SECONDS}, pinned to CPU ${serverCpu}; load generator and master on CPU ${LOAD_CPU}; the window opens after the server's second load (steady state); the master replaces ${o.churn ?? DEFAULT_CHURN} tasks before each state request, so every reload carries changed records`,
       `- load: bench/udp-load.ts, open loop at ${o.rate} queries/s for ${o.durationS} s (mixed file: A, SRV, 20 % NXDOMAIN, SOA, NS, leader, master); latency from each query's send to its reply, matched by ID; a query without a reply 2 s after the last send is lost`,
       `- state loads (server log): median total ${whole(median(inWindow.map((l) => l.durationMs)))} ms, fetch ${whole(median(inWindow.map((l) => l.fetchMs)))} ms, generate ${whole(median(inWindow.map((l) => l.generateMs)))} ms, transfer ${whole(median(inWindow.map((l) => l.transferMs)))} ms`,
@@ -272,8 +287,10 @@ export async function runReloadBench(o: ReloadBenchOptions): Promise<void> {
     // A diagnostic run on other CPUs gets its own section instead of replacing the standard one.
     const churn = o.churn ?? DEFAULT_CHURN;
     const section =
+      o.section ??
       (serverCpu === DEFAULT_SERVER_CPU ? 'reload' : `reload-cpus-${serverCpu}`) +
-      (churn === 0 ? '-unchanged' : '');
+        (churn === 0 ? '-unchanged' : '') +
+        (o.transfers === true ? '-transfers' : '');
     writeSection(section, body);
     process.stderr.write(`wrote bench/results.md (section ${section})\n`);
   } finally {
@@ -291,6 +308,8 @@ if (import.meta.main) {
       profile: { type: 'string' },
       'server-cpu': { type: 'string', default: DEFAULT_SERVER_CPU },
       churn: { type: 'string', default: String(DEFAULT_CHURN) },
+      transfers: { type: 'boolean', default: false },
+      section: { type: 'string' },
     },
   });
   const num = (name: string, text: string): number => {
@@ -307,6 +326,8 @@ if (import.meta.main) {
     tasks: num('tasks', values.tasks),
     serverCpu: values['server-cpu'],
     churn: values.churn === '0' ? 0 : num('churn', values.churn),
+    transfers: values.transfers,
+    ...(values.section === undefined ? {} : { section: values.section }),
     ...(values.profile === undefined ? {} : { profileDir: values.profile }),
   }).catch((err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);

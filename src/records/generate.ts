@@ -61,11 +61,13 @@ const NO_IPS: readonly ParsedIp[] = [];
  * worker parses each from the body as it is reached): each is iterated once, in order.
  */
 export function generate(state: LazyMesosState, options: GenerateOptions): RecordSet {
-  const b: SetBuilder =
-    options.pack === true ? new PackingBuilder(options.domain) : new RecordBuilder();
-  const g = new Generation(options, b);
   // Entries that are not objects would only crash the passes below.
   const frameworks = listOf(state?.frameworks).filter(isObject);
+  const b: SetBuilder =
+    options.pack === true
+      ? new PackingBuilder(options.domain, listedTasks(frameworks))
+      : new RecordBuilder();
+  const g = new Generation(options, b);
   const agents = listOf(state?.slaves).filter(isObject);
   // Same order as mesos-dns's InsertState, which decides the order of values under one name.
   const frameworkNames = frameworks.map((f) => g.frameworkRecords(f));
@@ -90,6 +92,17 @@ export function generate(state: LazyMesosState, options: GenerateOptions): Recor
     ...(failOpen.length > 0 ? { failOpen } : {}),
     counts: { tasks, frameworks: frameworks.length, agents: agents.length },
   };
+}
+
+/** How many tasks the frameworks list, counted without reading them (a lazy list is read once). */
+function listedTasks(frameworks: readonly LazyMesosFramework[]): number {
+  let n = 0;
+  for (const f of frameworks) {
+    const tasks: unknown = f.tasks;
+    if (typeof tasks !== 'object' || tasks === null || !('length' in tasks)) continue;
+    if (typeof tasks.length === 'number') n += tasks.length;
+  }
+  return n;
 }
 
 /**

@@ -83,6 +83,37 @@ const MIN_CAPACITY: Capacity = {
 
 const withHeadroom = (n: number, min: number): number => Math.max(min, Math.ceil(n * 1.125));
 
+/**
+ * What one listed task adds to the A and SRV maps (by map; AAAA and PTR hold records only with
+ * IPv6 tasks or ptron), with the eighth of headroom a reload gets: the simulated cluster's
+ * (sim/cluster.ts: apps of 4 instances, 20 tasks per agent, ports on every task) at 200,000
+ * tasks. A thread's first generation starts its tables at this times the tasks the state
+ * lists, not at MIN_CAPACITY, from which they doubled a dozen times on the way to 200,000 tasks,
+ * each time copied whole into fresh memory. Too large costs address space more than memory:
+ * the tables are written in order and their pages touched as they fill, all but the hash
+ * indexes (~20 MB at 200,000 tasks); too small, they double from there.
+ */
+const PER_TASK: readonly (Capacity | null)[] = [
+  { names: 2.8, nameBytes: 104, values: 0.43, valueBytes: 5.5, records: 4.5 },
+  null,
+  { names: 1.13, nameBytes: 39, values: 1.4, valueBytes: 58, records: 8.3 },
+  null,
+];
+
+/** A map's first capacity in this thread: MIN_CAPACITY, or more for `tasks` listed tasks. */
+function firstCapacity(map: number, tasks: number): Capacity {
+  const per = PER_TASK[map];
+  if (per === null || per === undefined || !(tasks > 0)) return MIN_CAPACITY;
+  const of = (k: keyof Capacity): number => Math.max(MIN_CAPACITY[k], Math.ceil(per[k] * tasks));
+  return {
+    names: of('names'),
+    nameBytes: of('nameBytes'),
+    values: of('values'),
+    valueBytes: of('valueBytes'),
+    records: of('records'),
+  };
+}
+
 const isField = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff;
 
 /**
@@ -487,24 +518,35 @@ const MAP_PTR = 3;
  * JS map where it could not be), with their empty non-terminals and record counts.
  */
 export class PackingBuilder implements SetBuilder {
-  /** By map (a, aaaa, srv, ptr): its size when last finished in this thread (`Capacity`). */
-  static readonly #last: Capacity[] = [MIN_CAPACITY, MIN_CAPACITY, MIN_CAPACITY, MIN_CAPACITY];
-  readonly #text: readonly TextSlot[] = [
-    { packing: new PackingMap(false, PackingBuilder.#last[MAP_A]!), js: null },
-    { packing: new PackingMap(false, PackingBuilder.#last[MAP_AAAA]!), js: null },
-    { packing: null, js: null }, // SRV: #srv, #srvJs
-    { packing: new PackingMap(false, PackingBuilder.#last[MAP_PTR]!), js: null },
-  ];
-  #srv: PackingMap | null = new PackingMap(true, PackingBuilder.#last[MAP_SRV]!);
+  /**
+   * By map (a, aaaa, srv, ptr): its size when last finished in this thread (`Capacity`), or null
+   * before the first.
+   */
+  static readonly #last: (Capacity | null)[] = [null, null, null, null];
+  readonly #text: readonly TextSlot[];
+  #srv: PackingMap | null;
   #srvJs: SrvValues | null = null;
   readonly #held = new HeldRecords();
   readonly #ent: EmptyNonTerminalFinder;
   /** RecordSink.lastEntry: -1 after an add to a map that turned into a JS map. */
   lastEntry = -1;
 
-  /** `domain` as RecordSet.domain gives it ("mesos"): for the empty non-terminals. */
-  constructor(domain: string) {
+  /**
+   * `domain` as RecordSet.domain gives it ("mesos"): for the empty non-terminals. `tasks`: how
+   * many tasks the state lists, which sizes the tables of the thread's first generation (later
+   * ones start at what the one before held). Capacity only: what is built does not depend on it.
+   */
+  constructor(domain: string, tasks = 0) {
     this.#ent = new EmptyNonTerminalFinder(domain);
+    const capacity = (map: number): Capacity =>
+      PackingBuilder.#last[map] ?? firstCapacity(map, tasks);
+    this.#text = [
+      { packing: new PackingMap(false, capacity(MAP_A)), js: null },
+      { packing: new PackingMap(false, capacity(MAP_AAAA)), js: null },
+      { packing: null, js: null }, // SRV: #srv, #srvJs
+      { packing: new PackingMap(false, capacity(MAP_PTR)), js: null },
+    ];
+    this.#srv = new PackingMap(true, capacity(MAP_SRV));
   }
 
   /** Adds `ip` under `name` in the map of its family; 0 when it was there, else 1 + its position. */

@@ -1,8 +1,10 @@
 // generate() with `pack` (records/packing-builder.ts) against packRecordSet(generate()) on the
 // same state: the packed buffers byte for byte, the maps it cannot pack, held records.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import {
   buildCluster,
   demoCluster,
@@ -181,6 +183,28 @@ describe('generate with pack: the same set as packRecordSet(generate())', () => 
     };
     samePacked(state, healthPtrOptions({ masters: ['10.0.2.1:5050', '10.0.2.1:5050'] }));
     samePacked(state, simOptions());
+  });
+});
+
+describe('generate with pack: table sizes never change what is built', () => {
+  it("a thread's first generation (tables sized from the listed tasks), then larger and smaller states", async () => {
+    const many = clusterState({ apps: 300, instancesPerApp: 4, agents: 20 });
+    // Tasks listed but on no known agent: sized for records that never come.
+    const unserved = clusterState({ apps: 300, instancesPerApp: 4, agents: 20 });
+    unserved.slaves = [];
+    const larger = clusterState({ apps: 900, instancesPerApp: 7, agents: 3 });
+    const states = [
+      many,
+      larger,
+      unserved,
+      clusterState({ apps: 2, instancesPerApp: 1, agents: 1 }),
+    ];
+    const worker = new Worker(new URL('../helpers/first-generation-worker.ts', import.meta.url), {
+      workerData: states,
+    });
+    const [differ] = (await once(worker, 'message')) as [string[][]];
+    await worker.terminate();
+    assert.deepEqual(differ, [[], [], [], []]);
   });
 });
 

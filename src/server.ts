@@ -15,6 +15,7 @@ import type { Logger } from './log.ts';
 import type { LeaderObserver, LeaderSource } from './mesos/leader.ts';
 import { MastersListSource } from './mesos/masters-list.ts';
 import { StatePoller, loadParamsFromConfig } from './mesos/poller.ts';
+import type { StateLoader } from './mesos/state-loader.ts';
 import { StateStreamer, streamParamsFromConfig } from './mesos/streamer.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { failOpenChange } from './records/fail-open.ts';
@@ -25,6 +26,12 @@ import { VERSION } from './version.ts';
 export interface ServerOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
+  /**
+   * The loader of the first poller (stateSource "poll"), its worker already started by the
+   * caller (cli.ts starts it before this module loads, so that the two overlap); default: a
+   * worker started with the first load. Closed with the server, used or not.
+   */
+  readonly stateLoader?: StateLoader;
   /** Test hook: the interface table used when `listener` is a wildcard. */
   readonly interfaces?: () => ReturnType<typeof networkInterfaces>;
 }
@@ -122,6 +129,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     }
     closers.length = 0;
   };
+  // Taken by the first poller (whose stop closes it too; closing again does nothing).
+  let earlyLoader = options.stateLoader ?? null;
+  if (earlyLoader !== null) {
+    const l = earlyLoader;
+    closers.push(() => l.close());
+  }
 
   try {
     // With workers > 1 each DNS thread runs its own forwarder (and cache) instead.
@@ -223,6 +236,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       (options.interfaces ?? networkInterfaces)(),
     );
     const startPolling = (): StatePoller => {
+      const loader = earlyLoader ?? undefined;
+      earlyLoader = null;
       const p = new StatePoller({
         store,
         source,
@@ -231,6 +246,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         logger,
         clock,
         observer: metrics,
+        ...(loader === undefined ? {} : { loader }),
       });
       p.start();
       closers.push(() => p.stop());

@@ -100,6 +100,16 @@ export class WorkerStateLoader implements StateLoader {
     return this.#worker?.threadId ?? null;
   }
 
+  /**
+   * Starts the worker thread now rather than with the first load: a thread and its modules take
+   * ~0.2 s to start (more than the main thread takes to load the server and listen), which the
+   * first load then does not wait for. The thread starts at the priority of the thread that
+   * calls this (thread-priority.ts: a first load runs at normal priority).
+   */
+  start(): void {
+    if (!this.#closed) this.#ensureWorker();
+  }
+
   load(
     params: LoadParams,
     base: RecordSet | null = null,

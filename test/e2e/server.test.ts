@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
+import { WorkerStateLoader } from '../../src/mesos/state-loader.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
 import { counts, decode, encodeQuery, rcode } from '../dns/fixtures.ts';
 import { tcpExchange, udpExchange } from '../helpers/dns-client.ts';
+import { testLoadParams } from '../helpers/load-params.ts';
 import { WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 const A = 1;
@@ -201,6 +203,45 @@ describe('server end to end: leader redirect and readiness', () => {
     } finally {
       await server.close();
       await sim.close();
+    }
+  });
+});
+
+describe('server end to end: a load worker started by the caller (cli.ts)', () => {
+  it('loads the first state through it, and closes it with the server', async () => {
+    const sim = await SimMaster.start({ cluster: demoCluster() });
+    const stateLoader = new WorkerStateLoader();
+    stateLoader.start();
+    const thread = stateLoader.workerThreadId;
+    const server = await startServer(configFor([sim.address]), {
+      logger: silentLogger(),
+      stateLoader,
+    });
+    try {
+      await waitUntil(() => server.store.current !== null, WAIT_MS, 'the first state load');
+      assert.equal(stateLoader.workerThreadId, thread, 'the load ran on the thread started');
+      assert.equal(stateLoader.workerStarts, 1);
+    } finally {
+      await server.close();
+      await sim.close();
+    }
+    await assert.rejects(stateLoader.load(testLoadParams(['127.0.0.1:1'])), /closed/);
+  });
+
+  it('closes it when the server cannot start', async () => {
+    const taken = await startServer(configFor(['127.0.0.1:1']), { logger: silentLogger() });
+    const stateLoader = new WorkerStateLoader();
+    stateLoader.start();
+    try {
+      await assert.rejects(
+        startServer(configFor(['127.0.0.1:1'], { port: taken.dns!.port }), {
+          logger: silentLogger(),
+          stateLoader,
+        }),
+      );
+      assert.equal(stateLoader.workerThreadId, null, 'the worker ended');
+    } finally {
+      await taken.close();
     }
   });
 });

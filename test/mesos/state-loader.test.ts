@@ -229,6 +229,26 @@ describe('WorkerStateLoader: priority', { skip: NICE_SKIP }, () => {
     }
   });
 
+  it('a worker started before its first load (start) runs that load at normal priority too', async () => {
+    const before = threadsAtNice19();
+    master.setFailing('hang');
+    const requests = master.stateRequests;
+    const loader = new WorkerStateLoader();
+    try {
+      loader.start();
+      const thread = loader.workerThreadId;
+      assert.notEqual(thread, null, 'the thread runs before any load');
+      void loader.load(testLoadParams([master.address])).catch(() => undefined);
+      await waitUntil(() => master.stateRequests > requests, WAIT_MS, 'the state request');
+      assertNoneLowered(before);
+      assert.equal(loader.workerThreadId, thread, 'the load runs on the thread started');
+      assert.equal(loader.workerStarts, 1);
+    } finally {
+      await loader.close();
+      master.setFailing(null);
+    }
+  });
+
   it('lowers the worker to nice 19 once its first set is in service', async () => {
     const before = threadsAtNice19();
     const loader = new WorkerStateLoader();

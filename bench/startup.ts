@@ -6,13 +6,14 @@
 // (as an operator starts them), ours and mesos-dns alternating.
 //   node bench/startup.ts [--tasks 200000] [--runs 2] [--no-oracle] [--write]
 //                         [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--script other/dist/cli.js]
-//                         [--hogs 0]
+//                         [--hogs 0] [--section NAME]
 // --script runs other builds instead of building this one: a comma-separated list (e.g. a worktree
 // of main, then this one) runs each in turn within every round, so before and after share the
 // machine's moment.
 // --hogs N: N busy-loop processes (nice 0, not pinned) beside each server from its spawn to its
 // first answer: a node busy with other work, where a thread at nice 19 gets a sliver of a core.
-// --write puts the table in bench/results.md, section startup-<tasks> (startup-<tasks>-hogs<N>).
+// --write puts the table in bench/results.md, section startup-<tasks> (startup-<tasks>-hogs<N>),
+// or --section NAME.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
       'node-flags': { type: 'string', default: '' },
       script: { type: 'string' },
       hogs: { type: 'string', default: '0' },
+      section: { type: 'string' },
     },
   });
   const hogCount = Number(values.hogs);
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n`);
   if (values.write) {
     writeSection(
-      hogCount > 0 ? `startup-${tasks}-hogs${hogCount}` : `startup-${tasks}`,
+      values.section ?? (hogCount > 0 ? `startup-${tasks}-hogs${hogCount}` : `startup-${tasks}`),
       [
         `## Startup at ${tasks.toLocaleString('en-US')} tasks (\`node bench/startup.ts --tasks ${tasks}${hogCount > 0 ? ` --hogs ${hogCount}` : ''}\`)`,
         '',

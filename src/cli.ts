@@ -228,7 +228,7 @@ export async function main(
 
   // After that (a first load runs at normal priority) and before the server's modules load: the
   // load worker's thread and modules start meanwhile, on the other core, rather than after them
-  // (~0.15 s sooner to the first answer at 200,000 tasks; bench/results.md, startup-early).
+  // (the first load started ~0.1 s sooner at 200,000 tasks; bench/results.md, startup-early).
   const stateLoader = loaded.config.stateSource === 'poll' ? await startStateLoader() : undefined;
   // Loaded only when serving, so --help and --version do not pull in the whole server.
   const { startServer } = await import('./server.ts');

@@ -75,6 +75,25 @@ export interface ServerProcessOptions {
   readonly script?: string;
   /** Called with the child as soon as it is spawned (before it is ready). */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /** Environment added for the server only, over process.env and $BENCH_SERVER_ENV. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * "KEY=value KEY2=value" (space-separated) as an object: $BENCH_SERVER_ENV, the environment every
+ * benchmark adds to the server and to nothing else it starts (the master, the load generators,
+ * dnsperf), to measure settings read from the environment such as glibc's MALLOC_ARENA_MAX or
+ * GLIBC_TUNABLES: `BENCH_SERVER_ENV=MALLOC_ARENA_MAX=2 npm run bench`.
+ */
+export function parseEnvList(list: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const item of (list ?? '').split(/\s+/)) {
+    const eq = item.indexOf('=');
+    if (item === '') continue;
+    if (eq <= 0) throw new Error(`not KEY=value: ${JSON.stringify(item)}`);
+    env[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return env;
 }
 
 export interface StartedServer {
@@ -152,9 +171,11 @@ export async function startServerProcess(
   const configFile = join(o.dir, 'config.json');
   writeFileSync(configFile, `${JSON.stringify({ ...benchConfig(o), ...o.extra }, null, 2)}\n`);
   const args = [...(o.nodeFlags ?? []), o.script ?? CLI_SCRIPT, '--config', configFile];
+  const env = { ...parseEnvList(process.env['BENCH_SERVER_ENV']), ...o.env };
   const child = children.spawn(process.execPath, args, {
     cpu: o.cpu,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   o.onSpawn?.(child);
   const lines = new LineTap(child);
@@ -169,7 +190,9 @@ export async function startServerProcess(
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(`${message}\nlast server log lines:\n${lines.recent()}`, { cause: err });
   }
-  const pin = o.cpu === null ? '' : `taskset -c ${o.cpu} `;
+  const pin = `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v} `)
+    .join('')}${o.cpu === null ? '' : `taskset -c ${o.cpu} `}`;
   return {
     child,
     lines,

@@ -68,6 +68,8 @@ function findOracle(from: string): string {
   }
 }
 const SERVER_CPU = 0;
+/** $BENCH_SERVER_ENV (bench/processes.ts), shown before the server's command. */
+const serverEnv = process.env['BENCH_SERVER_ENV'] ? `${process.env['BENCH_SERVER_ENV']} ` : '';
 const LOAD_CPU = 1;
 const TASKS_PER_AGENT = 20;
 const CHURN = 100;
@@ -373,7 +375,7 @@ function oursTarget(
       });
       return Promise.resolve({
         child: spawned,
-        command: `taskset -c ${SERVER_CPU} node ${steady ? '--expose-gc ' : ''}--import scale-probe.mjs ${relative(ROOT, server.script)} --config config.json  # stateSource ${stateSource}, refreshSeconds ${refreshSeconds}`,
+        command: `${serverEnv}taskset -c ${SERVER_CPU} node ${steady ? '--expose-gc ' : ''}--import scale-probe.mjs ${relative(ROOT, server.script)} --config config.json  # stateSource ${stateSource}, refreshSeconds ${refreshSeconds}`,
         ready: serving,
         failed,
         reloads: () => loads,

@@ -2,7 +2,7 @@
 // steady phase alone (bench/scale.ts), for comparing builds and Node flags in one session.
 //   node bench/steady.ts [--tasks 10000] [--rounds 2] [--rate 5000] [--steady 20] [--settle 10]
 //                        [--variant name=path/to/cli.js[:--node-flag,...]]... [--section marker]
-//                        [--hogs 0] [--warm 0]
+//                        [--hogs 0] [--warm 0] [--variant-env name=KEY=value]...
 // Per variant and round: the server (stateSource poll, one load, workers 1) on CPU 0, master
 // and load generator on CPU 1; first answer, RSS settled (--settle s after it) and after
 // --steady s of open-loop A queries at --rate/s over every task A name (bench/udp-load.ts);
@@ -12,6 +12,8 @@
 // --warm S: the load generator's first S s are offered alike but not measured (bench/udp-load.ts
 // --warm): the steady state of the server's query path and of the generator itself. The measured
 // queries are names the warm-up did not ask for.
+// --variant-env adds KEY=value to that variant's server environment (glibc's MALLOC_ARENA_MAX or
+// GLIBC_TUNABLES, say: the same build under two environments alternates like two builds).
 // A variant whose path is `oracle` runs mesos-dns (the built oracle binary, RSS and latency only).
 // A variant whose path is `bare` runs bench/bare-udp.ts (a Node.js UDP echo with no DNS logic, on
 // CPU 0 with the variant's node flags): the floor this machine and Node.js put under the tail.
@@ -28,7 +30,7 @@ import type { MesosState } from '../src/state/types.ts';
 import { benchGenerateOptions } from './generate-options.ts';
 import { Children } from './children.ts';
 import { machineInfo } from './machine.ts';
-import { oracleConfig, startServerProcess, startSim } from './processes.ts';
+import { oracleConfig, parseEnvList, startServerProcess, startSim } from './processes.ts';
 import { buildQuerySets, writeQueryFile } from './query-files.ts';
 import { offerLoad } from './reload.ts';
 import { writeSection } from './results-file.ts';
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     section: { type: 'string' },
     hogs: { type: 'string', default: '0' },
     warm: { type: 'string', default: '0' },
+    'variant-env': { type: 'string', multiple: true, default: [] },
   },
 });
 const tasks = Number(values.tasks);
@@ -65,7 +68,12 @@ const variants = values.variant.map((v) => {
   // name=path[:flag,flag]; path `oracle` is mesos-dns, `bare` the UDP echo.
   const [name, rest] = [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)];
   const [script, flags = ''] = rest.split(':');
-  return { name, script: script!, flags: flags === '' ? [] : flags.split(',') };
+  const env: Record<string, string> = {};
+  for (const e of values['variant-env']) {
+    const [of, kv] = [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)];
+    if (of === name) Object.assign(env, parseEnvList(kv));
+  }
+  return { name, script: script!, flags: flags === '' ? [] : flags.split(','), env };
 });
 
 interface Row {
@@ -157,6 +165,7 @@ try {
           cpu: 0,
           nodeFlags: [...v.flags, '--import', probe],
           script: v.script,
+          env: v.env,
           extra: { port, stateTimeoutSeconds: 120, stateSource: 'poll' },
         });
         child = started.child;
@@ -301,7 +310,17 @@ const lines = [
   `- machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}, node ${machine.node}`,
   `- 1-minute load average: ${f(startLoad)} at the start, ${f(loadavg()[0]!)} at the end`,
   `- ${nameCount ?? '?'} task A names; ${rate} A/s open loop for ${warmS + steadyS} s after ${settleS} s settled${warmS > 0 ? `, the first ${warmS} s of it unmeasured (warm-up)` : ''}; server on CPU 0 (stateSource poll, one load, workers 1), master and load on CPU 1${hogCount > 0 ? `; ${hogCount} busy-loop processes at nice 0 (not pinned) from the first answer to the end of each run` : ''}`,
-  `- variants: ${variants.map((v) => (v.script === 'oracle' ? `${v.name} = the mesos-dns binary (${ORACLE.replace(ROOT, '')})` : v.script === 'bare' ? `${v.name} = \`node ${[...v.flags, BARE.replace(ROOT, '')].join(' ')}\` (UDP echo, no DNS logic)` : `${v.name} = \`node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``)).join('; ')}`,
+  `- variants: ${variants
+    .map((v) =>
+      v.script === 'oracle'
+        ? `${v.name} = the mesos-dns binary (${ORACLE.replace(ROOT, '')})`
+        : v.script === 'bare'
+          ? `${v.name} = \`node ${[...v.flags, BARE.replace(ROOT, '')].join(' ')}\` (UDP echo, no DNS logic)`
+          : `${v.name} = \`${Object.entries(v.env)
+              .map(([k, e]) => `${k}=${e} `)
+              .join('')}node ${[...v.flags, v.script.replace(ROOT, '')].join(' ')}\``,
+    )
+    .join('; ')}`,
   '',
   table,
 ];

@@ -283,8 +283,8 @@ export async function main(
 }
 
 if (import.meta.main) {
-  // Before anything else: the server runs under node --single-threaded-gc --liftoff-only
-  // (thread-priority.ts).
+  // Before anything else: the server runs under node --single-threaded-gc --liftoff-only, with
+  // MALLOC_ARENA_MAX=2 (thread-priority.ts).
   const notRestarted = restartWithServerFlags();
   if (notRestarted !== null) {
     process.stderr.write(

@@ -104,46 +104,90 @@ function flagName(arg: string): string {
   return (eq < 0 ? arg : arg.slice(0, eq)).replace(/^--?/, '').replaceAll('_', '-');
 }
 
+/** A glibc malloc setting the server runs under: its environment variable and its tunable. */
+export interface MallocSetting {
+  readonly variable: string;
+  readonly tunable: string;
+  readonly value: string;
+}
+
 /**
- * The argument vector that runs this process again with the SERVER_V8_FLAGS it lacks, or null when
- * it has them all. A flag counts as there when set either way: a `--no-liftoff-only` given on the
- * command line is the operator's choice and stays. `argv` is process.argv: the script and its
- * arguments follow the Node flags.
+ * The glibc malloc settings the server runs under (see restartWithServerFlags):
+ * - `MALLOC_ARENA_MAX=2`: at most two malloc arenas. glibc gives each thread that mallocs while
+ *   the others hold theirs an arena of its own (up to 8 per core) and rarely shrinks one: the
+ *   serving thread, the load or stream worker, V8's platform threads and libuv's pool each kept
+ *   the pages their peak needed. 10,000 tasks, 2 rounds alternating with the same build without
+ *   it: RSS settled 107 / 109 MB against 114 / 116, after the queries 112 / 113 against 121 / 121,
+ *   p99.9 5.9 / 6.3 ms against 21.6 / 6.0 (bench/results.md, malloc-arenas).
+ * Harmless where they mean nothing (musl, other systems). glibc ignores them in a process that
+ * gained privileges at exec (AT_SECURE): the Docker image's node binary carries the file
+ * capability cap_net_bind_service, so there they do nothing (systemd's AmbientCapabilities does
+ * not make a process AT_SECURE).
  */
-export function serverFlagArgs(
+export const SERVER_MALLOC_SETTINGS: readonly MallocSetting[] = [
+  { variable: 'MALLOC_ARENA_MAX', tunable: 'glibc.malloc.arena_max', value: '2' },
+];
+
+/**
+ * The environment variables of SERVER_MALLOC_SETTINGS that `env` lacks: a setting the operator
+ * made either way (its variable, even empty, or its tunable in GLIBC_TUNABLES) stays theirs.
+ */
+export function missingMallocEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const tunables = new Set((env['GLIBC_TUNABLES'] ?? '').split(':').map((t) => t.split('=', 1)[0]));
+  const missing: Record<string, string> = {};
+  for (const s of SERVER_MALLOC_SETTINGS) {
+    if (env[s.variable] === undefined && !tunables.has(s.tunable)) missing[s.variable] = s.value;
+  }
+  return missing;
+}
+
+/**
+ * How to run this process again with the SERVER_V8_FLAGS and SERVER_MALLOC_SETTINGS it lacks:
+ * the argument vector and the environment, or null when it has them all. A flag counts as there
+ * when set either way: a `--no-liftoff-only` given on the command line is the operator's choice
+ * and stays; so does a malloc setting (missingMallocEnv). `argv` is process.argv: the script and
+ * its arguments follow the Node flags.
+ */
+export function serverRestart(
   execPath: string,
   execArgv: readonly string[],
   argv: readonly string[],
-): string[] | null {
+  env: NodeJS.ProcessEnv,
+): { readonly args: string[]; readonly env: NodeJS.ProcessEnv } | null {
   const given = new Set(
     execArgv.filter((a) => a.startsWith('-')).map((a) => flagName(a).replace(/^no-?/, '')),
   );
   const missing = SERVER_V8_FLAGS.filter((flag) => !given.has(flagName(flag)));
-  if (missing.length === 0) return null;
-  return [execPath, ...missing, ...execArgv, ...argv.slice(1)];
+  const added = missingMallocEnv(env);
+  if (missing.length === 0 && Object.keys(added).length === 0) return null;
+  return {
+    args: [execPath, ...missing, ...execArgv, ...argv.slice(1)],
+    env: { ...env, ...added },
+  };
 }
 
 /**
- * Replaces this process with itself under `node --single-threaded-gc --liftoff-only`
- * (process.execve: the same pid, so Docker, systemd and Marathon see one process and signal it as
- * before); returns only when it runs so already or where execve does not exist (null), or when
- * execve fails (the error). Why --single-threaded-gc: V8 otherwise runs parts of every
- * collection, the load worker's large heap included, on its platform threads, which then compete
- * with the serving thread, and a collection waits for its helpers. With collections on each
- * isolate's own thread the load and stream workers collect at their own nice 19. Compiles stay
- * on the platform threads, at the serving thread's priority (lowerBackgroundThreads): under
- * `--single-threaded` the serving thread compiled them itself, and its p99.9 at 10k tasks and
- * 5,000 A/s was 10.4-11.5 ms against 4.9-5.3 ms (bench/results.md, steady-10k-threads,
- * steady-10k-gc1); with the compile threads at nice 19 a busy node lost 11 % of its queries to
- * collections waiting for them (steady-10k-gc1-hogs). Set at run time (v8.setFlagsFromString)
- * the flags do not reach the compiler, so only the command line works. Why --liftoff-only:
- * SERVER_V8_FLAGS.
+ * Replaces this process with itself under `node --single-threaded-gc --liftoff-only` and
+ * `MALLOC_ARENA_MAX=2` (process.execve: the same pid, so Docker, systemd and Marathon see one
+ * process and signal it as before); returns only when it runs so already or where execve does not
+ * exist (null), or when execve fails (the error). glibc reads its malloc settings only at exec,
+ * so they too are set here: why, SERVER_MALLOC_SETTINGS. Why --single-threaded-gc: V8 otherwise
+ * runs parts of every collection, the load worker's large heap included, on its platform
+ * threads, which then compete with the serving thread, and a collection waits for its helpers.
+ * With collections on each isolate's own thread the load and stream workers collect at their own
+ * nice 19. Compiles stay on the platform threads, at the serving thread's priority
+ * (lowerBackgroundThreads): under `--single-threaded` the serving thread compiled them itself,
+ * and its p99.9 at 10k tasks and 5,000 A/s was 10.4-11.5 ms against 4.9-5.3 ms
+ * (bench/results.md, steady-10k-threads, steady-10k-gc1); with the compile threads at nice 19 a
+ * busy node lost 11 % of its queries to collections waiting for them (steady-10k-gc1-hogs). Set
+ * at run time (v8.setFlagsFromString) the flags do not reach the compiler, so only the command
+ * line works. Why --liftoff-only: SERVER_V8_FLAGS.
  */
 export function restartWithServerFlags(): Error | null {
-  const args = serverFlagArgs(process.execPath, process.execArgv, process.argv);
-  if (args === null || typeof process.execve !== 'function') return null;
+  const restart = serverRestart(process.execPath, process.execArgv, process.argv, process.env);
+  if (restart === null || typeof process.execve !== 'function') return null;
   try {
-    process.execve(process.execPath, args, process.env);
+    process.execve(process.execPath, restart.args, restart.env);
   } catch (err) {
     // A sandbox that forbids execve (a seccomp filter, say): serve anyway, without the flags.
     return err instanceof Error ? err : new Error(String(err));

@@ -53,43 +53,75 @@ it("renices libuv's pool, not the main thread nor V8's compile threads", () => {
 });
 
 it('runs the server again under its V8 flags, keeping Node flags and arguments', async () => {
-  const { serverFlagArgs } = (await import(
-    MODULE
-  )) as typeof import('../../src/thread-priority.ts');
-  assert.deepEqual(
-    serverFlagArgs('/usr/bin/node', ['--cpu-prof'], ['/usr/bin/node', 'cli.js', '-config=c']),
-    [
-      '/usr/bin/node',
-      '--single-threaded-gc',
-      '--liftoff-only',
-      '--cpu-prof',
-      'cli.js',
-      '-config=c',
-    ],
-  );
+  const { serverRestart } = (await import(MODULE)) as typeof import('../../src/thread-priority.ts');
+  // The malloc setting is there, so only the flags decide.
+  const env = { MALLOC_ARENA_MAX: '2' };
+  const args = (execArgv: string[], argv: string[]): string[] | undefined =>
+    serverRestart('/usr/bin/node', execArgv, argv, env)?.args;
+  assert.deepEqual(args(['--cpu-prof'], ['/usr/bin/node', 'cli.js', '-config=c']), [
+    '/usr/bin/node',
+    '--single-threaded-gc',
+    '--liftoff-only',
+    '--cpu-prof',
+    'cli.js',
+    '-config=c',
+  ]);
   // Once it runs so, it is not restarted again.
   assert.equal(
-    serverFlagArgs(
+    serverRestart(
       '/usr/bin/node',
       ['--single-threaded-gc', '--liftoff-only'],
       ['/usr/bin/node', 'cli.js'],
+      env,
     ),
     null,
   );
   // Only what is missing is added; V8 spells a flag with "_" or "-".
-  assert.deepEqual(
-    serverFlagArgs('/usr/bin/node', ['--single_threaded_gc'], ['/usr/bin/node', 'cli.js']),
-    ['/usr/bin/node', '--liftoff-only', '--single_threaded_gc', 'cli.js'],
-  );
+  assert.deepEqual(args(['--single_threaded_gc'], ['/usr/bin/node', 'cli.js']), [
+    '/usr/bin/node',
+    '--liftoff-only',
+    '--single_threaded_gc',
+    'cli.js',
+  ]);
   // A flag the operator turned off stays off.
   assert.equal(
-    serverFlagArgs(
+    serverRestart(
       '/usr/bin/node',
       ['--no-liftoff-only', '--single-threaded-gc'],
       ['/usr/bin/node', 'cli.js'],
+      env,
     ),
     null,
   );
+});
+
+it("runs the server again with glibc's malloc settings unless the operator made them", async () => {
+  const { serverRestart } = (await import(MODULE)) as typeof import('../../src/thread-priority.ts');
+  const flags = ['--single-threaded-gc', '--liftoff-only'];
+  const restart = (env: NodeJS.ProcessEnv) =>
+    serverRestart('/usr/bin/node', flags, ['/usr/bin/node', 'cli.js', '-v=1'], env);
+  // Flags all there, the setting not: run again with it, the rest of the environment kept.
+  assert.deepEqual(restart({ PATH: '/bin' }), {
+    args: ['/usr/bin/node', ...flags, 'cli.js', '-v=1'],
+    env: { PATH: '/bin', MALLOC_ARENA_MAX: '2' },
+  });
+  // Added beside another tunable the operator set.
+  assert.deepEqual(restart({ GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=65536' })?.env, {
+    GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=65536',
+    MALLOC_ARENA_MAX: '2',
+  });
+  // The operator's value stays, by its variable (even empty) or by its tunable.
+  assert.equal(restart({ MALLOC_ARENA_MAX: '8' }), null);
+  assert.equal(restart({ MALLOC_ARENA_MAX: '' }), null);
+  assert.equal(
+    restart({ GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0:glibc.malloc.arena_max=4' }),
+    null,
+  );
+  // Flags missing too: one restart does both.
+  assert.deepEqual(serverRestart('/usr/bin/node', [], ['/usr/bin/node', 'cli.js'], {}), {
+    args: ['/usr/bin/node', ...flags, 'cli.js'],
+    env: { MALLOC_ARENA_MAX: '2' },
+  });
 });
 
 it('serves without the flags, saying so, when execve is refused', () => {
@@ -105,4 +137,20 @@ it('serves without the flags, saying so, when execve is refused', () => {
     result.stderr,
     /could not run again under node --single-threaded-gc --liftoff-only \(execve denied\)/,
   );
+});
+
+it('runs again, in place, with MALLOC_ARENA_MAX=2 in its environment', () => {
+  const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
+  // Runs in the process as started and again in the one it becomes (Node flags are kept).
+  const show =
+    'data:text/javascript,process.stderr.write("arenas="+process.env.MALLOC_ARENA_MAX+";")';
+  const env = { ...process.env };
+  delete env['MALLOC_ARENA_MAX'];
+  delete env['GLIBC_TUNABLES'];
+  const result = spawnSync(process.execPath, ['--import', show, cli, '--version'], {
+    encoding: 'utf8',
+    env,
+  });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stderr, /^arenas=undefined;arenas=2;/);
 });

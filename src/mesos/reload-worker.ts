@@ -6,8 +6,8 @@ import { lowerThisThread } from '../thread-priority.ts';
 import { generate } from '../records/generate.ts';
 import type { RecordSet } from '../records/recordset.ts';
 import { renderApiBody } from '../records/api-bodies.ts';
-import { TransferSender } from '../transfer/channel.ts';
-import { recordDelta, recordSetDigest } from '../transfer/record-transfer.ts';
+import { TransferSender, type Outgoing } from '../transfer/channel.ts';
+import { recordDelta, recordSetDigest, sendAs } from '../transfer/record-transfer.ts';
 import { serializeStateError } from './errors.ts';
 import { loadState } from './ask-masters.ts';
 import type { FromWorker, LoadMeta, LoadParams, ToWorker } from './reload-protocol.ts';
@@ -66,11 +66,6 @@ function digestOf(entry: Held): string {
   return entry.digest;
 }
 
-/**
- * Past this share of changed names, a full transfer beats making every lookup on the serving
- * thread check a large overlay; it also starts the next overlay from scratch.
- */
-const MAX_OVERLAY_SHARE = 0.15;
 function send(message: FromWorker, transfer: readonly ArrayBuffer[] = []): void {
   parentPort?.postMessage(message, transfer);
 }
@@ -187,22 +182,27 @@ async function load(id: number, params: LoadParams): Promise<void> {
     releaseHeap();
     return;
   }
-  const nameCount = set.a.size + set.aaaa.size + set.srv.size;
-  const diff = inService ? recordDelta(inService.set, set) : null;
-  const delta =
-    inService !== undefined &&
-    diff !== null &&
-    inService.overlaid + diff.size <= MAX_OVERLAY_SHARE * nameCount;
-  const entry: Held = { name, set, overlaid: delta ? inService.overlaid + diff.size : 0, digest };
+  let outgoing: Outgoing = { set };
+  let overlaid = 0;
+  if (inService !== undefined) {
+    const diff = recordDelta(inService.set, set);
+    const base = inService.name;
+    switch (sendAs(inService.overlaid, diff.size, set.a.size + set.aaaa.size + set.srv.size)) {
+      case 'delta':
+        outgoing = { set, delta: diff, base };
+        overlaid = inService.overlaid + diff.size;
+        break;
+      case 'since':
+        outgoing = { set, since: { delta: diff, base } };
+        break;
+      case 'whole':
+        break;
+    }
+  }
+  const entry: Held = { name, set, overlaid, digest };
   remember(entry);
   sender = new TransferSender<LoadMeta>(send, params.chunkBudget);
-  // A whole set because the receiver's overlay has grown, not because this load changed much:
-  // the names that did change go with it, so the receiver compares only those (the IXFR journal).
-  const since =
-    !delta && inService !== undefined && diff !== null && diff.size <= MAX_OVERLAY_SHARE * nameCount
-      ? { since: { delta: diff, base: inService.name } }
-      : {};
-  sender.send(id, delta ? { set, delta: diff, base: inService.name } : { set, ...since }, meta);
+  sender.send(id, outgoing, meta);
   pendingDigest = digest === undefined ? entry : null;
 }
 

@@ -33,7 +33,7 @@ import {
 } from './errors.ts';
 import { RecordIoDecoder, RecordIoError } from './recordio.ts';
 import { splitSubscribed, type SubscribedTasks } from './subscribed-split.ts';
-import { recordDelta } from '../transfer/record-transfer.ts';
+import { recordDelta, sendAs } from '../transfer/record-transfer.ts';
 import { hostsToResolve, resolveHosts } from './resolve-hosts.ts';
 import type { OpenBody, StateClient } from './state-client.ts';
 import type {
@@ -53,8 +53,6 @@ import {
   updatedTask,
 } from './v1-state.ts';
 
-/** Past this share of changed names, a whole set goes instead of a delta (as the poller). */
-const MAX_OVERLAY_SHARE = 0.15;
 /**
  * Answers to SUBSCRIBE from a master that has no event stream: no /api/v1 (404, 405: Mesos
  * before 1.0), or a v1 API without the call (400: Mesos 1.0 cannot parse it; 501).
@@ -848,9 +846,10 @@ export class StreamFollower {
       delta = changes;
     }
     let since: RecordDelta | undefined;
-    if (delta !== undefined && this.#overlaid + delta.size > MAX_OVERLAY_SHARE * names) {
-      if (delta.size <= MAX_OVERLAY_SHARE * names) since = delta;
-      delta = undefined;
+    if (delta !== undefined) {
+      const as = sendAs(this.#overlaid, delta.size, names);
+      if (as === 'since') since = delta;
+      if (as !== 'delta') delta = undefined;
     }
     // onlyHealthy: a name can start failing open with the same records (every instance
     // turned unhealthy at once): the log line and metric need that set all the same.

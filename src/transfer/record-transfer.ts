@@ -163,6 +163,30 @@ function emptyDelta(): {
   };
 }
 
+/**
+ * Past this share of a set's names changed since the receiver's last whole set, a whole set goes
+ * instead of a delta: every lookup on the serving thread would otherwise check a large overlay
+ * (overlay-map.ts), and a whole set starts the next overlay from scratch.
+ */
+const MAX_OVERLAY_SHARE = 0.15;
+
+/**
+ * How a set that differs by `changed` names from the receiver's set goes, the receiver having
+ * `overlaid` names laid over its last whole set, of `names` in the new set: as a delta while the
+ * overlay stays small; else whole, with the changed names (`since`, channel.ts) when they alone
+ * are few, so that the receiver compares the two at their cost (the IXFR journal); else whole.
+ * The load worker's and the stream worker's one rule.
+ */
+export function sendAs(
+  overlaid: number,
+  changed: number,
+  names: number,
+): 'delta' | 'since' | 'whole' {
+  const limit = MAX_OVERLAY_SHARE * names;
+  if (overlaid + changed <= limit) return 'delta';
+  return changed <= limit ? 'since' : 'whole';
+}
+
 /** The names whose records differ between `base` and `set`, and those `set` no longer has. */
 export function recordDelta(base: RecordSet, set: RecordSet): RecordDelta {
   const { changed, removed } = emptyDelta();

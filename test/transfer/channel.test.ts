@@ -17,6 +17,7 @@ import {
 } from '../../src/transfer/channel.ts';
 import {
   mapDelta,
+  sendAs,
   overlayDelta,
   recordDelta,
   recordSetDigest,
@@ -409,5 +410,18 @@ describe('mapDelta', () => {
     assert.equal(changed.length, 4);
     assert.equal(removed.length, 1);
     assert.equal(decoded, 3 * 2 + 1 + 1);
+  });
+});
+
+describe('sendAs: how the workers send a set', () => {
+  it('a delta while the overlay stays within 15 % of the names', () => {
+    assert.equal(sendAs(0, 150, 1000), 'delta');
+    assert.equal(sendAs(100, 50, 1000), 'delta');
+  });
+
+  it('whole with the changed names once the overlay has grown, whole alone when they are many', () => {
+    assert.equal(sendAs(100, 51, 1000), 'since');
+    assert.equal(sendAs(0, 151, 1000), 'whole');
+    assert.equal(sendAs(900, 151, 1000), 'whole');
   });
 });

@@ -2,14 +2,14 @@
 // non-zero when ZooKeeper yields no leader within zkDetectionTimeout (as mesos-dns does).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { demoCluster } from '../../sim/cluster.ts';
 import { SimMaster } from '../../sim/master.ts';
-import { NICE_SKIP } from '../helpers/thread-nice.ts';
+import { NICE_SKIP, threads, type ThreadInfo } from '../helpers/thread-nice.ts';
 import { WAIT_MS } from '../helpers/wait.ts';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
@@ -29,21 +29,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** Another process's threads: name and nice value (/proc). */
-function threads(pid: number): { name: string; nice: number }[] {
-  const out: { name: string; nice: number }[] = [];
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      out.push({ name, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) });
-    } catch {
-      // A thread that exited since the directory was read.
-    }
-  }
-  return out;
 }
 
 interface Run {
@@ -94,7 +79,7 @@ describe('process lifecycle', () => {
       });
       let loaded = false;
       let cmdline = '';
-      let pool: { name: string; nice: number }[] = [];
+      let pool: ThreadInfo[] = [];
       const result = await run(
         [`-config=${file}`],
         (line, kill, pid) => {

@@ -7,21 +7,17 @@ import { existsSync } from 'node:fs';
 import { it } from 'node:test';
 
 const MODULE = new URL('../../src/thread-priority.ts', import.meta.url).href;
+const HELPER = new URL('../helpers/thread-nice.ts', import.meta.url).href;
 const SCRIPT = `
-import { readdirSync, readFileSync } from 'node:fs';
 // Nothing has used libuv's pool yet, as in the CLI (its config is read synchronously): the pool
 // must be started by lowerBackgroundThreads, or it comes later at the main thread's priority.
 const { lowerBackgroundThreads } = await import(${JSON.stringify(MODULE)});
 const changed = await lowerBackgroundThreads();
-const nice = (tid) => {
-  const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-};
-const name = (tid) => readFileSync('/proc/self/task/' + tid + '/comm', 'utf8').trim();
-const others = readdirSync('/proc/self/task')
-  .filter((t) => Number(t) !== process.pid)
-  .map((t) => ({ name: name(t), nice: nice(t) }));
-console.log(JSON.stringify({ changed, main: nice(process.pid), mainName: name(process.pid), others }));
+const { threads } = await import(${JSON.stringify(HELPER)});
+const all = threads();
+const main = all.find((t) => t.tid === process.pid);
+const others = all.filter((t) => t.tid !== process.pid);
+console.log(JSON.stringify({ changed, main: main.nice, mainName: main.name, others }));
 `;
 
 it("renices libuv's pool, not the main thread nor V8's compile threads", () => {

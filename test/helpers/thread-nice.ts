@@ -4,19 +4,33 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { WAIT_MS, waitUntil } from './wait.ts';
 
-/** The nice value of every thread of this process, by thread id. */
-export function threadNices(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
+export interface ThreadInfo {
+  readonly tid: number;
+  /** Linux `comm`. */
+  readonly name: string;
+  readonly nice: number;
+}
+
+/** Every thread of process `pid` (this one by default): id, name and nice value. */
+export function threads(pid: number | 'self' = 'self'): ThreadInfo[] {
+  const out: ThreadInfo[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       // Field 19 (nice), counted after the ")" that ends the command name.
-      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      out.push({ tid: Number(tid), name, nice });
     } catch {
       // A thread that exited since the directory was read.
     }
   }
   return out;
+}
+
+/** The nice value of every thread of this process, by thread id. */
+export function threadNices(): Map<number, number> {
+  return new Map(threads().map((t) => [t.tid, t.nice]));
 }
 
 /** How many threads of this process run at nice 19. */

@@ -213,15 +213,22 @@ describe('WorkerStateLoader: priority', { skip: NICE_SKIP }, () => {
     await master.close();
   });
 
+  /**
+   * Starts a first load against the master (hanging) and waits for its state request: the worker
+   * asks once it has started its load, past where it would lower itself.
+   */
+  async function firstLoadAsks(loader: WorkerStateLoader): Promise<void> {
+    const requests = master.stateRequests;
+    void loader.load(testLoadParams([master.address])).catch(() => undefined);
+    await waitUntil(() => master.stateRequests > requests, WAIT_MS, 'the state request');
+  }
+
   it('runs a first load at normal priority: no set is in service to protect', async () => {
     const before = threadsAtNice19();
     master.setFailing('hang');
-    const requests = master.stateRequests;
     const loader = new WorkerStateLoader();
     try {
-      void loader.load(testLoadParams([master.address])).catch(() => undefined);
-      // The worker asks once it has started its load, past where it would lower itself.
-      await waitUntil(() => master.stateRequests > requests, WAIT_MS, 'the state request');
+      await firstLoadAsks(loader);
       assertNoneLowered(before);
     } finally {
       await loader.close();
@@ -232,14 +239,12 @@ describe('WorkerStateLoader: priority', { skip: NICE_SKIP }, () => {
   it('a worker started before its first load (start) runs that load at normal priority too', async () => {
     const before = threadsAtNice19();
     master.setFailing('hang');
-    const requests = master.stateRequests;
     const loader = new WorkerStateLoader();
     try {
       loader.start();
       const thread = loader.workerThreadId;
       assert.notEqual(thread, null, 'the thread runs before any load');
-      void loader.load(testLoadParams([master.address])).catch(() => undefined);
-      await waitUntil(() => master.stateRequests > requests, WAIT_MS, 'the state request');
+      await firstLoadAsks(loader);
       assertNoneLowered(before);
       assert.equal(loader.workerThreadId, thread, 'the load runs on the thread started');
       assert.equal(loader.workerStarts, 1);

@@ -23,17 +23,19 @@ function isV8Thread(name: string, processName: string | null): boolean {
 
 /**
  * Renices this process's other threads (libuv's threadpool, which resolves host names and reads
- * files for the loads) except V8's platform threads; returns how many. libuv starts its pool on
- * the first request it queues, every thread at once, each at the nice value of the thread that
- * queued it: so the pool is started here first (one stat), or it would not exist yet when the
- * server starts, and would come later at the serving thread's priority (as it did until
- * 2026-12-03: the CLI reads its config synchronously, so nothing had used the pool). V8's threads stay at the
- * serving thread's priority: under `--single-threaded-gc` they collect nothing, they compile hot
- * functions for every isolate, and a collection on the serving thread waits for a running
- * compile job to reach a safepoint. At nice 19 on a busy node that wait reached 560 ms (4 busy
- * loops beside a 10k-task server: 11,564 of 100,000 queries lost); at the serving thread's
- * priority the same run lost none, with p99.9 57 ms against 264 ms under `--single-threaded`
- * (bench/results.md, steady-10k-exp-hogs).
+ * files for the loads) except V8's platform threads; returns how many.
+ *
+ * libuv starts its pool on the first request queued, every thread at once, each at the nice value
+ * of the thread that queued it. So the pool is started here first (one stat): the CLI reads its
+ * config synchronously, and until 2026-12-03 the pool did not exist yet at this point and came
+ * later at the serving thread's priority.
+ *
+ * V8's threads stay at the serving thread's priority: under `--single-threaded-gc` they collect
+ * nothing, they compile hot functions for every isolate, and a collection on the serving thread
+ * waits for a running compile job to reach a safepoint. At nice 19 on a busy node that wait
+ * reached 560 ms (4 busy loops beside a 10k-task server: 11,564 of 100,000 queries lost); at the
+ * serving thread's priority the same run lost none, with p99.9 57 ms against 264 ms under
+ * `--single-threaded` (bench/results.md, steady-10k-exp-hogs).
  */
 export async function lowerBackgroundThreads(nice = 19): Promise<number> {
   try {

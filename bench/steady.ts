@@ -140,8 +140,9 @@ try {
       const load1 = loadavg()[0]!;
       const t0 = Date.now();
       const bare = v.script === 'bare';
+      const oracle = v.script === 'oracle';
       // Neither mesos-dns nor the echo has the probe: RSS and latency only.
-      const oracle = v.script === 'oracle' || bare;
+      const probed = !oracle && !bare;
       let child: ChildProcess;
       if (bare) {
         child = children.spawn(process.execPath, [...v.flags, BARE, '--port', String(port)], {
@@ -182,7 +183,7 @@ try {
         }
         await sleep(settleS * 1000);
         const settledMb = rssMb(s.child.pid);
-        const settledHeap = oracle ? undefined : await mainSnapshot(probeDir, 'settled');
+        const settledHeap = probed ? await mainSnapshot(probeDir, 'settled') : undefined;
         const pid = s.child.pid ?? 0;
         // Taken when the measured part starts (after the warm-up).
         let schedBefore = schedSnapshot(pid);
@@ -199,7 +200,7 @@ try {
         await marked;
         const sched = schedDelta(pid, schedBefore, schedSnapshot(pid));
         const afterMb = rssMb(s.child.pid);
-        const main = oracle ? undefined : await mainSnapshot(probeDir, 'after');
+        const main = probed ? await mainSnapshot(probeDir, 'after') : undefined;
         const r = run.report;
         const from = r.startedAtMs;
         rows.push({
@@ -215,9 +216,9 @@ try {
           max: r.maxMs,
           lost: r.lost,
           lagMax: r.senderLagMaxMs,
-          gc: oracle
-            ? undefined
-            : pauseStats(main?.gc ?? [], from, from + r.durationS * 1000 + 1000),
+          gc: probed
+            ? pauseStats(main?.gc ?? [], from, from + r.durationS * 1000 + 1000)
+            : undefined,
           heapSettled: settledHeap,
           heapAfter: main,
           sched,
